@@ -1,0 +1,40 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+func registerAdmin(reg *engine.Registry) {
+	reg.Add(engine.Builtin{
+		Name: "apireload", Access: engine.AdminAPI, Handler: apireload,
+		Doc: "Recompile tb_api and swap the rule table in; on a bad row the old table stays.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "reload", Access: engine.AdminAPI, Handler: reload,
+		Doc: "Re-read tb_globalconfig.",
+	})
+}
+
+func apireload(ctx context.Context, c *engine.Call) format.Result {
+	d, err := c.Engine.ReloadTable(ctx)
+	var ce *engine.CompileError
+	if errors.As(err, &ce) {
+		return engine.Errorf("apireload failed, old table kept: %v", ce)
+	}
+	if err != nil {
+		c.Engine.Logger().Error("apireload", "err", err)
+		return engine.Errorf("apireload failed, old table kept: internal error")
+	}
+	return engine.OK("apireload: " + d.String())
+}
+
+func reload(ctx context.Context, c *engine.Call) format.Result {
+	if err := c.Engine.ReloadConfig(ctx); err != nil {
+		return engine.Errorf("reload failed, old config kept: %v", err)
+	}
+	return engine.OK("config reloaded")
+}

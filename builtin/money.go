@@ -1,0 +1,87 @@
+package builtin
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+func registerMoney(reg *engine.Registry) {
+	reg.Add(engine.Builtin{
+		Name: "balance", Access: engine.UserAPI, Handler: balance,
+		Doc: "Credit of the user: Your credit is $9.8 (or Postpaid).",
+	})
+	reg.Add(engine.Builtin{
+		Name: "rating", Access: engine.UserAPI, Params: []string{"bnum"}, Handler: rating,
+		Doc: "Rate to a number or prefix by longest prefix match: 0.2 EUR, Destination: NAME.",
+	})
+}
+
+var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
+
+func balance(_ context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	u := c.User
+	if u.Postpaid != 0 {
+		return engine.Shaped("Postpaid")
+	}
+	if sym, ok := currencySymbols[strings.ToUpper(u.Currency)]; ok {
+		return engine.Shaped("Your credit is " + sym + money(u.Credit))
+	}
+	return engine.Shaped("Your credit is " + money(u.Credit) + " " + u.Currency)
+}
+
+// digits normalises a dialled number to its digits: "+36 30-123" → "3630123",
+// an international "00" prefix dropped.
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimPrefix(b.String(), "00")
+}
+
+const maxPrefixLen = 20
+
+func rating(ctx context.Context, c *engine.Call) format.Result {
+	num := c.Param("bnum")
+	if num == "" {
+		num = c.Param("anum") // some clients send the number as anum
+	}
+	num = digits(num)
+	if num == "" {
+		return engine.Errorf("missing parameter: bnum (the called number or prefix)")
+	}
+	if len(num) > maxPrefixLen {
+		num = num[:maxPrefixLen]
+	}
+	prefixes := make([]any, len(num))
+	for i := range num {
+		prefixes[i] = num[:i+1]
+	}
+	db := c.DB()
+	q := "SELECT destination, price, currency FROM tb_rates WHERE prefix IN (?" +
+		strings.Repeat(", ?", len(prefixes)-1) + ") ORDER BY LENGTH(prefix) DESC"
+	var r struct {
+		Destination string  `db:"destination"`
+		Price       float64 `db:"price"`
+		Currency    string  `db:"currency"`
+	}
+	err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q), prefixes...).StructScan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return engine.Errorf("rate not found for %s", num)
+	}
+	if err != nil {
+		c.Engine.Logger().Error("rating", "err", err)
+		return engine.Errorf("internal error, try again later")
+	}
+	return engine.Shaped(money(r.Price) + " " + r.Currency + ", Destination: " + r.Destination)
+}

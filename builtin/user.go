@@ -1,0 +1,92 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+var newUserParams = []string{"u_username", "u_password", "u_name", "u_email", "u_phone", "u_currency", "u_country", "u_address"}
+
+func registerUser(reg *engine.Registry) {
+	reg.Add(engine.Builtin{
+		Name: "status", Access: engine.UserAPI, Handler: status,
+		Doc: "Own online status: 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking.",
+	})
+	newuseru := engine.PublicAPI
+	newuseru.ReqKey = 1
+	reg.Add(engine.Builtin{
+		Name: "newuseru", Access: newuseru, Params: newUserParams, Handler: newUser(false),
+		Doc: "Public sign-up of an enduser (api key only).",
+	})
+	reg.Add(engine.Builtin{
+		Name: "newuseri", Access: engine.SensitiveAPI, Params: append(append([]string{}, newUserParams...), "credit"),
+		Handler: newUser(true),
+		Doc:     "Add a user from a trusted source (admin, allowed IPs), with optional credit and u_type.",
+	})
+}
+
+// UserStatus is the reference's status code of a user.
+func UserStatus(u *engine.User, cfg *engine.Config) int {
+	if u == nil {
+		return 0
+	}
+	if !u.Registered(time.Now(), time.Duration(cfg.RegisterExpiry)*time.Second) {
+		return 1
+	}
+	if u.Status > 4 {
+		return 2
+	}
+	return u.Status
+}
+
+func status(_ context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	return engine.OK(strconv.Itoa(UserStatus(c.User, c.Config)))
+}
+
+func newUser(trusted bool) engine.Handler {
+	return func(ctx context.Context, c *engine.Call) format.Result {
+		n := engine.NewUser{
+			Username: c.Param("u_username"), Password: c.Param("u_password"), Name: c.Param("u_name"),
+			Email: c.Param("u_email"), Phone: c.Param("u_phone"), Currency: c.Param("u_currency"),
+			Country: c.Param("u_country"), Address: c.Param("u_address"), DeviceID: c.Param("deviceid"),
+		}
+		if n.Username == "" || n.Password == "" {
+			return engine.Errorf("missing parameter: u_username and u_password are required")
+		}
+		if trusted {
+			if s := c.Param("credit"); s != "" {
+				v, err := strconv.ParseFloat(s, 64)
+				if err != nil {
+					return engine.Errorf("invalid credit: %q is not a number", s)
+				}
+				n.Credit = v
+			}
+			if s := c.Param("u_type"); s != "" {
+				t, err := strconv.Atoi(s)
+				if err != nil || t < 0 {
+					return engine.Errorf("invalid u_type: %q", s)
+				}
+				n.Type = t
+			}
+		}
+		id, err := engine.CreateUser(ctx, c.DB(), n)
+		switch {
+		case errors.Is(err, engine.ErrUserExists):
+			return engine.Errorf("username already exists: %s", n.Username)
+		case err != nil && n.Validate() != nil:
+			return engine.Errorf("%v", err)
+		case err != nil:
+			c.Engine.Logger().Error("newuser", "err", err)
+			return engine.Errorf("internal error, try again later")
+		}
+		return engine.OK("user added: id=" + strconv.FormatInt(id, 10))
+	}
+}

@@ -1,0 +1,170 @@
+// Command mvapi serves the Mizu VoIP server API from a SQL database: every
+// entry, built-in or custom, is a row of tb_api compiled into one rule table.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"mvapi/actions"
+	"mvapi/builtin"
+	"mvapi/engine"
+	"mvapi/fixtures"
+	"mvapi/schema"
+	"mvapi/transport"
+)
+
+// Version is the server version, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+func main() {
+	if err := newRootCommand(os.Stdout, os.Stderr).Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "mvapi:", err)
+		os.Exit(1)
+	}
+}
+
+// Main is the wired server: database, engine and listeners. Tests run the
+// real Main on a free port with a temporary database.
+type Main struct {
+	DSN    string
+	Listen string            // "" means ":" + mainaport
+	Sets   map[string]string // --set name=value
+	Demo   bool
+	Out    io.Writer // where example URLs are printed
+	Log    *slog.Logger
+
+	DB        *schema.DB
+	Engine    *engine.Engine
+	DemoUsers []fixtures.DemoUser
+
+	server *http.Server
+	ln     net.Listener
+	done   chan error
+}
+
+// Open opens and migrates the database, writes first-start rows (and demo
+// data with Demo on an empty database) and builds the engine.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Log == nil {
+		m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if m.Out == nil {
+		m.Out = io.Discard
+	}
+	db, err := openMigrated(ctx, m.DSN)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if m.Demo {
+		empty, err := fixtures.IsEmpty(ctx, db)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if empty {
+			if m.DemoUsers, err = fixtures.Demo(ctx, db); err != nil {
+				return err
+			}
+		}
+	}
+	reg := engine.NewRegistry()
+	builtin.Register(reg)
+	m.Engine, err = engine.New(ctx, engine.Options{
+		DB: db, Registry: reg, Actions: actions.Kinds(), Overrides: m.Sets, Logger: m.Log, Version: Version,
+	})
+	if err != nil {
+		return fmt.Errorf("start engine: %w", err)
+	}
+	return nil
+}
+
+// openMigrated opens the DSN, applies migrations and first-start rows.
+func openMigrated(ctx context.Context, dsn string) (*schema.DB, error) {
+	db, err := schema.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schema.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := fixtures.Defaults(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Start listens and serves in the background.
+func (m *Main) Start() error {
+	addr := m.Listen
+	if addr == "" {
+		cfg := m.Engine.Config()
+		if cfg.Int("usemainaport") == 0 {
+			return errors.New("usemainaport=0 and no --listen: nothing to serve")
+		}
+		addr = fmt.Sprintf(":%d", cfg.Int("mainaport"))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	m.ln = ln
+	m.server = transport.NewServer(&transport.HTTP{Engine: m.Engine})
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(ln) }()
+	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
+	return nil
+}
+
+// Addr is the address the API listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// URL is the base URL of the API, for examples.
+func (m *Main) URL() string {
+	_, port, _ := net.SplitHostPort(m.Addr())
+	return "http://127.0.0.1:" + port
+}
+
+// Close stops accepting requests, lets running ones finish, drains the
+// async queue and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.Engine != nil {
+		m.Engine.Close()
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// runUntilSignal serves until SIGINT or SIGTERM, then shuts down gracefully.
+func (m *Main) runUntilSignal(ctx context.Context) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+		m.Log.Info("shutting down")
+	case err := <-m.done:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	return m.Close()
+}

@@ -1,0 +1,285 @@
+package engine
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/netip"
+	"strings"
+	"time"
+
+	"mvapi/engine/format"
+)
+
+// Client-visible authentication failures. Wrong user and wrong password
+// share one message so that usernames cannot be probed.
+const (
+	msgWrongKey  = "auth failed: wrong key"
+	msgWrongUser = "auth failed: wrong user or password"
+	msgNoAuthID  = "auth failed: missing authid"
+	msgIP        = "auth failed: ip not allowed"
+)
+
+// trusted reports whether ip is trusted per allowtrustedip, trustlanip and
+// trustediplist.
+func (c *Config) trusted(ip netip.Addr) bool {
+	if !ip.IsValid() {
+		return false
+	}
+	switch {
+	case c.AllowTrustedIP >= 1 && ip.IsLoopback():
+		return true
+	case c.AllowTrustedIP >= 2 && c.TrustLAN && (ip.IsPrivate() || ip.IsLinkLocalUnicast()):
+		return true
+	case c.AllowTrustedIP >= 3 && inList(c.TrustedIPs, ip):
+		return true
+	}
+	return false
+}
+
+// allowedAt reports whether a user type may call an entry of req_user level.
+func allowedAt(level, userType int) bool {
+	rank := map[int]int{
+		TypeSrvAdmin: LevelSrvAdmin, TypeAdmin: LevelAdmins,
+		TypeOwner: LevelOwners, TypeReseller: LevelOwners,
+		TypeSupport: LevelSupport, TypeEndUser: LevelSIPUsers,
+	}
+	r, ok := rank[userType]
+	if !ok {
+		r = LevelAll
+	}
+	return level != LevelDisabled && r <= level
+}
+
+// authenticate establishes who calls: it fills c.User, c.Admin and
+// c.Trusted or returns the failure answer.
+func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool) {
+	cfg, a, p := c.Config, &c.Entry.Access, c.Req.Params
+	c.Trusted = cfg.trusted(c.Req.RemoteIP)
+	if cfg.TrustedIPOnly && !c.Trusted {
+		return Errorf(msgIP), false
+	}
+	if a.ReqIP == 1 && !c.Trusted && !inList(cfg.IPAuth, c.Req.RemoteIP) {
+		return Errorf(msgIP), false
+	}
+	if a.ReqKey == 1 && cfg.APIKey != "" && !c.Trusted &&
+		subtle.ConstantTimeCompare([]byte(p.Get("authkey")), []byte(cfg.APIKey)) != 1 {
+		return Errorf(msgWrongKey), false
+	}
+	authID := p.Get("authid")
+	adminEntry := a.ReqUser <= LevelAdmins
+	trustAdmin := c.Trusted && (cfg.DefTrustAdmin == 1 || cfg.DefTrustAdmin == 2)
+
+	if a.ReqUser == LevelPublic {
+		if authID != "" {
+			u, err := e.findUser(ctx, authID, e.userMode(a))
+			if err != nil {
+				return e.internal(ctx, c, err), false
+			}
+			if u != nil && !u.Disabled() {
+				c.User = u
+			}
+		}
+		return format.Result{}, true
+	}
+	if authID == "" {
+		if trustAdmin {
+			c.Admin = true
+			return format.Result{}, true
+		}
+		return Errorf(msgNoAuthID), false
+	}
+	if adminEntry && cfg.DefTrustAdmin == 2 && !c.Trusted {
+		return Errorf(msgIP), false
+	}
+	mode := e.userMode(a)
+	u, err := e.findUser(ctx, authID, mode)
+	if err != nil {
+		return e.internal(ctx, c, err), false
+	}
+	if u == nil {
+		return Errorf(msgWrongUser), false
+	}
+	// A trusted IP may name a user without a secret (the reference's web
+	// server use); a secret that is sent is always checked.
+	sentSecret := p.Has("authmd5") || p.Has("authpwd")
+	if !trustAdmin || sentSecret {
+		if res, ok := e.checkSecret(ctx, c, u, authID, mode); !ok {
+			return res, false
+		}
+	}
+	if u.Disabled() {
+		return Errorf("auth failed: user disabled"), false
+	}
+	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry) {
+		return Errorf("access denied: %s needs a higher user level", c.Entry.Name), false
+	}
+	if adminEntry && cfg.DefTrustAdmin == 4 && !c.Trusted {
+		return Errorf(msgIP), false
+	}
+	c.User = u
+	c.Admin = u.IsAdmin() || trustAdmin
+	if t := p.Get("targetuser"); t != "" && c.Admin {
+		tu, err := e.findUser(ctx, t, 4)
+		if err != nil {
+			return e.internal(ctx, c, err), false
+		}
+		if tu == nil {
+			return Errorf("targetuser not found"), false
+		}
+		c.User = tu
+	}
+	return format.Result{}, true
+}
+
+// userMode resolves req_user_mode against apiv2auth and apialtauth.
+func (e *Engine) userMode(a *Access) int {
+	cfg := e.Config()
+	mode := a.ReqUserMode
+	if mode == 0 {
+		mode = cfg.DefUserMode
+	}
+	switch cfg.AltAuth {
+	case 0:
+		mode = 6
+	case 1:
+		mode = 4
+	}
+	return mode
+}
+
+// findUser looks the authid up as a username, then (mode 2 and 4) as a
+// numeric id, then (mode 4) as a PIN.
+func (e *Engine) findUser(ctx context.Context, authID string, mode int) (*User, error) {
+	u, err := e.users.ByUsername(ctx, authID)
+	if u != nil || err != nil || mode == 6 {
+		return u, err
+	}
+	if u, err = e.users.ByID(ctx, authID); u != nil || err != nil {
+		return u, err
+	}
+	if mode == 4 {
+		return e.users.ByPIN(ctx, authID)
+	}
+	return nil, nil
+}
+
+// checkSecret verifies authmd5 or authpwd, with the nonce when login is
+// required for this entry.
+func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID string, mode int) (format.Result, bool) {
+	cfg, p := c.Config, c.Req.Params
+	login := c.Entry.Access.ReqUserLogin
+	if login == Inherit {
+		login = cfg.DefNeedLogin
+	}
+	var nonce string
+	needNonce := login == 2 || login == 3 || (login == 1 && !c.Trusted)
+	if sent := p.Get("nonce"); sent != "" || needNonce {
+		n, err := e.nonces.find(ctx, sent, c.Req.RemoteIP, login == 3)
+		if err != nil {
+			return e.internal(ctx, c, err), false
+		}
+		if n == "" && needNonce {
+			fresh, err := e.nonces.issue(ctx, c.Req.RemoteIP, cfg.NonceExpiry)
+			if err != nil {
+				return e.internal(ctx, c, err), false
+			}
+			return Errorf("new nonce is:%sEOF", fresh), false
+		}
+		nonce = n
+	}
+	secrets := []string{u.Password}
+	if mode != 6 && u.PIN != "" {
+		secrets = append(secrets, u.PIN)
+	}
+	if sum := p.Get("authmd5"); sum != "" {
+		for _, s := range secrets {
+			if md5Matches(sum, authID, s, cfg.MD5Salt, p.Get("authsalt1"), p.Get("authsalt2"), nonce) {
+				return format.Result{}, true
+			}
+		}
+		return Errorf(msgWrongUser), false
+	}
+	if pwd, ok := p["authpwd"]; ok {
+		for _, s := range secrets {
+			if s != "" && subtle.ConstantTimeCompare([]byte(pwd), []byte(s)) == 1 {
+				return format.Result{}, true
+			}
+		}
+		return Errorf(msgWrongUser), false
+	}
+	// Mode 4: a PIN given as authid is itself the secret.
+	if mode == 4 && u.PIN != "" && subtle.ConstantTimeCompare([]byte(authID), []byte(u.PIN)) == 1 {
+		return format.Result{}, true
+	}
+	return Errorf("auth failed: send authmd5 or authpwd"), false
+}
+
+// md5Matches checks both formulas of the reference:
+//
+//	authv3_ + MD5(MD5(tU29m + authid + authpwd + authsalt1) + authsalt2 + serversalt + nonce)
+//	MD5(ck5Gp + authid + authpwd + serversalt + authsalt1)
+//
+// comparing the hex case-insensitively in constant time.
+func md5Matches(sent, authID, pwd, serverSalt, salt1, salt2, nonce string) bool {
+	var want string
+	if len(sent) > 7 && strings.EqualFold(sent[:7], "authv3_") {
+		sent = sent[7:]
+		want = MD5Hex(MD5Hex("tU29m"+authID+pwd+salt1) + salt2 + serverSalt + nonce)
+	} else {
+		want = MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sent)), []byte(want)) == 1
+}
+
+// MD5Hex is the lower-case hex MD5 of s.
+func MD5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// AuthMD5 computes the simplified authmd5 a client sends (ck5Gp formula).
+func AuthMD5(authID, pwd, serverSalt, salt1 string) string {
+	return MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
+}
+
+// AuthMD5v3 computes the nonce formula a client sends, with its prefix.
+func AuthMD5v3(authID, pwd, serverSalt, salt1, salt2, nonce string) string {
+	return "authv3_" + MD5Hex(MD5Hex("tU29m"+authID+pwd+salt1)+salt2+serverSalt+nonce)
+}
+
+// authorize applies the per-user checks: registration, credit and rule.
+func (e *Engine) authorize(c *Call) (format.Result, bool) {
+	a, cfg, u := &c.Entry.Access, c.Config, c.User
+	if u != nil && !u.IsAdmin() && a.ReqUser != LevelPublic {
+		reg := a.ReqUserRegister
+		if reg == Inherit {
+			reg = cfg.DefNeedRegister
+		}
+		if reg >= 1 && !u.Registered(time.Now(), time.Duration(cfg.RegisterExpiry)*time.Second) {
+			return Errorf("access denied: user not registered"), false
+		}
+		if reg == 2 && u.IP != c.Req.RemoteIP.String() {
+			return Errorf("access denied: request not from the registered IP"), false
+		}
+		min := a.ReqUserCredit
+		if min == 2 {
+			min = cfg.MinCreditOnRoute
+		}
+		if min != 1 && u.Postpaid == 0 && u.Credit < min {
+			return Errorf("access denied: not enough credit"), false
+		}
+	}
+	if c.Entry.Rule != nil {
+		ok, err := runRule(c)
+		if err != nil {
+			e.log.Warn("rule failed", "entry", c.Entry.Name, "err", err)
+			return Errorf("access denied: rule could not be evaluated"), false
+		}
+		if !ok {
+			return Errorf("access denied: rule"), false
+		}
+	}
+	return format.Result{}, true
+}

@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"mvapi/schema"
+)
+
+// OptionType is the type of a global config value.
+type OptionType int
+
+// Option types.
+const (
+	TypeString OptionType = iota
+	TypeInt
+	TypeBool
+	TypeFloat
+	TypeIPList
+)
+
+func (t OptionType) String() string {
+	return [...]string{"string", "int", "bool", "float", "iplist"}[t]
+}
+
+// Option describes one global config option: its name (as in
+// tb_globalconfig.name), type, default and what it does.
+type Option struct {
+	Name    string
+	Type    OptionType
+	Default string
+	Doc     string
+	// Secret options are never printed in full.
+	Secret bool
+}
+
+// ConfigOptions is the one registry of every global config option mvapi reads.
+// Defaults that differ from the reference say why in Doc.
+var ConfigOptions = []Option{
+	{Name: "apiv2key", Type: TypeString, Secret: true, Doc: "API key the authkey parameter must match (old name httpapikey). A random one is stored on first start; empty means no key is checked."},
+	{Name: "apiv2md5salt", Type: TypeString, Secret: true, Doc: "Server salt concatenated into authmd5 (serversalt). Empty unless configured, as the WebPhone expects."},
+	{Name: "apiv2ipauth", Type: TypeIPList, Doc: "IPs or CIDRs allowed for entries with req_ip=1, besides trusted IPs. Empty means trusted IPs only."},
+	{Name: "trustediplist", Type: TypeIPList, Doc: "IPs or CIDRs trusted like localhost (for example your web server). Comma separated."},
+	{Name: "trustlanip", Type: TypeBool, Default: "0", Doc: "Trust private/LAN addresses. Reference default 1; mvapi defaults to 0 because trust grants admin rights without credentials, and containers and shared networks put strangers on the LAN."},
+	{Name: "allowtrustedip", Type: TypeInt, Default: "3", Doc: "Which trust applies: 0=none, 1=loopback only, 2=loopback and private IPs, 3=also trustediplist (default), 4=everywhere including the admin console."},
+	{Name: "apitrustediponly", Type: TypeBool, Default: "0", Doc: "1: answer API requests from trusted IPs only."},
+	{Name: "apideftrustadmin", Type: TypeInt, Default: "1", Doc: "How admins are recognised: 0=credentials only, trust gives no admin, 1=a trusted IP is admin without credentials (default), 2=admin entries from trusted IPs only, no credentials, 3=admin credentials always, 4=trusted IP and admin credentials."},
+	{Name: "apialtauth", Type: TypeInt, Default: "-1", Doc: "Alternative authentication: -1=auto (per req_user_mode), 0=strict username and password only, 1=allow all modes (PIN, id, clear text)."},
+	{Name: "apiv2auth", Type: TypeInt, Default: "2", Doc: "Default req_user_mode: 2=username or id with password or PIN, 4=username, id or PIN (a PIN alone authenticates), 6=username and password only."},
+	{Name: "httpstrictresponse", Type: TypeBool, Default: "0", Doc: "1: the HTTP status is the API code (200 or 499); 0: always HTTP 200 with the code in the body."},
+	{Name: "enablejsonp", Type: TypeInt, Default: "1", Doc: "JSONP answers (format=jsonp or a callback parameter): 0=off, 1=on, 2=also the jppget forwarder."},
+	{Name: "mainaport", Type: TypeInt, Default: "8080", Doc: "TCP port of the API listener (reference default 80; mvapi uses 8080 so it runs without root). --listen overrides it."},
+	{Name: "usemainaport", Type: TypeBool, Default: "1", Doc: "0: do not open the main API port."},
+	{Name: "mincreditonroute", Type: TypeFloat, Default: "0", Doc: "Minimum credit for entries with req_user_credit=2."},
+	{Name: "apidefneedregister", Type: TypeInt, Default: "0", Doc: "Default req_user_register: 0=no, 1=user must be registered (tb_users.status>0, statusdate within registerexpiry), 2=also from the registered IP."},
+	{Name: "apidefneedlogin", Type: TypeInt, Default: "0", Doc: "Default req_user_login (nonce from preauth): 0=no, 1=required from untrusted IPs, 2=required, 3=required and from the IP that asked for it."},
+	{Name: "registerexpiry", Type: TypeInt, Default: "8640", Doc: "Seconds a registration (tb_users.statusdate) counts as current; 8640 is the reference's getdate()-0.1."},
+	{Name: "nonceexpiry", Type: TypeInt, Default: "3600", Doc: "Seconds a preauth nonce stays valid."},
+	{Name: "httpapiencryptkey", Type: TypeString, Default: "aJ6aqK4Nah3hnP7aht", Secret: true, Doc: "XOR key of mcrfs and oenc1_ values; the default is the Mizu WebPhone's."},
+	{Name: "customsqlworkers", Type: TypeInt, Default: "4", Doc: "Workers running asynchronous customsql (read at start)."},
+	{Name: "customsqlqueue", Type: TypeInt, Default: "1000", Doc: "Asynchronous customsql statements that may wait; beyond it requests answer ERROR (read at start)."},
+	{Name: "sqltimeout", Type: TypeInt, Default: "15", Doc: "Seconds a customsql statement may run."},
+	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP."},
+}
+
+var optionByName = func() map[string]*Option {
+	m := make(map[string]*Option, len(ConfigOptions))
+	for i := range ConfigOptions {
+		m[ConfigOptions[i].Name] = &ConfigOptions[i]
+	}
+	return m
+}()
+
+// LookupOption returns the registered option called name.
+func LookupOption(name string) (*Option, bool) {
+	o, ok := optionByName[strings.ToLower(name)]
+	return o, ok
+}
+
+// Config is one immutable snapshot of the global config: the registry's
+// defaults, then tb_globalconfig, then MVAPI_<NAME> variables, then --set.
+type Config struct {
+	values map[string]string
+
+	APIKey, MD5Salt, XORKey              string
+	IPAuth, TrustedIPs                   []netip.Prefix
+	TrustLAN, TrustedIPOnly, Strict      bool
+	AllowTrustedIP, DefTrustAdmin        int
+	AltAuth, DefUserMode                 int
+	JSONP, DefNeedRegister, DefNeedLogin int
+	MinCreditOnRoute                     float64
+	RegisterExpiry, NonceExpiry          int
+	SQLTimeout                           int
+}
+
+// Get returns the value of an option (registered or not) as text.
+func (c *Config) Get(name string) string { return c.values[strings.ToLower(name)] }
+
+// Int returns an option as an integer, 0 when it is not a number.
+func (c *Config) Int(name string) int {
+	v, _ := strconv.Atoi(strings.TrimSpace(c.Get(name)))
+	return v
+}
+
+// Names lists every option that has a value, sorted.
+func (c *Config) Names() []string {
+	out := make([]string, 0, len(c.values))
+	for k := range c.values {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LoadConfig reads tb_globalconfig and applies environment and command line
+// overrides (name=value). A value that does not parse as its type is an
+// error naming the option and where it came from.
+func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string) (*Config, error) {
+	values := make(map[string]string, len(ConfigOptions))
+	for _, o := range ConfigOptions {
+		values[o.Name] = o.Default
+	}
+	source := map[string]string{}
+	if db != nil {
+		rows, err := db.QueryxContext(ctx, "SELECT name, value FROM tb_globalconfig")
+		if err != nil {
+			return nil, fmt.Errorf("load tb_globalconfig: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name, value string
+			if err := rows.Scan(&name, &value); err != nil {
+				return nil, fmt.Errorf("load tb_globalconfig: %w", err)
+			}
+			name = strings.ToLower(strings.TrimSpace(name))
+			values[name] = value
+			source[name] = "tb_globalconfig"
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("load tb_globalconfig: %w", err)
+		}
+	}
+	for _, o := range ConfigOptions {
+		if v, ok := os.LookupEnv("MVAPI_" + strings.ToUpper(o.Name)); ok {
+			values[o.Name] = v
+			source[o.Name] = "MVAPI_" + strings.ToUpper(o.Name)
+		}
+	}
+	for k, v := range overrides {
+		k = strings.ToLower(k)
+		values[k] = v
+		source[k] = "--set"
+	}
+	return newConfig(values, source)
+}
+
+func newConfig(values, source map[string]string) (*Config, error) {
+	c := &Config{values: values}
+	var errs []string
+	for _, o := range ConfigOptions {
+		if err := checkType(o, values[o.Name]); err != nil {
+			from := source[o.Name]
+			if from == "" {
+				from = "default"
+			}
+			errs = append(errs, fmt.Sprintf("option %s=%q (from %s): %v", o.Name, values[o.Name], from, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("global config: %s", strings.Join(errs, "; "))
+	}
+	c.APIKey = c.Get("apiv2key")
+	c.MD5Salt = c.Get("apiv2md5salt")
+	c.XORKey = c.Get("httpapiencryptkey")
+	c.IPAuth, _ = ParseIPList(c.Get("apiv2ipauth"))
+	c.TrustedIPs, _ = ParseIPList(c.Get("trustediplist"))
+	c.TrustLAN = c.Int("trustlanip") != 0
+	c.TrustedIPOnly = c.Int("apitrustediponly") != 0
+	c.Strict = c.Int("httpstrictresponse") != 0
+	c.AllowTrustedIP = c.Int("allowtrustedip")
+	c.DefTrustAdmin = c.Int("apideftrustadmin")
+	c.AltAuth = c.Int("apialtauth")
+	c.DefUserMode = c.Int("apiv2auth")
+	c.JSONP = c.Int("enablejsonp")
+	c.DefNeedRegister = c.Int("apidefneedregister")
+	c.DefNeedLogin = c.Int("apidefneedlogin")
+	c.MinCreditOnRoute, _ = strconv.ParseFloat(strings.TrimSpace(c.Get("mincreditonroute")), 64)
+	c.RegisterExpiry = c.Int("registerexpiry")
+	c.NonceExpiry = c.Int("nonceexpiry")
+	c.SQLTimeout = c.Int("sqltimeout")
+	return c, nil
+}
+
+func checkType(o Option, v string) error {
+	v = strings.TrimSpace(v)
+	switch o.Type {
+	case TypeInt:
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("want a whole number")
+		}
+	case TypeBool:
+		if v != "0" && v != "1" {
+			return fmt.Errorf("want 0 or 1")
+		}
+	case TypeFloat:
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return fmt.Errorf("want a number")
+		}
+	case TypeIPList:
+		if _, err := ParseIPList(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParseIPList parses a comma (or space) separated list of IPs and CIDRs.
+func ParseIPList(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("bad CIDR %q", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("bad IP %q", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func inList(list []netip.Prefix, ip netip.Addr) bool {
+	for _, p := range list {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}

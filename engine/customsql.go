@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"mvapi/engine/format"
+	"mvapi/engine/sqltemplate"
+)
+
+// MaxRows is the most rows a customsql SELECT answers.
+const MaxRows = 100
+
+// BindArgs resolves a template's keywords for a call: [USERID] and
+// [USERNAME] from the user, [SPARAMn] from the request, {name} from the
+// request and then the user's fields. A value that is absent binds NULL.
+func (c *Call) BindArgs(t *sqltemplate.Template) []any {
+	return t.Args(func(k sqltemplate.Key) (any, bool) {
+		switch k.Kind {
+		case sqltemplate.UserID:
+			if c.User == nil {
+				return nil, false
+			}
+			return c.User.ID, true
+		case sqltemplate.UserName:
+			if c.User == nil {
+				return nil, false
+			}
+			return c.User.Username, true
+		case sqltemplate.SParam:
+			v, ok := c.Req.Params[k.Name]
+			return v, ok
+		default:
+			return c.lookupKey(k.Name)
+		}
+	})
+}
+
+// sqlHandler is the handler of an entry driven by customsql.
+func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
+	return func(ctx context.Context, c *Call) format.Result {
+		args := c.BindArgs(t)
+		timeout := time.Duration(c.Config.SQLTimeout) * time.Second
+		if t.ReturnsRows() {
+			return e.queryRows(ctx, c, t.SQL(), args, timeout)
+		}
+		if t.Sync() {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			res, err := e.db.ExecContext(ctx, t.SQL(), args...)
+			if err != nil {
+				return Errorf("sql: %v", err)
+			}
+			n, _ := res.RowsAffected()
+			return OK(fmt.Sprintf("%d rows affected", n))
+		}
+		entry := c.Entry.Name
+		err := e.pool.submit(func(bg context.Context) {
+			ctx, cancel := context.WithTimeout(bg, timeout)
+			defer cancel()
+			if _, err := e.db.ExecContext(ctx, t.SQL(), args...); err != nil {
+				e.log.Error("async customsql failed", "entry", entry, "err", err)
+			}
+		})
+		if err != nil {
+			return Errorf("server busy: %v, try again later", err)
+		}
+		return OK("queued")
+	}
+}
+
+// queryRows runs a row-returning statement and answers at most MaxRows.
+// One row of one column answers "OK: value"; otherwise "OK: N rows" and
+// the table.
+func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) format.Result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	rows, err := e.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return Errorf("sql: %v", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return Errorf("sql: %v", err)
+	}
+	var table [][]string
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for len(table) < MaxRows && rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return Errorf("sql: %v", err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = sqlText(v)
+		}
+		table = append(table, row)
+	}
+	if err := rows.Err(); err != nil {
+		return Errorf("sql: %v", err)
+	}
+	if len(cols) == 1 && len(table) == 1 {
+		return OK(table[0][0])
+	}
+	res := OK(fmt.Sprintf("%d rows", len(table)))
+	res.Columns, res.Rows = cols, table
+	if res.Rows == nil {
+		res.Rows = [][]string{}
+	}
+	return res
+}
+
+// sqlText renders a database value as text; NULL is "".
+func sqlText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04:05")
+	case sql.RawBytes:
+		return string(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}

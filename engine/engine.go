@@ -1,0 +1,264 @@
+// Package engine is the core of mvapi: the request model, the rule table
+// compiled from the built-in registry and tb_api, and the one pipeline every
+// request goes through, whatever its transport:
+//
+//	resolve   look the entry up in the current rule table (one atomic load)
+//	limit     rate limits (a Limiter; pass-through by default)
+//	auth      IP trust, api key, user by authid with authpwd or authmd5, nonce
+//	authorize req_user level, registration, credit, the optional rule
+//	execute   the built-in handler or the compiled customsql
+//	act       the entry's custom_action for success or failure
+//
+// Transports decode their wire format into a Request and encode the
+// format.Result that Serve returns. apireload compiles a whole new table and
+// swaps it in atomically; a bad tb_api row leaves the old table serving.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"mvapi/engine/format"
+	"mvapi/schema"
+)
+
+// Limiter decides whether a request may proceed (rate limits, lockouts).
+type Limiter interface {
+	// Allow returns nil to let the request pass, or an error whose text is
+	// answered to the client.
+	Allow(ctx context.Context, req *Request) error
+	// AuthFailed records a failed authentication from the request's origin.
+	AuthFailed(req *Request)
+}
+
+type noLimit struct{}
+
+func (noLimit) Allow(context.Context, *Request) error { return nil }
+func (noLimit) AuthFailed(*Request)                   {}
+
+// Options configure New.
+type Options struct {
+	DB       *schema.DB
+	Registry *Registry
+	// Actions compile custom_action codes by base code (1 email ... 8 SQL).
+	Actions map[int]ActionKind
+	// Overrides are --set name=value options; they win over tb_globalconfig.
+	Overrides map[string]string
+	Limiter   Limiter
+	Logger    *slog.Logger
+	Version   string
+}
+
+// Engine serves requests against the current rule table.
+type Engine struct {
+	db       *schema.DB
+	reg      *Registry
+	actions  map[int]ActionKind
+	override map[string]string
+	limiter  Limiter
+	log      *slog.Logger
+	version  string
+
+	table atomic.Pointer[Table]
+	cfg   atomic.Pointer[Config]
+
+	reloadMu sync.Mutex
+	users    *userStore
+	nonces   nonceStore
+	pool     *asyncPool
+}
+
+// New loads the global config and compiles the rule table. A bad tb_api row
+// is an error here: a server must not start with part of its API missing.
+func New(ctx context.Context, o Options) (*Engine, error) {
+	if o.DB == nil || o.Registry == nil {
+		return nil, errors.New("engine: DB and Registry are required")
+	}
+	e := &Engine{
+		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides,
+		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
+	}
+	if e.limiter == nil {
+		e.limiter = noLimit{}
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
+	if err != nil {
+		return nil, err
+	}
+	e.cfg.Store(cfg)
+	if e.users, err = newUserStore(ctx, e); err != nil {
+		return nil, err
+	}
+	t, err := e.Compile(ctx)
+	if err != nil {
+		e.users.close()
+		return nil, err
+	}
+	e.table.Store(t)
+	e.pool = newAsyncPool(cfg.Int("customsqlworkers"), cfg.Int("customsqlqueue"), e.log)
+	return e, nil
+}
+
+// Close waits for queued asynchronous work and releases statements.
+func (e *Engine) Close() {
+	e.pool.close()
+	e.users.close()
+}
+
+// DB returns the engine's database.
+func (e *Engine) DB() *schema.DB { return e.db }
+
+// Config returns the current global config snapshot.
+func (e *Engine) Config() *Config { return e.cfg.Load() }
+
+// Table returns the current rule table.
+func (e *Engine) Table() *Table { return e.table.Load() }
+
+// Version is the server version string.
+func (e *Engine) Version() string { return e.version }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Registry returns the built-in registry.
+func (e *Engine) Registry() *Registry { return e.reg }
+
+// Compile reads tb_api and compiles a table without installing it (what
+// `mvapi check` and apireload do first).
+func (e *Engine) Compile(ctx context.Context) (*Table, error) {
+	rows, err := loadRows(ctx, e.db)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, runSQL: e.sqlHandler}
+	return c.compile(rows)
+}
+
+// ReloadTable compiles tb_api and swaps the new table in. On any bad row
+// the old table stays and the error names every bad row. Requests already
+// running finish on the table they started with.
+func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	t, err := e.Compile(ctx)
+	if err != nil {
+		return Diff{}, err
+	}
+	d := diffTables(e.table.Load(), t)
+	if !d.Empty() {
+		e.table.Store(t)
+	}
+	e.log.Info("apireload", "result", d.String())
+	return d, nil
+}
+
+// ReloadConfig re-reads tb_globalconfig; on a bad value the old config stays.
+func (e *Engine) ReloadConfig(ctx context.Context) error {
+	cfg, err := LoadConfig(ctx, e.db, e.override)
+	if err != nil {
+		return err
+	}
+	e.cfg.Store(cfg)
+	return nil
+}
+
+// Serve runs one request through the pipeline and returns the answer. It
+// never panics: a panicking handler answers ERROR and is logged.
+func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
+	table, cfg := e.table.Load(), e.cfg.Load()
+	if req.Entry == "" {
+		return Errorf("missing apientry")
+	}
+	entry, ok := table.Lookup(req.Entry)
+	if !ok {
+		return Errorf("unknown apientry: %s", clip(req.Entry))
+	}
+	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && !cfg.trusted(req.RemoteIP) {
+		return Errorf("apientry disabled: %s", entry.Name)
+	}
+	mapPositional(req.Params, entry.Params)
+	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("handler panicked", "entry", entry.Name, "panic", r, "stack", string(debug.Stack()))
+			res = Errorf("internal error")
+		}
+	}()
+	if err := e.limiter.Allow(ctx, req); err != nil {
+		return Errorf("%v", err)
+	}
+	if res, ok := e.authenticate(ctx, c); !ok {
+		e.limiter.AuthFailed(req)
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
+	if res, ok := e.authorize(c); !ok {
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
+	res = entry.Handler(ctx, c)
+	if res.OK {
+		e.act(c, entry.OnSuccess, res)
+	} else {
+		e.act(c, entry.OnFailure, res)
+	}
+	return res
+}
+
+// act runs a custom_action on the async pool; failures are logged.
+func (e *Engine) act(c *Call, a Action, res format.Result) {
+	if a == nil {
+		return
+	}
+	err := e.pool.submit(func(ctx context.Context) {
+		if err := a.Run(ctx, c, res); err != nil {
+			e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+		}
+	})
+	if err != nil {
+		e.log.Error("custom_action not queued", "entry", c.Entry.Name, "err", err)
+	}
+}
+
+// internal logs an unexpected error and answers a generic one.
+func (e *Engine) internal(ctx context.Context, c *Call, err error) format.Result {
+	e.log.ErrorContext(ctx, "request failed", "entry", c.Entry.Name, "err", err)
+	return Errorf("internal error, try again later")
+}
+
+// NewIssuedNonce creates a preauth nonce for ip.
+func (e *Engine) NewIssuedNonce(ctx context.Context, ip netip.Addr) (string, error) {
+	return e.nonces.issue(ctx, ip, e.Config().NonceExpiry)
+}
+
+func runRule(c *Call) (bool, error) {
+	out, err := expr.Run(c.Entry.Rule, ruleEnv{
+		User: c.User.fieldMap(), Params: c.Req.Params, IP: c.Req.RemoteIP.String(),
+		Now: time.Now(), Entry: c.Entry.Name,
+	})
+	if err != nil {
+		return false, err
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+// clip shortens client text echoed in an answer.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return fmt.Sprint(s)
+}

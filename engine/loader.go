@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"mvapi/engine/format"
+	"mvapi/engine/sqltemplate"
+	"mvapi/schema"
+)
+
+// ActionKind compiles custom_action bodies of one kind (email, SMS, SQL...).
+type ActionKind interface {
+	Compile(body string, d schema.Dialect) (Action, error)
+}
+
+// Action is a compiled custom_action, run after an entry answered.
+type Action interface {
+	Run(ctx context.Context, c *Call, res format.Result) error
+}
+
+// ActionNames names the custom_action base codes of the reference.
+var ActionNames = map[int]string{1: "email", 2: "SMS", 3: "call ring", 4: "restart", 5: "mssqlrestart", 6: "reboot", 7: "command", 8: "SQL"}
+
+// apiRow is one row of tb_api.
+type apiRow struct {
+	ID               int64           `db:"id"`
+	Fname            string          `db:"fname"`
+	ReqKey           sql.NullInt64   `db:"req_key"`
+	ReqIP            sql.NullInt64   `db:"req_ip"`
+	ReqUser          sql.NullInt64   `db:"req_user"`
+	ReqUserMode      sql.NullInt64   `db:"req_user_mode"`
+	ReqUserCredit    sql.NullFloat64 `db:"req_user_credit"`
+	ReqUserRegister  sql.NullInt64   `db:"req_user_register"`
+	ReqUserLogin     sql.NullInt64   `db:"req_user_login"`
+	CustomSQL        sql.NullString  `db:"customsql"`
+	CustomAction     sql.NullInt64   `db:"custom_action"`
+	CustomActionBody sql.NullString  `db:"custom_action_body"`
+	Enabled          sql.NullInt64   `db:"enabled"`
+	Rule             sql.NullString  `db:"rule"`
+	Description      sql.NullString  `db:"description"`
+}
+
+const apiRowQuery = `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
+ req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, rule, description
+ FROM tb_api ORDER BY id`
+
+// RowError is one tb_api row that does not compile.
+type RowError struct {
+	ID    int64
+	Fname string
+	Field string
+	Err   error
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("tb_api id=%d fname=%q: %s: %v", e.ID, e.Fname, e.Field, e.Err)
+}
+
+// CompileError lists every bad row of one load.
+type CompileError struct{ Rows []*RowError }
+
+func (e *CompileError) Error() string {
+	msgs := make([]string, len(e.Rows))
+	for i, r := range e.Rows {
+		msgs[i] = r.Error()
+	}
+	return fmt.Sprintf("%d bad tb_api row(s): %s", len(e.Rows), strings.Join(msgs, "; "))
+}
+
+// compiler turns the registry and tb_api rows into a Table.
+type compiler struct {
+	reg     *Registry
+	actions map[int]ActionKind
+	dialect schema.Dialect
+	runSQL  func(*sqltemplate.Template) Handler
+}
+
+// loadRows reads tb_api.
+func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
+	var rows []apiRow
+	if err := db.SelectContext(ctx, &rows, apiRowQuery); err != nil {
+		return nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	return rows, nil
+}
+
+// compile builds a table; on any bad row it returns a *CompileError naming
+// every one of them and no table.
+func (c *compiler) compile(rows []apiRow) (*Table, error) {
+	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows))}
+	for name, b := range c.reg.byName {
+		t.entries[name] = &Entry{
+			Name: name, Access: b.Access, Enabled: true, Params: b.Params,
+			Handler: b.Handler, Builtin: true, Description: b.Doc, fingerprint: "builtin",
+		}
+	}
+	var bad []*RowError
+	seen := map[string]int64{}
+	for i := range rows {
+		r := &rows[i]
+		name := strings.ToLower(strings.TrimSpace(r.Fname))
+		fail := func(field string, err error) {
+			bad = append(bad, &RowError{ID: r.ID, Fname: r.Fname, Field: field, Err: err})
+		}
+		if name == "" {
+			fail("fname", errors.New("empty: set the entry name"))
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			fail("fname", fmt.Errorf("duplicate of tb_api id=%d: keep one row per entry", first))
+			continue
+		}
+		seen[name] = r.ID
+		e, errs := c.compileRow(r, name, t.entries[name])
+		for _, re := range errs {
+			fail(re.Field, re.Err)
+		}
+		if len(errs) == 0 {
+			t.entries[name] = e
+		}
+	}
+	if len(bad) > 0 {
+		return nil, &CompileError{Rows: bad}
+	}
+	return t, nil
+}
+
+func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*RowError) {
+	var errs []*RowError
+	fail := func(field string, err error) { errs = append(errs, &RowError{Field: field, Err: err}) }
+	e := &Entry{Name: name, Enabled: true, RowID: r.ID, Description: r.Description.String}
+	if base != nil {
+		e.Access, e.Params, e.Handler, e.Builtin = base.Access, base.Params, base.Handler, true
+	} else {
+		e.Access = UserAPI
+		e.Access.ReqUserCredit = 1
+	}
+	a := &e.Access
+	if r.ReqKey.Valid {
+		a.ReqKey = int(r.ReqKey.Int64)
+	}
+	if r.ReqIP.Valid {
+		a.ReqIP = int(r.ReqIP.Int64)
+	}
+	if r.ReqUser.Valid && r.ReqUser.Int64 != LevelDefault {
+		a.ReqUser = int(r.ReqUser.Int64)
+	}
+	if r.ReqUserMode.Valid && r.ReqUserMode.Int64 != 0 {
+		a.ReqUserMode = int(r.ReqUserMode.Int64)
+	}
+	if r.ReqUserCredit.Valid && r.ReqUserCredit.Float64 != 0 {
+		a.ReqUserCredit = r.ReqUserCredit.Float64
+	}
+	if r.ReqUserRegister.Valid {
+		a.ReqUserRegister = int(r.ReqUserRegister.Int64)
+	}
+	if r.ReqUserLogin.Valid {
+		a.ReqUserLogin = int(r.ReqUserLogin.Int64)
+	}
+	if r.Enabled.Valid && r.Enabled.Int64 == 0 {
+		e.Enabled = false
+	}
+	if err := checkAccess(a); err != nil {
+		fail("access", err)
+	}
+	if sqlText := strings.TrimSpace(r.CustomSQL.String); sqlText != "" {
+		tmpl, err := sqltemplate.Compile(sqlText, c.dialect)
+		if err != nil {
+			fail("customsql", err)
+		} else {
+			e.SQL = tmpl
+			e.Handler = c.runSQL(tmpl)
+			e.Params = sparamNames(tmpl)
+		}
+	}
+	if r.CustomAction.Valid && r.CustomAction.Int64 != 0 {
+		act, err := c.compileAction(int(r.CustomAction.Int64), r.CustomActionBody.String)
+		switch {
+		case err != nil:
+			fail("custom_action", err)
+		case r.CustomAction.Int64 > 50:
+			e.OnFailure = act
+		default:
+			e.OnSuccess = act
+		}
+	}
+	if src := strings.TrimSpace(r.Rule.String); src != "" {
+		prog, err := expr.Compile(src, expr.Env(ruleEnv{}), expr.AsBool())
+		if err != nil {
+			fail("rule", err)
+		}
+		e.Rule = prog
+	}
+	if e.Handler == nil && e.OnSuccess == nil && len(errs) == 0 {
+		fail("customsql", errors.New("a new entry needs customsql or custom_action (or fname must name a built-in)"))
+	}
+	if e.Handler == nil {
+		e.Handler = func(context.Context, *Call) format.Result { return OK("done") }
+	}
+	e.fingerprint = fingerprint(r)
+	return e, errs
+}
+
+func (c *compiler) compileAction(code int, body string) (Action, error) {
+	base := code
+	if code > 50 {
+		base = code - 50
+	}
+	name, known := ActionNames[base]
+	if !known || code < 0 || code > 58 {
+		return nil, fmt.Errorf("unknown code %d: use 1 email, 2 SMS, 4 restart, 6 reboot, 7 command, 8 SQL, or 50 more for failures", code)
+	}
+	kind, ok := c.actions[base]
+	if !ok {
+		return nil, fmt.Errorf("code %d (%s) is not available in this server", code, name)
+	}
+	act, err := kind.Compile(body, c.dialect)
+	if err != nil {
+		return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
+	}
+	return act, nil
+}
+
+func checkAccess(a *Access) error {
+	switch a.ReqUser {
+	case LevelDisabled, LevelSrvAdmin, LevelAdmins, LevelOwners, LevelSupport, LevelSIPUsers, LevelAll, LevelPublic:
+	default:
+		return fmt.Errorf("req_user %d: use 2, 4, 6, 8, 10, 11, 12 or 14", a.ReqUser)
+	}
+	switch a.ReqUserMode {
+	case 0, 2, 4, 6:
+	default:
+		return fmt.Errorf("req_user_mode %d: use 0, 2, 4 or 6", a.ReqUserMode)
+	}
+	if a.ReqKey != 0 && a.ReqKey != 1 {
+		return fmt.Errorf("req_key %d: use 0 or 1", a.ReqKey)
+	}
+	if a.ReqIP != 0 && a.ReqIP != 1 {
+		return fmt.Errorf("req_ip %d: use 0 or 1", a.ReqIP)
+	}
+	if a.ReqUserRegister < Inherit || a.ReqUserRegister > 2 {
+		return fmt.Errorf("req_user_register %d: use NULL, 0, 1 or 2", a.ReqUserRegister)
+	}
+	if a.ReqUserLogin < Inherit || a.ReqUserLogin > 3 {
+		return fmt.Errorf("req_user_login %d: use NULL, 0, 1, 2 or 3", a.ReqUserLogin)
+	}
+	return nil
+}
+
+// sparamNames maps param1..paramN of a custom entry to sparam1..sparamN.
+func sparamNames(t *sqltemplate.Template) []string {
+	max := 0
+	for _, k := range t.Keys() {
+		if k.Kind == sqltemplate.SParam {
+			var n int
+			fmt.Sscanf(k.Name, "sparam%d", &n)
+			if n > max {
+				max = n
+			}
+		}
+	}
+	out := make([]string, max)
+	for i := range out {
+		out[i] = fmt.Sprintf("sparam%d", i+1)
+	}
+	return out
+}
+
+func fingerprint(r *apiRow) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%v|%v|%v|%v|%v|%v|%v|%q|%v|%q|%v|%q",
+		r.ReqKey, r.ReqIP, r.ReqUser, r.ReqUserMode, r.ReqUserCredit, r.ReqUserRegister, r.ReqUserLogin,
+		r.CustomSQL.String, r.CustomAction, r.CustomActionBody.String, r.Enabled, r.Rule.String)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ruleEnv is what a tb_api rule condition sees.
+type ruleEnv struct {
+	User   map[string]any    `expr:"user"`
+	Params map[string]string `expr:"params"`
+	IP     string            `expr:"ip"`
+	Now    time.Time         `expr:"now"`
+	Entry  string            `expr:"entry"`
+}

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"mvapi/engine/format"
+	"mvapi/schema"
+)
+
+// OK is a success answer "OK: text".
+func OK(text string) format.Result { return format.Result{OK: true, Text: "OK: " + text} }
+
+// Shaped is a success answer in a shape real clients parse as it is, such
+// as "Your credit is $9.8".
+func Shaped(text string) format.Result { return format.Result{OK: true, Text: text} }
+
+// Errorf is a failure answer "ERROR: ..." for the client. Keep it a short
+// sentence; internal detail belongs in the log.
+func Errorf(f string, args ...any) format.Result {
+	return format.Result{Text: "ERROR: " + fmt.Sprintf(f, args...)}
+}
+
+// Call is one authorised request as a handler sees it.
+type Call struct {
+	Engine *Engine
+	Entry  *Entry
+	Req    *Request
+	// User is the authenticated or identified caller; nil when none (a
+	// trusted IP acting as admin, or a public entry without authid).
+	User *User
+	// Admin is true when the caller has admin rights.
+	Admin bool
+	// Trusted is true when the request came from a trusted IP.
+	Trusted bool
+	Config  *Config
+}
+
+// DB is the engine's database.
+func (c *Call) DB() *schema.DB { return c.Engine.db }
+
+// Param returns a request parameter ("" when absent).
+func (c *Call) Param(name string) string { return c.Req.Params.Get(name) }
+
+// lookupKey resolves a customsql or action keyword.
+func (c *Call) lookupKey(name string) (any, bool) {
+	if v, ok := c.Req.Params[name]; ok {
+		return v, true
+	}
+	if c.User != nil {
+		return c.User.Field(name)
+	}
+	return nil, false
+}
+
+// RequireUser answers ERROR when the call has no user.
+func (c *Call) RequireUser() (format.Result, bool) {
+	if c.User == nil {
+		return Errorf("this entry needs a user: send authid"), false
+	}
+	return format.Result{}, true
+}
+
+// Logf logs with the entry and remote IP.
+func (c *Call) Logf(ctx context.Context, f string, args ...any) {
+	c.Engine.log.InfoContext(ctx, fmt.Sprintf(f, args...), "entry", c.Entry.Name, "ip", c.Req.RemoteIP.String())
+}

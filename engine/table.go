@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr/vm"
+
+	"mvapi/engine/format"
+	"mvapi/engine/sqltemplate"
+)
+
+// req_user levels of the reference.
+const (
+	LevelDefault  = 0
+	LevelDisabled = 2
+	LevelSrvAdmin = 4
+	LevelAdmins   = 6
+	LevelOwners   = 8
+	LevelSupport  = 10
+	LevelSIPUsers = 11
+	LevelAll      = 12
+	LevelPublic   = 14
+)
+
+// Access is an entry's access policy, the tb_api fields of the reference.
+// Inherit (-1) in ReqUserRegister and ReqUserLogin means the global default.
+type Access struct {
+	ReqKey          int
+	ReqIP           int
+	ReqUser         int
+	ReqUserMode     int
+	ReqUserCredit   float64
+	ReqUserRegister int
+	ReqUserLogin    int
+}
+
+// Inherit marks a field that takes its value from global config.
+const Inherit = -1
+
+// Default access policies of built-ins.
+var (
+	// UserAPI needs the api key and an authenticated user of any kind.
+	UserAPI = Access{ReqKey: 1, ReqUser: LevelAll, ReqUserCredit: 1, ReqUserRegister: Inherit, ReqUserLogin: Inherit}
+	// AdminAPI needs the api key and an admin (or a trusted IP, per apideftrustadmin).
+	AdminAPI = Access{ReqKey: 1, ReqUser: LevelAdmins, ReqUserCredit: 1, ReqUserRegister: Inherit, ReqUserLogin: Inherit}
+	// SensitiveAPI is AdminAPI from allowed IPs only (req_ip=1).
+	SensitiveAPI = Access{ReqKey: 1, ReqIP: 1, ReqUser: LevelAdmins, ReqUserCredit: 1, ReqUserRegister: Inherit, ReqUserLogin: Inherit}
+	// PublicAPI needs nothing; a user may still be named by authid.
+	PublicAPI = Access{ReqUser: LevelPublic, ReqUserCredit: 1, ReqUserRegister: 0, ReqUserLogin: 0}
+)
+
+// Handler runs an entry for an authorised call.
+type Handler func(ctx context.Context, c *Call) format.Result
+
+// Builtin is an entry implemented in Go, registered by the builtin package.
+type Builtin struct {
+	Name    string
+	Access  Access
+	Params  []string // documented parameter order, for param1..paramN
+	Handler Handler
+	Doc     string
+}
+
+// Registry holds the built-in entries by name.
+type Registry struct {
+	byName map[string]*Builtin
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{byName: map[string]*Builtin{}} }
+
+// Add registers a built-in. A duplicate or unnamed entry is a programming
+// error and panics.
+func (r *Registry) Add(b Builtin) {
+	name := strings.ToLower(b.Name)
+	if name == "" || b.Handler == nil {
+		panic("engine: built-in needs a name and a handler")
+	}
+	if _, dup := r.byName[name]; dup {
+		panic("engine: built-in registered twice: " + name)
+	}
+	b.Name = name
+	r.byName[name] = &b
+}
+
+// Lookup returns the built-in called name.
+func (r *Registry) Lookup(name string) (*Builtin, bool) {
+	b, ok := r.byName[name]
+	return b, ok
+}
+
+// Names lists the built-ins, sorted.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.byName))
+	for k := range r.byName {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Entry is one compiled API entry of the rule table. It is immutable.
+type Entry struct {
+	Name        string
+	Access      Access
+	Enabled     bool
+	Params      []string
+	Handler     Handler
+	SQL         *sqltemplate.Template // set when customsql drives the entry
+	Rule        *vm.Program
+	OnSuccess   Action
+	OnFailure   Action
+	Builtin     bool
+	RowID       int64 // tb_api.id, 0 for a built-in without a row
+	Description string
+	fingerprint string
+}
+
+// Table is an immutable rule table: every entry by lower-case name.
+type Table struct {
+	entries map[string]*Entry
+}
+
+// Lookup returns the entry called name (lower case).
+func (t *Table) Lookup(name string) (*Entry, bool) {
+	e, ok := t.entries[name]
+	return e, ok
+}
+
+// Len is the number of entries.
+func (t *Table) Len() int { return len(t.entries) }
+
+// Entries returns the entries sorted by name.
+func (t *Table) Entries() []*Entry {
+	out := make([]*Entry, 0, len(t.entries))
+	for _, e := range t.entries {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Diff describes what changed between two tables.
+type Diff struct {
+	Added, Changed, Removed []string
+	Total                   int
+}
+
+// Empty reports whether nothing changed.
+func (d Diff) Empty() bool { return len(d.Added)+len(d.Changed)+len(d.Removed) == 0 }
+
+func (d Diff) String() string {
+	if d.Empty() {
+		return fmt.Sprintf("%d entries, no changes", d.Total)
+	}
+	var parts []string
+	for _, p := range []struct {
+		label string
+		names []string
+	}{{"added", d.Added}, {"changed", d.Changed}, {"removed", d.Removed}} {
+		if len(p.names) > 0 {
+			parts = append(parts, p.label+": "+strings.Join(p.names, ", "))
+		}
+	}
+	return fmt.Sprintf("%d entries; %s", d.Total, strings.Join(parts, "; "))
+}
+
+func diffTables(old, cur *Table) Diff {
+	d := Diff{Total: cur.Len()}
+	for name, e := range cur.entries {
+		if o, ok := old.entries[name]; !ok {
+			d.Added = append(d.Added, name)
+		} else if o.fingerprint != e.fingerprint {
+			d.Changed = append(d.Changed, name)
+		}
+	}
+	for name := range old.entries {
+		if _, ok := cur.entries[name]; !ok {
+			d.Removed = append(d.Removed, name)
+		}
+	}
+	sort.Strings(d.Added)
+	sort.Strings(d.Changed)
+	sort.Strings(d.Removed)
+	return d
+}

@@ -1,0 +1,142 @@
+package wire
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// DefaultXORKey is the key Mizu's WebPhone (lib_webphone.js) uses to
+// obfuscate API requests: "aJ6aqK4Nah3hnP7aht".
+const DefaultXORKey = "aJ6aqK4Nah3hnP7aht"
+
+// toWire maps the Base64 characters that are awkward in a URL to the ones the
+// WebPhone sends ('=' → '-', '+' → '_', '/' → '.'); fromWire undoes it.
+// fromWire also reads a space as '+', in case a raw Base64 text went through
+// form decoding.
+var (
+	toWire   = strings.NewReplacer("=", "-", "+", "_", "/", ".")
+	fromWire = strings.NewReplacer("-", "=", "_", "+", ".", "/", " ", "+")
+)
+
+// EncodeXOR obfuscates plain the way Mizu's WebPhone does: each byte i of the
+// text is XOR'ed with key[i % len(key)] and reduced modulo 128, the result is
+// Base64-encoded (standard alphabet, padded) and then '=' becomes '-', '+'
+// becomes '_' and '/' becomes '.'.
+//
+// The modulo makes the scheme lossy for bytes ≥ 128 (non-ASCII UTF-8): their
+// high bit is dropped, exactly as in Mizu's implementation, so only ASCII text
+// survives a round trip. The WebPhone only encodes ASCII, because its values
+// are encodeURIComponent'ed first. An empty key means no XOR and no modulo:
+// the text is only Base64-encoded and mapped, which is lossless.
+func EncodeXOR(plain, key string) string {
+	buf := []byte(plain)
+	xorBytes(buf, key)
+	return toWire.Replace(base64.StdEncoding.EncodeToString(buf))
+}
+
+// DecodeXOR reverses [EncodeXOR]: it maps '-' → '=', '_' → '+' and '.' → '/'
+// (and a space → '+'), Base64-decodes the text (padding may be missing), then
+// XORs each byte i with key[i % len(key)] and reduces it modulo 128.
+//
+// With a non-empty key the result is always ASCII. An empty key means no XOR
+// (Base64 only). Malformed Base64 is an error.
+func DecodeXOR(enc, key string) (string, error) {
+	std := strings.TrimRight(fromWire.Replace(enc), "=")
+	buf, err := base64.RawStdEncoding.DecodeString(std)
+	if err != nil {
+		return "", fmt.Errorf("wire: bad XOR/Base64 text: %w", err)
+	}
+	xorBytes(buf, key)
+	return string(buf), nil
+}
+
+// xorBytes XORs buf in place with the repeated key, reducing every byte
+// modulo 128 as Mizu does. An empty key leaves buf unchanged.
+func xorBytes(buf []byte, key string) {
+	if key == "" {
+		return
+	}
+	for i := range buf {
+		buf[i] = (buf[i] ^ key[i%len(key)]) % 128
+	}
+}
+
+// Names of Mizu's obfuscation markers.
+const (
+	mcrfsName  = "mcrfs"
+	oencPrefix = "oenc1_"
+)
+
+// Expand applies Mizu's obfuscation rules to decoded params and returns a new
+// slice; params itself is not modified.
+//
+//   - A parameter named "mcrfs" holds a whole request: its value is
+//     [DecodeXOR]'ed with xorKey and the plain text, a query string built as
+//     name=encodeURIComponent(value) joined by '&', is parsed with the
+//     [ParseQuery] rules. Its parameters replace the mcrfs parameter, in place.
+//     Parameters outside mcrfs are kept, except that on a name clash the ones
+//     from mcrfs win. An mcrfs inside mcrfs, or more than one mcrfs, is an
+//     error.
+//   - A value starting with "oenc1_" (outside or inside mcrfs) has the rest
+//     [DecodeXOR]'ed with xorKey, and the plain text replaces the value.
+//
+// Decode errors say which parameter failed.
+func Expand(params []Param, xorKey string) ([]Param, error) {
+	mcrfsAt := -1
+	for i, p := range params {
+		if !strings.EqualFold(p.Name, mcrfsName) {
+			continue
+		}
+		if mcrfsAt >= 0 {
+			return nil, fmt.Errorf("wire: parameter %s: given more than once", mcrfsName)
+		}
+		mcrfsAt = i
+	}
+	if mcrfsAt < 0 {
+		return decodeValues(params, xorKey)
+	}
+
+	plain, err := DecodeXOR(params[mcrfsAt].Value, xorKey)
+	if err != nil {
+		return nil, fmt.Errorf("wire: parameter %s: %w", mcrfsName, err)
+	}
+	inner, err := parseQuery(plain)
+	if err != nil {
+		return nil, fmt.Errorf("wire: parameter %s: %w", mcrfsName, err)
+	}
+	fromInner := make(map[string]bool, len(inner))
+	for _, p := range inner {
+		if p.Name == mcrfsName {
+			return nil, fmt.Errorf("wire: parameter %s: nested %s is not allowed", mcrfsName, mcrfsName)
+		}
+		fromInner[p.Name] = true
+	}
+
+	out := make([]Param, 0, len(params)-1+len(inner))
+	for i, p := range params {
+		switch {
+		case i == mcrfsAt:
+			out = append(out, inner...)
+		case !fromInner[strings.ToLower(p.Name)]:
+			out = append(out, p)
+		}
+	}
+	return decodeValues(out, xorKey)
+}
+
+// decodeValues returns a copy of params with every "oenc1_" value decoded.
+func decodeValues(params []Param, xorKey string) ([]Param, error) {
+	out := make([]Param, len(params))
+	for i, p := range params {
+		if rest, ok := strings.CutPrefix(p.Value, oencPrefix); ok {
+			plain, err := DecodeXOR(rest, xorKey)
+			if err != nil {
+				return nil, fmt.Errorf("wire: parameter %q: %s value: %w", p.Name, oencPrefix, err)
+			}
+			p.Value = plain
+		}
+		out[i] = p
+	}
+	return out, nil
+}

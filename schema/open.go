@@ -1,0 +1,95 @@
+// Package schema opens mvapi's database, knows the SQL dialects it speaks and
+// carries the embedded migrations that create its tables.
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // the embedded default database
+)
+
+// DB is an open database together with its dialect.
+type DB struct {
+	*sqlx.DB
+	Dialect Dialect
+	// DSN is the data source as the operator gave it, with any password removed.
+	DSN string
+}
+
+// DefaultDSN is the database used when none is given.
+const DefaultDSN = "sqlite:mvapi.db"
+
+// ErrNotSupported is returned for database kinds that this build cannot serve yet.
+var ErrNotSupported = errors.New("not supported yet")
+
+// Open parses dsn ("sqlite:PATH", "postgres://...", "sqlserver://...") and
+// opens the database. It does not migrate; call Migrate for that.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return nil, fmt.Errorf("open %s: PostgreSQL is %w (use sqlite:PATH)", redact(dsn), ErrNotSupported)
+	case strings.HasPrefix(dsn, "sqlserver://"):
+		return nil, fmt.Errorf("open %s: SQL Server is %w (use sqlite:PATH)", redact(dsn), ErrNotSupported)
+	default:
+		return nil, fmt.Errorf("open database: unknown DSN %q: use sqlite:PATH, postgres://... or sqlserver://...", redact(dsn))
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: sqlite: DSN needs a file path, e.g. sqlite:mvapi.db")
+	}
+	if path == ":memory:" {
+		return nil, errors.New("open database: sqlite::memory: is not supported (each connection would see its own database); use a file")
+	}
+	// WAL lets readers run beside the one writer; busy_timeout makes
+	// writers wait for each other instead of failing; BEGIN IMMEDIATE takes
+	// the write lock up front so a transaction never fails half way with
+	// SQLITE_BUSY on upgrade.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	db, err := sqlx.Open(SQLite.DriverName, "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	if n < 4 {
+		n = 4
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path}, nil
+}
+
+// redact removes a password from a URL-shaped DSN so it can be logged.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

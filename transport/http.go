@@ -1,0 +1,176 @@
+// Package transport carries API requests to the engine over the wire: each
+// transport only decodes into an engine.Request and encodes the answer.
+package transport
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+	"mvapi/engine/wire"
+)
+
+// HTTP serves the API on /mvapireq/ and on the root path (/?apientry=...).
+type HTTP struct {
+	Engine *engine.Engine
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// ServeHTTP decodes a GET query, a POST form, or a POST body (query text,
+// JSON, XML, SOAP or ini lines), runs it and encodes the answer.
+func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := h.Engine.Config()
+	if r.URL.Path != "/" && !strings.HasPrefix(r.URL.Path, "/mvapireq") {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodPost, http.MethodHead:
+	case http.MethodOptions:
+		corsHeaders(w, r)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		w.Header().Set("Allow", "GET, POST, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	ip := remoteIP(r.RemoteAddr)
+	params, bodyFormat, err := decodeHTTP(r, cfg)
+	if err != nil {
+		req := &engine.Request{RemoteIP: ip, Transport: "http"}
+		h.write(w, r, req, engine.Errorf("bad request: %v", err), cfg)
+		return
+	}
+	req := engine.NewRequest(params, ip, "http")
+	if r.URL.Path == "/" && req.Entry == "" {
+		http.NotFound(w, r)
+		return
+	}
+	if req.Format == "" {
+		req.Format = guessFormat(bodyFormat, req, cfg)
+	}
+	res := h.Engine.Serve(r.Context(), req)
+	h.write(w, r, req, res, cfg)
+}
+
+func decodeHTTP(r *http.Request, cfg *engine.Config) ([]wire.Param, string, error) {
+	params, err := wire.ParseQuery(r.URL.RawQuery, cfg.XORKey)
+	if err != nil {
+		return nil, "", err
+	}
+	if r.Method != http.MethodPost {
+		return params, "", nil
+	}
+	limit := int64(cfg.Int("maxrequestbytes"))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, "", errors.New("could not read the body")
+	}
+	if int64(len(body)) > limit {
+		return nil, "", errors.New("body too large")
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return params, "", nil
+	}
+	more, f, err := wire.ParseBody(r.Header.Get("Content-Type"), body, cfg.XORKey)
+	if err != nil {
+		return nil, "", err
+	}
+	return append(params, more...), f, nil
+}
+
+// guessFormat picks the answer format when the request names none: the
+// body's own format, JSONP when a callback is given, else text.
+func guessFormat(bodyFormat string, req *engine.Request, cfg *engine.Config) string {
+	switch bodyFormat {
+	case "json", "xml", "soap":
+		return bodyFormat
+	}
+	if req.Callback != "" && cfg.JSONP != 0 {
+		return format.JSONP
+	}
+	return format.Text
+}
+
+func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request, res format.Result, cfg *engine.Config) {
+	name := req.Format
+	if !format.Valid(name) {
+		name = format.Text
+	}
+	if name == format.JSONP && (cfg.JSONP == 0 || !format.ValidCallback(req.Callback)) {
+		name = format.Text
+		if res.OK || !strings.HasPrefix(res.Text, "ERROR") {
+			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
+		}
+	}
+	bp := bufPool.Get().(*[]byte)
+	body, ctype, err := format.AppendEncode((*bp)[:0], name, res, req.Callback)
+	if err != nil {
+		body, ctype, _ = format.AppendEncode((*bp)[:0], format.Text, engine.Errorf("encode: %v", err), "")
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Cache-Control", "no-store")
+	corsHeaders(w, r)
+	status := http.StatusOK
+	if cfg.Strict {
+		status = res.Code()
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	*bp = body
+	bufPool.Put(bp)
+}
+
+// corsHeaders lets browser clients (the WebPhone's XHR) read answers.
+func corsHeaders(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+	}
+}
+
+func remoteIP(addr string) netip.Addr {
+	ap, err := netip.ParseAddrPort(addr)
+	if err == nil {
+		return ap.Addr().Unmap()
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+// NewServer returns an http.Server for the API with sane limits.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Shutdown stops srv gracefully within timeout.
+func Shutdown(srv *http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
