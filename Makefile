@@ -1,0 +1,47 @@
+# mvapi: the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+BIN     ?= bin/mvapi
+DB      ?= sqlite:mvapi.db
+LISTEN  ?= 127.0.0.1:8080
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 30s
+
+.PHONY: build run test vet fmt bench bench-go bench-http fuzz clean
+
+build:
+	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
+
+## run: build and serve the demo on the embedded SQLite default
+run: build
+	$(BIN) serve --demo --db $(DB) --listen $(LISTEN)
+
+## test: the whole suite (what CI runs): vet, gofmt check, unit, end-to-end and fuzz seed corpora
+test: vet fmt
+	$(GO) test -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: Go benchmarks of the pipeline, then balance over HTTP with wrk against the ceiling
+bench: bench-go bench-http
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./engine/... ./cmd/...
+
+bench-http:
+	bash bench/http.sh
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in ./engine/wire ./engine/sqltemplate ./engine/format ./engine; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin
