@@ -12,10 +12,10 @@ import (
 
 // NewUser is an account to create.
 type NewUser struct {
-	Type                                                   int
-	Username, Password, Name, Email, Phone                 string
-	Currency, Country, Address, DeviceID, PIN              string
-	Credit                                                 float64
+	Type                                      int
+	Username, Password, Name, Email, Phone    string
+	Currency, Country, Address, DeviceID, PIN string
+	Credit                                    float64
 }
 
 // ErrUserExists is returned by CreateUser for a taken username.

@@ -47,8 +47,11 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintln(w, "   ", link("balance", "authkey", cfg.APIKey, "authid", user.Username, "authpwd", user.Password))
 		fmt.Fprintf(w, "  Credit of user %s with authmd5 (recommended):\n", user.Username)
 		fmt.Fprintln(w, "   ", link("balance", auth(user)...))
-		fmt.Fprintln(w, "  Rate to a number:")
-		fmt.Fprintln(w, "   ", link("rating", append(auth(user), "bnum", "38970123456")...))
+		var prefix string
+		if db.GetContext(ctx, &prefix, "SELECT prefix FROM tb_rates ORDER BY LENGTH(prefix) DESC, prefix LIMIT 1") == nil {
+			fmt.Fprintln(w, "  Rate to a number:")
+			fmt.Fprintln(w, "   ", link("rating", append(auth(user), "bnum", prefix+"123456")...))
+		}
 		fmt.Fprintln(w, "  Own status, as JSON:")
 		fmt.Fprintln(w, "   ", link("status", append(auth(user), "format", "json")...))
 		fmt.Fprintln(w, "  Custom entry from tb_api (lastcalls), as XML:")
