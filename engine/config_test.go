@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -73,6 +74,18 @@ func TestParseIPList(t *testing.T) {
 		got, err := engine.ParseIPList(tc.in)
 		if (err != nil) != tc.fail || len(got) != tc.n {
 			t.Errorf("ParseIPList(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestREADMEDocumentsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range engine.ConfigOptions {
+		if !strings.Contains(string(readme), "| `"+o.Name+"` |") {
+			t.Errorf("README.md's option table lacks %s", o.Name)
 		}
 	}
 }
