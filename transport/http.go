@@ -121,6 +121,7 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 	hd := w.Header()
 	hd.Set("Content-Type", ctype)
 	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
 	corsHeaders(w, r)
 	status := http.StatusOK
 	if cfg.Strict {

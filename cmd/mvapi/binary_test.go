@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBinaryDemoExamplesAndSIGTERM runs the real binary as `make run` does:
+// every example URL it prints answers OK, and SIGTERM stops it cleanly.
+func TestBinaryDemoExamplesAndSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mvapi")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--demo", "--db", "sqlite:"+filepath.Join(dir, "demo.db"), "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	urls := make(chan string)
+	go func() {
+		defer close(urls)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if f := strings.TrimSpace(sc.Text()); strings.HasPrefix(f, "http://") {
+				urls <- f
+			}
+		}
+	}()
+	var got []string
+	timeout := time.After(30 * time.Second)
+collect:
+	for {
+		select {
+		case u, ok := <-urls:
+			if !ok {
+				break collect
+			}
+			got = append(got, u)
+			if strings.Contains(u, "apientry=apireload") {
+				break collect
+			}
+		case <-timeout:
+			t.Fatalf("no examples printed in 30s; got %v", got)
+		}
+	}
+	if len(got) < 8 {
+		t.Fatalf("printed %d example URLs: %v", len(got), got)
+	}
+	for _, u := range got {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if b := string(body); strings.Contains(b, "ERROR") || !(strings.Contains(b, "OK") || strings.HasPrefix(b, "Your credit") || strings.Contains(b, "Destination:")) {
+			t.Errorf("%s answered %q", u, b)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("still running 25s after SIGTERM")
+	}
+}
