@@ -3,7 +3,7 @@
 # entry (full authentication: api key, user lookup, password compare) with
 # wrk against bench/ceiling, a bare net/http server doing the same SQL work,
 # on the same seeded SQLite file. Runs ceiling, mvapi, ceiling, mvapi and
-# reports the best of two for each and the ratio mvapi/ceiling (target
+# reports the best of the two for each and the ratio mvapi/ceiling (target
 # >= 0.90; reported, not enforced). Exits 1 when any request failed or was
 # answered wrongly.
 #
@@ -11,8 +11,9 @@
 #   BENCH_SECONDS=30 BENCH_ROUNDS=3 bash bench/http.sh
 #
 # Besides req/s it reports each server's CPU time per request (from
-# /proc/PID/stat): on a shared machine the throughput swings with the other
-# load, the CPU cost of a request much less. wrk's timeout is 10 s (not its
+# /proc/PID/stat) as a second view of the same ratio: on a shared machine
+# req/s swings with the other load. BENCH_ROUNDS (default 2) alternates more
+# rounds and takes the best of them. wrk's timeout is 10 s (not its
 # default 2 s) so a server descheduled by other load is not counted as
 # failing; a request that gets no answer within 10 s still fails the run.
 set -euo pipefail
@@ -41,8 +42,13 @@ command -v curl >/dev/null 2>&1 || die "curl is needed"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvapi-bench.XXXXXX")
 pids=()
+wrk_pid=''
 cleanup() {
 	local pid
+	if [[ -n $wrk_pid ]]; then
+		kill "$wrk_pid" 2>/dev/null || true
+		wait "$wrk_pid" 2>/dev/null || true
+	fi
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -129,8 +135,14 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run_wrk() {
 	local name=$1 port=$2 secs=$3 label=$4 out line bad errors requests t0 t1
 	t0=$(cpu_ticks "${server_pid[$name]}")
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s bench/balance.lua "http://127.0.0.1:$port" 2>&1) ||
-		die "wrk failed against $name: $out"
+	# wrk runs in the background so that a signal interrupts `wait` and
+	# the trap stops everything at once.
+	wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s bench/balance.lua \
+		"http://127.0.0.1:$port" >"$tmp/wrk.out" 2>&1 &
+	wrk_pid=$!
+	wait "$wrk_pid" || die "wrk failed against $name: $(cat "$tmp/wrk.out")"
+	wrk_pid=''
+	out=$(<"$tmp/wrk.out")
 	t1=$(cpu_ticks "${server_pid[$name]}")
 	line=$(grep '^BENCH ' <<<"$out" || true)
 	[[ -n $line ]] || die "no BENCH line from wrk against $name: $out"
@@ -180,7 +192,7 @@ done
 awk -v m="${best[mvapi]}" -v c="${best[ceiling]}" -v cm="${cpu_sum[mvapi]}" -v cc="${cpu_sum[ceiling]}" 'BEGIN {
 	if (c <= 0 || cm <= 0) { print "   ratio mvapi/ceiling: n/a"; exit }
 	printf "   ratio mvapi/ceiling (best req/s): %.3f (target >= 0.90)\n", m / c
-	printf "   CPU per request ceiling/mvapi:    %.3f (the same ratio from CPU cost, less sensitive to other load)\n", cc / cm
+	printf "   CPU per request ceiling/mvapi:    %.3f (server CPU time per request; a second view, also noisy)\n", cc / cm
 }'
 
 if ((failed)); then

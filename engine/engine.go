@@ -17,7 +17,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
@@ -260,5 +259,5 @@ func clip(s string) string {
 	if len(s) > 64 {
 		return s[:64] + "..."
 	}
-	return fmt.Sprint(s)
+	return s
 }

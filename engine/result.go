@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 
 	"mvapi/engine/format"
@@ -59,9 +58,4 @@ func (c *Call) RequireUser() (format.Result, bool) {
 		return Errorf("this entry needs a user: send authid"), false
 	}
 	return format.Result{}, true
-}
-
-// Logf logs with the entry and remote IP.
-func (c *Call) Logf(ctx context.Context, f string, args ...any) {
-	c.Engine.log.InfoContext(ctx, fmt.Sprintf(f, args...), "entry", c.Entry.Name, "ip", c.Req.RemoteIP.String())
 }

@@ -1,0 +1,84 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOpenDSN(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		dsn, wantErr string
+		notSupported bool
+	}{
+		{dsn: "postgres://u:secret@h/db", wantErr: "postgres://u:xxxxx@h/db", notSupported: true},
+		{dsn: "sqlserver://sa:secret@h?database=x", wantErr: "sqlserver://sa:xxxxx@h?database=x", notSupported: true},
+		{dsn: "mysql://h/db", wantErr: "unknown DSN"},
+		{dsn: "sqlite:", wantErr: "needs a file path"},
+		{dsn: "sqlite::memory:", wantErr: "not supported"},
+	}
+	for _, tc := range cases {
+		_, err := Open(ctx, tc.dsn)
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("Open(%q) = %v, want %q", tc.dsn, err, tc.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("Open(%q) error leaks the password: %v", tc.dsn, err)
+		}
+		if errors.Is(err, ErrNotSupported) != tc.notSupported {
+			t.Errorf("Open(%q): ErrNotSupported = %v", tc.dsn, !tc.notSupported)
+		}
+	}
+}
+
+func TestMigrateIsIdempotentAndWAL(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, err := Migrate(ctx, db); err != nil || n == 0 {
+		t.Fatalf("first migrate: %d %v", n, err)
+	}
+	if n, err := Migrate(ctx, db); err != nil || n != 0 {
+		t.Fatalf("second migrate: %d %v", n, err)
+	}
+	var mode string
+	if err := db.Get(&mode, "PRAGMA journal_mode"); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q %v", mode, err)
+	}
+	for _, table := range []string{"tb_api", "tb_users", "tb_globalconfig", "tb_rates", "tb_cdrs", "tb_nonces"} {
+		var n int
+		if err := db.Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+			t.Errorf("%s: %v", table, err)
+		}
+	}
+}
+
+func TestDialects(t *testing.T) {
+	parts := []string{"'%'", "?", "'%'"}
+	for _, tc := range []struct {
+		d           Dialect
+		ph, concat  string
+		rebindInput string
+		rebind      string
+	}{
+		{SQLite, "?", "('%' || ? || '%')", "a = ? AND b = ?", "a = ? AND b = ?"},
+		{Postgres, "$2", "('%' || ? || '%')", "a = ? AND b = ?", "a = $1 AND b = $2"},
+		{SQLServer, "@p2", "CONCAT('%', ?, '%')", "a = ? AND b = ?", "a = @p1 AND b = @p2"},
+	} {
+		if got := tc.d.Placeholder(2); got != tc.ph {
+			t.Errorf("%s placeholder %q", tc.d.Name, got)
+		}
+		if got := tc.d.Concat(parts); got != tc.concat {
+			t.Errorf("%s concat %q", tc.d.Name, got)
+		}
+		if got := tc.d.Rebind(tc.rebindInput); got != tc.rebind {
+			t.Errorf("%s rebind %q", tc.d.Name, got)
+		}
+	}
+}
