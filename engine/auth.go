@@ -40,16 +40,22 @@ func (c *Config) trusted(ip netip.Addr) bool {
 
 // allowedAt reports whether a user type may call an entry of req_user level.
 func allowedAt(level, userType int) bool {
-	rank := map[int]int{
-		TypeSrvAdmin: LevelSrvAdmin, TypeAdmin: LevelAdmins,
-		TypeOwner: LevelOwners, TypeReseller: LevelOwners,
-		TypeSupport: LevelSupport, TypeEndUser: LevelSIPUsers,
+	var rank int
+	switch userType {
+	case TypeSrvAdmin:
+		rank = LevelSrvAdmin
+	case TypeAdmin:
+		rank = LevelAdmins
+	case TypeOwner, TypeReseller:
+		rank = LevelOwners
+	case TypeSupport:
+		rank = LevelSupport
+	case TypeEndUser:
+		rank = LevelSIPUsers
+	default:
+		rank = LevelAll
 	}
-	r, ok := rank[userType]
-	if !ok {
-		r = LevelAll
-	}
-	return level != LevelDisabled && r <= level
+	return level != LevelDisabled && rank <= level
 }
 
 // authenticate establishes who calls: it fills c.User, c.Admin and

@@ -22,6 +22,9 @@ func (p Params) Get(name string) string {
 
 // Has reports whether the parameter was sent (even empty).
 func (p Params) Has(name string) bool {
+	if _, ok := p[name]; ok {
+		return true
+	}
 	_, ok := p[strings.ToLower(name)]
 	return ok
 }
@@ -42,13 +45,13 @@ type Request struct {
 
 // aliases maps alternative parameter names to the canonical one the
 // built-ins read (the reference's "anum/phone1/from" and so on).
-var aliases = map[string]string{
-	"authsalt": "authsalt1",
-	"phone1":   "anum",
-	"from":     "anum",
-	"phone2":   "bnum",
-	"to":       "bnum",
-	"message":  "txt",
+var aliases = [...]struct{ alt, canon string }{
+	{"authsalt", "authsalt1"},
+	{"phone1", "anum"},
+	{"from", "anum"},
+	{"phone2", "bnum"},
+	{"to", "bnum"},
+	{"message", "txt"},
 }
 
 // legacyOrder is the reference's fully positional form: param1 is the
@@ -63,10 +66,10 @@ func NewRequest(params []wire.Param, ip netip.Addr, transport string) *Request {
 	for _, kv := range params {
 		p[kv.Name] = kv.Value
 	}
-	for alt, canon := range aliases {
-		if v, ok := p[alt]; ok {
-			if _, set := p[canon]; !set {
-				p[canon] = v
+	for _, a := range aliases {
+		if v, ok := p[a.alt]; ok {
+			if _, set := p[a.canon]; !set {
+				p[a.canon] = v
 			}
 		}
 	}

@@ -23,6 +23,12 @@ type HTTP struct {
 	Engine *engine.Engine
 }
 
+// Prebuilt header values: the hot path assigns them without allocating.
+var (
+	noStore = []string{"no-store"}
+	noSniff = []string{"nosniff"}
+)
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // ServeHTTP decodes a GET query, a POST form, or a POST body (query text,
@@ -119,9 +125,9 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 		body, ctype, _ = format.AppendEncode((*bp)[:0], format.Text, engine.Errorf("encode: %v", err), "")
 	}
 	hd := w.Header()
-	hd.Set("Content-Type", ctype)
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
+	hd["Content-Type"] = []string{ctype}
+	hd["Cache-Control"] = noStore
+	hd["X-Content-Type-Options"] = noSniff
 	corsHeaders(w, r)
 	status := http.StatusOK
 	if cfg.Strict {
