@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -55,27 +56,7 @@ func TestCLIUserAddCheckExamplesMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var urls []string
-	for _, f := range strings.Fields(out) {
-		if strings.HasPrefix(f, "http://") {
-			urls = append(urls, f)
-		}
-	}
-	if len(urls) < 7 {
-		t.Fatalf("only %d example URLs in %q", len(urls), out)
-	}
-	for _, u := range urls {
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if body := b.String(); strings.Contains(body, "ERROR") || !(strings.Contains(body, "OK") || strings.HasPrefix(body, "Your credit")) {
-			t.Errorf("%s answered %q", u, body)
-		}
-	}
+	checkExamples(t, exampleURLs(out), 7)
 
 	db := mvtest.MustOpen(t, dsn)
 	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('x1', 'SELECT ''oops')")
@@ -111,24 +92,36 @@ func TestDemoPrintsWorkingExamples(t *testing.T) {
 	if err := printExamples(context.Background(), &out, m.DB, m.Engine.Config(), m.URL()); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, f := range strings.Fields(out.String()) {
-		if !strings.HasPrefix(f, "http://") {
-			continue
+	checkExamples(t, exampleURLs(out.String()), 8)
+}
+
+func exampleURLs(out string) []string {
+	var urls []string
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, "http://") {
+			urls = append(urls, f)
 		}
-		n++
-		resp, err := http.Get(f)
+	}
+	return urls
+}
+
+// checkExamples asserts there are at least min example URLs and that each
+// answers a success shape (OK, a credit, a rate) without ERROR.
+func checkExamples(t *testing.T, urls []string, min int) {
+	t.Helper()
+	if len(urls) < min {
+		t.Fatalf("%d example URLs, want at least %d: %v", len(urls), min, urls)
+	}
+	for _, u := range urls {
+		resp, err := http.Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(b.String(), "ERROR") {
-			t.Errorf("%s answered %q", f, b.String())
+		if b := string(body); strings.Contains(b, "ERROR") ||
+			!(strings.Contains(b, "OK") || strings.HasPrefix(b, "Your credit") || strings.Contains(b, "Destination:")) {
+			t.Errorf("%s answered %q", u, b)
 		}
-	}
-	if n < 8 {
-		t.Fatalf("%d examples", n)
 	}
 }
