@@ -68,14 +68,15 @@ func rating(ctx context.Context, c *engine.Call) format.Result {
 		prefixes[i] = num[:i+1]
 	}
 	db := c.DB()
-	q := "SELECT destination, price, currency FROM tb_rates WHERE prefix IN (?" +
-		strings.Repeat(", ?", len(prefixes)-1) + ") ORDER BY LENGTH(prefix) DESC"
+	d := db.Dialect
+	q := "SELECT " + d.Top(1) + "destination, price, currency FROM tb_rates WHERE prefix IN (?" +
+		strings.Repeat(", ?", len(prefixes)-1) + ") ORDER BY " + d.Length("prefix") + " DESC" + d.Limit(1)
 	var r struct {
 		Destination string  `db:"destination"`
 		Price       float64 `db:"price"`
 		Currency    string  `db:"currency"`
 	}
-	err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q), prefixes...).StructScan(&r)
+	err := db.QueryRowxContext(ctx, d.Rebind(q), prefixes...).StructScan(&r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.Errorf("rate not found for %s", num)
 	}

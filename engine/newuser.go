@@ -61,9 +61,9 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 		pin = n.PIN
 	}
 	var id int64
-	err := db.QueryRowxContext(ctx, db.Dialect.Rebind(`INSERT INTO tb_users
+	err := db.QueryRowxContext(ctx, db.Dialect.ReturningID(`INSERT INTO tb_users
  (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		n.Type, n.Username, n.Password, n.Name, n.Email, n.Phone, strings.ToUpper(n.Currency),
 		n.Country, n.Address, n.Credit, n.DeviceID, pin).Scan(&id)
 	if err != nil {

@@ -57,3 +57,42 @@ func (d Dialect) Concat(parts []string) string {
 func (d Dialect) Rebind(query string) string {
 	return sqlx.Rebind(d.bind, query)
 }
+
+// Top returns "TOP n " for SQL Server (to put after SELECT) and "" elsewhere.
+func (d Dialect) Top(n int) string {
+	if d.Name == "sqlserver" {
+		return "TOP " + strconv.Itoa(n) + " "
+	}
+	return ""
+}
+
+// Limit returns " LIMIT n" (to put at the end of a SELECT) except on SQL
+// Server, where Top does the job.
+func (d Dialect) Limit(n int) string {
+	if d.Name == "sqlserver" {
+		return ""
+	}
+	return " LIMIT " + strconv.Itoa(n)
+}
+
+// Length is the SQL function for the length of a string.
+func (d Dialect) Length(expr string) string {
+	if d.Name == "sqlserver" {
+		return "LEN(" + expr + ")"
+	}
+	return "LENGTH(" + expr + ")"
+}
+
+// ReturningID turns "INSERT INTO t (...) VALUES (...)" into a statement that
+// returns the new row's id column: RETURNING id, or OUTPUT INSERTED.id on
+// SQL Server. The query uses ? placeholders and is rebound.
+func (d Dialect) ReturningID(insert string) string {
+	if d.Name == "sqlserver" {
+		i := strings.Index(strings.ToUpper(insert), " VALUES")
+		if i < 0 {
+			panic("schema: ReturningID needs an INSERT ... VALUES: " + insert)
+		}
+		return d.Rebind(insert[:i] + " OUTPUT INSERTED.id" + insert[i:])
+	}
+	return d.Rebind(insert + " RETURNING id")
+}

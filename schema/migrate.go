@@ -60,7 +60,9 @@ func provider(db *DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: no migrations for %s: %w", db.Dialect.Name, err)
 	}
-	p, err := goose.NewProvider(dialect, db.DB.DB, sub)
+	// Issues add migrations in parallel: a database may have applied a later
+	// number before an earlier one lands, so out-of-order is allowed.
+	p, err := goose.NewProvider(dialect, db.DB.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

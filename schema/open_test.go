@@ -82,3 +82,29 @@ func TestDialects(t *testing.T) {
 		}
 	}
 }
+
+func TestDialectSQLHelpers(t *testing.T) {
+	ins := "INSERT INTO t (a, b) VALUES (?, ?)"
+	for _, tc := range []struct {
+		d                  Dialect
+		top, limit, length string
+		returning          string
+	}{
+		{SQLite, "", " LIMIT 5", "LENGTH(x)", "INSERT INTO t (a, b) VALUES (?, ?) RETURNING id"},
+		{Postgres, "", " LIMIT 5", "LENGTH(x)", "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING id"},
+		{SQLServer, "TOP 5 ", "", "LEN(x)", "INSERT INTO t (a, b) OUTPUT INSERTED.id VALUES (@p1, @p2)"},
+	} {
+		if got := tc.d.Top(5); got != tc.top {
+			t.Errorf("%s Top %q", tc.d.Name, got)
+		}
+		if got := tc.d.Limit(5); got != tc.limit {
+			t.Errorf("%s Limit %q", tc.d.Name, got)
+		}
+		if got := tc.d.Length("x"); got != tc.length {
+			t.Errorf("%s Length %q", tc.d.Name, got)
+		}
+		if got := tc.d.ReturningID(ins); got != tc.returning {
+			t.Errorf("%s ReturningID %q", tc.d.Name, got)
+		}
+	}
+}

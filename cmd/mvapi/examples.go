@@ -20,7 +20,8 @@ type exampleUser struct {
 // "Generate API examples", with authmd5 computed for real users.
 func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.Config, base string) error {
 	var user, admin exampleUser
-	q := "SELECT username, password FROM tb_users WHERE type = ? AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id LIMIT 1"
+	d := db.Dialect
+	q := "SELECT " + d.Top(1) + "username, password FROM tb_users WHERE type = ? AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id" + d.Limit(1)
 	userErr := db.GetContext(ctx, &user, db.Dialect.Rebind(q), engine.TypeEndUser)
 	adminErr := db.GetContext(ctx, &admin, db.Dialect.Rebind(q), engine.TypeAdmin)
 	salt, err := fixtures.RandomDigits(7)
@@ -48,7 +49,7 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintf(w, "  Credit of user %s with authmd5 (recommended):\n", user.Username)
 		fmt.Fprintln(w, "   ", link("balance", auth(user)...))
 		var prefix string
-		if db.GetContext(ctx, &prefix, "SELECT prefix FROM tb_rates ORDER BY LENGTH(prefix) DESC, prefix LIMIT 1") == nil {
+		if db.GetContext(ctx, &prefix, "SELECT "+d.Top(1)+"prefix FROM tb_rates ORDER BY "+d.Length("prefix")+" DESC, prefix"+d.Limit(1)) == nil {
 			fmt.Fprintln(w, "  Rate to a number:")
 			fmt.Fprintln(w, "   ", link("rating", append(auth(user), "bnum", prefix+"123456")...))
 		}
