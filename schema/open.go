@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL as database/sql driver "pgx"
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the embedded default database
 )
@@ -36,7 +37,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("open %s: PostgreSQL is %w (use sqlite:PATH)", redact(dsn), ErrNotSupported)
+		return openPostgres(ctx, dsn)
 	case strings.HasPrefix(dsn, "sqlserver://"):
 		return nil, fmt.Errorf("open %s: SQL Server is %w (use sqlite:PATH)", redact(dsn), ErrNotSupported)
 	default:
@@ -80,6 +81,26 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path}, nil
+}
+
+// openPostgres opens PostgreSQL through pgx in database/sql mode. The DSN is
+// pgx's (postgres://user:pass@host:port/db?sslmode=disable&search_path=s).
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sqlx.Open(Postgres.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	return &DB{DB: db, Dialect: Postgres, DSN: redact(dsn)}, nil
 }
 
 // redact removes a password from a URL-shaped DSN so it can be logged.

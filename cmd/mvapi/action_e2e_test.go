@@ -6,12 +6,17 @@ import (
 	"time"
 
 	"mvapi/engine"
+	"mvapi/internal/mvtest"
 )
 
 // TestSQLActionsOnSuccessAndFailure: custom_action 8 runs after a success,
 // 58 after a failure, each with keywords bound, and never the other one.
 func TestSQLActionsOnSuccessAndFailure(t *testing.T) {
-	s := startServer(t, "", strictSets)
+	mvtest.ForEachDB(t, testSQLActionsOnSuccessAndFailure)
+}
+
+func testSQLActionsOnSuccessAndFailure(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("vera", "verapass", engine.TypeEndUser, 1)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	s.exec(`INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES

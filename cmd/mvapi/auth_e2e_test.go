@@ -7,10 +7,15 @@ import (
 	"testing"
 
 	"mvapi/engine"
+	"mvapi/internal/mvtest"
 )
 
 func TestBalanceWithAuthMD5BothFormulas(t *testing.T) {
-	s := startServer(t, "", map[string]string{"allowtrustedip": "0", "apiv2md5salt": "srvSalt"})
+	mvtest.ForEachDB(t, testBalanceWithAuthMD5BothFormulas)
+}
+
+func testBalanceWithAuthMD5BothFormulas(t *testing.T, dsn string) {
+	s := startServer(t, dsn, map[string]string{"allowtrustedip": "0", "apiv2md5salt": "srvSalt"})
 	s.user("alice", "secret77", engine.TypeEndUser, 9.8)
 
 	simple := engine.AuthMD5("alice", "secret77", "srvSalt", "123456")
@@ -29,8 +34,10 @@ func TestBalanceWithAuthMD5BothFormulas(t *testing.T) {
 	wantPrefix(t, body, "Your credit is $9.8")
 }
 
-func TestFailuresAnswerError499(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestFailuresAnswerError499(t *testing.T) { mvtest.ForEachDB(t, testFailuresAnswerError499) }
+
+func testFailuresAnswerError499(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("alice", "secret77", engine.TypeEndUser, 1)
 	id := s.user("bob", "secret88", engine.TypeEndUser, 1)
 	s.exec("UPDATE tb_users SET temporarydisabled = 1 WHERE id = ?", id)

@@ -6,10 +6,13 @@ import (
 	"time"
 
 	"mvapi/engine"
+	"mvapi/internal/mvtest"
 )
 
-func TestNewUserEntries(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestNewUserEntries(t *testing.T) { mvtest.ForEachDB(t, testNewUserEntries) }
+
+func testNewUserEntries(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	signup := func(kv ...string) string {
 		_, body := s.get(append([]string{"apientry", "newuseru", "authkey", s.key}, kv...)...)
@@ -54,8 +57,10 @@ func TestNewUserEntries(t *testing.T) {
 	wantPrefix(t, body, "Your credit is $5")
 }
 
-func TestStatusAndPostpaidBalance(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestStatusAndPostpaidBalance(t *testing.T) { mvtest.ForEachDB(t, testStatusAndPostpaidBalance) }
+
+func testStatusAndPostpaidBalance(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	id := s.user("uma", "umapass1", engine.TypeEndUser, 1)
 	status := func() string {
 		_, body := s.get(append([]string{"apientry", "status"}, s.md5Auth("uma", "umapass1")...)...)

@@ -6,10 +6,15 @@ import (
 	"testing"
 
 	"mvapi/engine"
+	"mvapi/internal/mvtest"
 )
 
 func TestDBAInsertsCustomEntryThenApireload(t *testing.T) {
-	s := startServer(t, "", strictSets)
+	mvtest.ForEachDB(t, testDBAInsertsCustomEntryThenApireload)
+}
+
+func testDBAInsertsCustomEntryThenApireload(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("dave", "secret11", engine.TypeEndUser, 4.5)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	auth := s.md5Auth("dave", "secret11")
@@ -47,7 +52,11 @@ func TestDBAInsertsCustomEntryThenApireload(t *testing.T) {
 }
 
 func TestBadRowKeepsOldTableServing(t *testing.T) {
-	s := startServer(t, "", strictSets)
+	mvtest.ForEachDB(t, testBadRowKeepsOldTableServing)
+}
+
+func testBadRowKeepsOldTableServing(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("erin", "secret22", engine.TypeEndUser, 2)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	auth := s.md5Auth("erin", "secret22")
@@ -81,8 +90,10 @@ func TestBadRowKeepsOldTableServing(t *testing.T) {
 	wantPrefix(t, body, "ERROR: unknown apientry")
 }
 
-func TestCustomSQLInjectionIsBound(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestCustomSQLInjectionIsBound(t *testing.T) { mvtest.ForEachDB(t, testCustomSQLInjectionIsBound) }
+
+func testCustomSQLInjectionIsBound(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("frank", "secret33", engine.TypeEndUser, 1)
 	s.user("grace", "secret44", engine.TypeEndUser, 1)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
@@ -120,8 +131,10 @@ func TestCustomSQLInjectionIsBound(t *testing.T) {
 	wantPrefix(t, body, "OK: grace")
 }
 
-func TestBalanceRowMakesItPublic(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestBalanceRowMakesItPublic(t *testing.T) { mvtest.ForEachDB(t, testBalanceRowMakesItPublic) }
+
+func testBalanceRowMakesItPublic(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("heidi", "secret55", engine.TypeEndUser, 7.25)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	status, body := s.get("apientry", "balance", "authid", "heidi")
@@ -135,8 +148,10 @@ func TestBalanceRowMakesItPublic(t *testing.T) {
 	wantPrefix(t, body, "Your credit is $7.25")
 }
 
-func TestRuleConditionDeniesAccess(t *testing.T) {
-	s := startServer(t, "", strictSets)
+func TestRuleConditionDeniesAccess(t *testing.T) { mvtest.ForEachDB(t, testRuleConditionDeniesAccess) }
+
+func testRuleConditionDeniesAccess(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
 	s.user("ivan", "secret66", engine.TypeEndUser, 5)
 	s.user("judy", "secret77", engine.TypeEndUser, 500)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)

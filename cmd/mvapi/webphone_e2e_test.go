@@ -8,6 +8,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/wire"
+	"mvapi/internal/mvtest"
 )
 
 // encodeURIComponent is JavaScript's: everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ) is %XX.
@@ -57,8 +58,10 @@ func phpParse(t *testing.T, body string) (ok bool, text string) {
 	return !strings.HasPrefix(body, "ERROR"), body
 }
 
-func TestWebPhoneRequestsWork(t *testing.T) {
-	s := startServer(t, "", map[string]string{"allowtrustedip": "0", "apiv2md5salt": "Zq81"})
+func TestWebPhoneRequestsWork(t *testing.T) { mvtest.ForEachDB(t, testWebPhoneRequestsWork) }
+
+func testWebPhoneRequestsWork(t *testing.T, dsn string) {
+	s := startServer(t, dsn, map[string]string{"allowtrustedip": "0", "apiv2md5salt": "Zq81"})
 	s.user("webuser", "webpass1", engine.TypeEndUser, 12.5)
 	s.exec("INSERT INTO tb_rates (prefix, destination, price, currency) VALUES ('38970', 'Macedonia-cellular', 0.2, 'EUR')")
 

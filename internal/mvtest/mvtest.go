@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"mvapi/actions"
@@ -20,7 +19,7 @@ import (
 // temporary folder; it is closed when the test ends.
 func MustDB(tb testing.TB) *schema.DB {
 	tb.Helper()
-	return MustOpen(tb, "sqlite:"+filepath.Join(tb.TempDir(), "mvapi.db"))
+	return MustOpen(tb, FreshDSN(tb, "sqlite"))
 }
 
 // MustOpen opens and migrates dsn; it is closed when the test ends.
