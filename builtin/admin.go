@@ -29,12 +29,20 @@ func apireload(ctx context.Context, c *engine.Call) format.Result {
 		c.Engine.Logger().Error("apireload", "err", err)
 		return engine.Errorf("apireload failed, old table kept: internal error")
 	}
+	if err := c.Engine.Announce(ctx, engine.ChangeAPI); err != nil {
+		c.Engine.Logger().Error("apireload: other nodes not told", "err", err)
+		return engine.Errorf("apireload done here, but other nodes were not told: try again")
+	}
 	return engine.OK("apireload: " + d.String())
 }
 
 func reload(ctx context.Context, c *engine.Call) format.Result {
 	if err := c.Engine.ReloadConfig(ctx); err != nil {
 		return engine.Errorf("reload failed, old config kept: %v", err)
+	}
+	if err := c.Engine.Announce(ctx, engine.ChangeConfig); err != nil {
+		c.Engine.Logger().Error("reload: other nodes not told", "err", err)
+		return engine.Errorf("config reloaded here, but other nodes were not told: try again")
 	}
 	return engine.OK("config reloaded")
 }

@@ -14,6 +14,15 @@ func Register(reg *engine.Registry) {
 	registerMoney(reg)
 	registerUser(reg)
 	registerAdmin(reg)
+	registerAccount(reg)
+	registerProfile(reg)
+	registerCredit(reg)
+	registerCCCharge(reg)
+	registerPresence(reg)
+	registerNumbers(reg)
+	registerCalls(reg)
+	registerCDR(reg)
+	registerRecordings(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

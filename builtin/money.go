@@ -8,6 +8,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+	"mvapi/schema"
 )
 
 func registerMoney(reg *engine.Registry) {
@@ -68,15 +69,12 @@ func rating(ctx context.Context, c *engine.Call) format.Result {
 		prefixes[i] = num[:i+1]
 	}
 	db := c.DB()
-	d := db.Dialect
-	q := "SELECT " + d.Top(1) + "destination, price, currency FROM tb_rates WHERE prefix IN (?" +
-		strings.Repeat(", ?", len(prefixes)-1) + ") ORDER BY " + d.Length("prefix") + " DESC" + d.Limit(1)
 	var r struct {
 		Destination string  `db:"destination"`
 		Price       float64 `db:"price"`
 		Currency    string  `db:"currency"`
 	}
-	err := db.QueryRowxContext(ctx, d.Rebind(q), prefixes...).StructScan(&r)
+	err := db.QueryRowxContext(ctx, ratingSQL(db.Dialect, len(prefixes)), prefixes...).StructScan(&r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.Errorf("rate not found for %s", num)
 	}
@@ -85,4 +83,10 @@ func rating(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("internal error, try again later")
 	}
 	return engine.Shaped(money(r.Price) + " " + r.Currency + ", Destination: " + r.Destination)
+}
+
+// ratingSQL finds the longest of n candidate prefixes in tb_rates.
+func ratingSQL(d schema.Dialect, n int) string {
+	return d.Rebind("SELECT " + d.Top(1) + "destination, price, currency FROM tb_rates WHERE prefix IN (?" +
+		strings.Repeat(", ?", n-1) + ") ORDER BY " + d.Length("prefix") + " DESC" + d.Limit(1))
 }

@@ -37,6 +37,8 @@ type Option struct {
 	Doc     string
 	// Secret options are never printed in full.
 	Secret bool
+	// Choices, when set, are the only values allowed (case-insensitive).
+	Choices []string
 }
 
 // ConfigOptions is the one registry of every global config option mvapi reads.
@@ -65,7 +67,24 @@ var ConfigOptions = []Option{
 	{Name: "customsqlworkers", Type: TypeInt, Default: "4", Doc: "Workers running asynchronous customsql (read at start)."},
 	{Name: "customsqlqueue", Type: TypeInt, Default: "1000", Doc: "Asynchronous customsql statements that may wait; beyond it requests answer ERROR (read at start)."},
 	{Name: "sqltimeout", Type: TypeInt, Default: "15", Doc: "Seconds a customsql statement may run."},
+	{Name: "requesttimeout", Type: TypeInt, Default: "10", Doc: "Seconds a request may take in all (database included); past it the answer is ERROR. An unreachable database answers within this bound."},
+	{Name: "changepoll", Type: TypeInt, Default: "1", Doc: "Seconds between checks of tb_changes, through which apireload and reload sent to one node reach every node (PostgreSQL also signals at once with NOTIFY)."},
 	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP."},
+	// User API (issue #3).
+	{Name: "callbackaccessnumber", Type: TypeString, Doc: "The number users dial for callback, answered by callbackaccessnumber and included by sendccinfo. Empty: callbackaccessnumber answers ERROR."},
+	{Name: "ccgatewayurl", Type: TypeString, Doc: "HTTP(S) URL of the card payment gateway cccharge posts to (JSON, see README). Empty: cccharge answers ERROR."},
+	{Name: "ccgatewaykey", Type: TypeString, Secret: true, Doc: "Sent to the payment gateway as Authorization: Bearer KEY when set."},
+	{Name: "ccgatewaytimeout", Type: TypeInt, Default: "30", Doc: "Seconds cccharge waits for the payment gateway."},
+	{Name: "ccmaxamount", Type: TypeFloat, Default: "500", Doc: "Largest amount one cccharge may charge."},
+	{Name: "maxtransfercredit", Type: TypeFloat, Default: "1000", Doc: "Largest amount one transfercredit may move."},
+	{Name: "numberlockexpiry", Type: TypeInt, Default: "900", Doc: "Seconds a phone number locked by lockphonenumber stays reserved for the user before it returns to the free pool."},
+	{Name: "recordingsfolder", Type: TypeString, Doc: "Folder of the voice recordings (tb_cdrs.recordingfile is relative to it). Empty: voicerecdownload answers ERROR."},
+	{Name: "recordingmaxbytes", Type: TypeInt, Default: "52428800", Doc: "Largest download voicerecdownload answers (one file or the zip)."},
+	{Name: "faxfolder", Type: TypeString, Doc: "Folder of the files sendfax may send (a plain file name in it). Empty: sendfax answers ERROR."},
+	{Name: "switchwaitmax", Type: TypeInt, Default: "30", Doc: "Most seconds p2p/callback with waitfor wait for the switch to report on the request."},
+	{Name: "confroomprefix", Type: TypeString, Default: "9", Doc: "Prefix of conference room numbers made by getconfroom (prefix + 6 digits)."},
+	{Name: "offlinemsgmax", Type: TypeInt, Default: "100", Doc: "Most undelivered chat messages (sendim) kept per recipient; beyond it sendim answers ERROR."},
+	{Name: "pwdanswermaxfails", Type: TypeInt, Default: "5", Doc: "Wrong forgotpasswordanswer attempts after which the account's recovery is locked until an admin resets pwdanswerfails."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -198,6 +217,14 @@ func newConfig(values, source map[string]string) (*Config, error) {
 
 func checkType(o Option, v string) error {
 	v = strings.TrimSpace(v)
+	if len(o.Choices) > 0 {
+		for _, c := range o.Choices {
+			if strings.EqualFold(c, v) {
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s", strings.Join(o.Choices, ", "))
+	}
 	switch o.Type {
 	case TypeInt:
 		if _, err := strconv.Atoi(v); err != nil {

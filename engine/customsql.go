@@ -47,21 +47,24 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 		if t.ReturnsRows() {
 			return e.queryRows(ctx, c, t.SQL(), args, timeout)
 		}
+		// An outbox success action joins the write's transaction.
+		ta, _ := c.Entry.OnSuccess.(TxAction)
 		if t.Sync() {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			res, err := e.db.ExecContext(ctx, t.SQL(), args...)
+			n, err := e.execJoined(ctx, c, ta, t.SQL(), args)
 			if err != nil {
 				return Errorf("sql: %v", err)
 			}
-			n, _ := res.RowsAffected()
+			c.actedInTx = ta != nil
 			return OK(fmt.Sprintf("%d rows affected", n))
 		}
 		entry := c.Entry.Name
+		c.actedInTx = ta != nil
 		err := e.pool.submit(func(bg context.Context) {
 			ctx, cancel := context.WithTimeout(bg, timeout)
 			defer cancel()
-			if _, err := e.db.ExecContext(ctx, t.SQL(), args...); err != nil {
+			if _, err := e.execJoined(ctx, c, ta, t.SQL(), args); err != nil {
 				e.log.Error("async customsql failed", "entry", entry, "err", err)
 			}
 		})

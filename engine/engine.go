@@ -50,6 +50,9 @@ type Options struct {
 	Registry *Registry
 	// Actions compile custom_action codes by base code (1 email ... 8 SQL).
 	Actions map[int]ActionKind
+	// Messenger is the outbox of email and SMS (package actions); nil
+	// when the server sends none.
+	Messenger Messenger
 	// Overrides are --set name=value options; they win over tb_globalconfig.
 	Overrides map[string]string
 	Limiter   Limiter
@@ -63,14 +66,17 @@ type Engine struct {
 	reg      *Registry
 	actions  map[int]ActionKind
 	override map[string]string
-	limiter  Limiter
-	log      *slog.Logger
-	version  string
+	// messenger is the outbox; nil when none.
+	messenger Messenger
+	limiter   Limiter
+	log       *slog.Logger
+	version   string
 
 	table atomic.Pointer[Table]
 	cfg   atomic.Pointer[Config]
 
 	reloadMu sync.Mutex
+	changes  stampState
 	users    *userStore
 	nonces   nonceStore
 	pool     *asyncPool
@@ -83,7 +89,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		return nil, errors.New("engine: DB and Registry are required")
 	}
 	e := &Engine{
-		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides,
+		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides, messenger: o.Messenger,
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
 	}
 	if e.limiter == nil {
@@ -98,6 +104,12 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.cfg.Store(cfg)
 	if e.users, err = newUserStore(ctx, e); err != nil {
+		return nil, err
+	}
+	// The stamps are read before the table is compiled: a reload announced
+	// in between is then seen as new by Watch.
+	if e.changes.seen, err = e.stamps(ctx); err != nil {
+		e.users.close()
 		return nil, err
 	}
 	t, err := e.Compile(ctx)
@@ -141,7 +153,7 @@ func (e *Engine) Compile(ctx context.Context) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, runSQL: e.sqlHandler}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler}
 	return c.compile(rows)
 }
 
@@ -187,6 +199,11 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && !cfg.trusted(req.RemoteIP) {
 		return Errorf("apientry disabled: %s", entry.Name)
 	}
+	if t := cfg.Int("requesttimeout"); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t)*time.Second)
+		defer cancel()
+	}
 	mapPositional(req.Params, entry.Params)
 	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
@@ -209,16 +226,23 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	}
 	res = entry.Handler(ctx, c)
 	if res.OK {
-		e.act(c, entry.OnSuccess, res)
+		if !c.actedInTx {
+			e.act(c, entry.OnSuccess, res)
+		}
 	} else {
 		e.act(c, entry.OnFailure, res)
 	}
 	return res
 }
 
-// act runs a custom_action on the async pool; failures are logged.
+// act runs a custom_action: a TxAction (outbox message) before the answer
+// is sent, any other on the async pool; failures are logged.
 func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if a == nil {
+		return
+	}
+	if _, ok := a.(TxAction); ok {
+		e.actTx(context.Background(), c, a, res)
 		return
 	}
 	err := e.pool.submit(func(ctx context.Context) {

@@ -18,8 +18,10 @@ import (
 )
 
 // ActionKind compiles custom_action bodies of one kind (email, SMS, SQL...).
+// cfg is the global config in force when the table is compiled (a kind
+// that global config switches off fails to compile, saying which option).
 type ActionKind interface {
-	Compile(body string, d schema.Dialect) (Action, error)
+	Compile(body string, d schema.Dialect, cfg *Config) (Action, error)
 }
 
 // Action is a compiled custom_action, run after an entry answered.
@@ -49,9 +51,12 @@ type apiRow struct {
 	Description      sql.NullString  `db:"description"`
 }
 
-const apiRowQuery = `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
- req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, rule, description
- FROM tb_api ORDER BY id`
+// apiRowQuery reads tb_api; rule is quoted (a reserved word in T-SQL).
+func apiRowQuery(d schema.Dialect) string {
+	return `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
+ req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, ` +
+		d.Ident("rule") + ` AS rule, description FROM tb_api ORDER BY id`
+}
 
 // RowError is one tb_api row that does not compile.
 type RowError struct {
@@ -81,13 +86,14 @@ type compiler struct {
 	reg     *Registry
 	actions map[int]ActionKind
 	dialect schema.Dialect
+	cfg     *Config
 	runSQL  func(*sqltemplate.Template) Handler
 }
 
 // loadRows reads tb_api.
 func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
 	var rows []apiRow
-	if err := db.SelectContext(ctx, &rows, apiRowQuery); err != nil {
+	if err := db.SelectContext(ctx, &rows, apiRowQuery(db.Dialect)); err != nil {
 		return nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	return rows, nil
@@ -223,7 +229,7 @@ func (c *compiler) compileAction(code int, body string) (Action, error) {
 	if !ok {
 		return nil, fmt.Errorf("code %d (%s) is not available in this server", code, name)
 	}
-	act, err := kind.Compile(body, c.dialect)
+	act, err := kind.Compile(body, c.dialect, c.cfg)
 	if err != nil {
 		return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
 	}

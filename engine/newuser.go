@@ -61,10 +61,7 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 		pin = n.PIN
 	}
 	var id int64
-	err := db.QueryRowxContext(ctx, db.Dialect.ReturningID(`INSERT INTO tb_users
- (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		n.Type, n.Username, n.Password, n.Name, n.Email, n.Phone, strings.ToUpper(n.Currency),
+	err := db.QueryRowxContext(ctx, createUserSQL(db.Dialect), n.Type, n.Username, n.Password, n.Name, n.Email, n.Phone, strings.ToUpper(n.Currency),
 		n.Country, n.Address, n.Credit, n.DeviceID, pin).Scan(&id)
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "unique") {
@@ -73,4 +70,10 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 		return 0, fmt.Errorf("create user %q: %w", n.Username, err)
 	}
 	return id, nil
+}
+
+func createUserSQL(d schema.Dialect) string {
+	return d.ReturningID(`INSERT INTO tb_users
+ (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 }

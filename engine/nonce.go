@@ -33,9 +33,7 @@ func (s nonceStore) issue(ctx context.Context, ip netip.Addr, expirySeconds int)
 	}
 	n := string(b)
 	now := time.Now().UTC()
-	_, err := s.db.ExecContext(ctx, s.db.Dialect.Rebind(
-		"INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES (?, ?, ?, ?, ?)"),
-		n, n[:noncePrefixLen], ip.String(), now, now.Add(time.Duration(expirySeconds)*time.Second))
+	_, err := s.db.ExecContext(ctx, nonceInsert(s.db.Dialect), n, n[:noncePrefixLen], ip.String(), now, now.Add(time.Duration(expirySeconds)*time.Second))
 	if err != nil {
 		return "", fmt.Errorf("store nonce: %w", err)
 	}
@@ -48,8 +46,7 @@ func (s nonceStore) find(ctx context.Context, sent string, ip netip.Addr, sameIP
 	if len(sent) < noncePrefixLen {
 		return "", nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Dialect.Rebind(
-		"SELECT nonce, ip FROM tb_nonces WHERE prefix = ? AND expires > ?"), sent[:noncePrefixLen], time.Now().UTC())
+	rows, err := s.db.QueryContext(ctx, nonceFind(s.db.Dialect), sent[:noncePrefixLen], time.Now().UTC())
 	if err != nil {
 		return "", fmt.Errorf("find nonce: %w", err)
 	}
@@ -67,4 +64,12 @@ func (s nonceStore) find(ctx context.Context, sent string, ip netip.Addr, sameIP
 		return "", fmt.Errorf("find nonce: %w", err)
 	}
 	return "", nil
+}
+
+func nonceInsert(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES (?, ?, ?, ?, ?)")
+}
+
+func nonceFind(d schema.Dialect) string {
+	return d.Rebind("SELECT nonce, ip FROM tb_nonces WHERE prefix = ? AND expires > ?")
 }

@@ -33,6 +33,9 @@ type Call struct {
 	// Trusted is true when the request came from a trusted IP.
 	Trusted bool
 	Config  *Config
+	// actedInTx is set when the success action already ran in the
+	// transaction of the entry's customsql write.
+	actedInTx bool
 }
 
 // DB is the engine's database.

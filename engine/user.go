@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"mvapi/schema"
 )
 
 // User types as stored in tb_users.type.
@@ -118,6 +120,11 @@ func (u *User) Registered(now time.Time, expiry time.Duration) bool {
 const userColumns = `id, type, username, password, name, email, phone, currency, country, address,
  credit, postpaid, enabled, temporarydisabled, status, statusdate, ip, COALESCE(pin, ''), parentid FROM tb_users`
 
+// userQuery selects a user's columns WHERE where (written with ?).
+func userQuery(d schema.Dialect, where string) string {
+	return d.Rebind("SELECT " + userColumns + " WHERE " + where)
+}
+
 func scanUser(row *sql.Row) (*User, error) {
 	u := &User{}
 	err := row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.Name, &u.Email, &u.Phone, &u.Currency,
@@ -144,7 +151,7 @@ func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 		dst   **sql.Stmt
 		where string
 	}{{&s.byName, "username = ?"}, {&s.byID, "id = ?"}, {&s.byPIN, "pin = ? AND pin <> ''"}} {
-		st, err := e.db.PrepareContext(ctx, e.db.Dialect.Rebind("SELECT "+userColumns+" WHERE "+q.where))
+		st, err := e.db.PrepareContext(ctx, userQuery(e.db.Dialect, q.where))
 		if err != nil {
 			return nil, fmt.Errorf("prepare user query: %w", err)
 		}

@@ -96,3 +96,12 @@ func (d Dialect) ReturningID(insert string) string {
 	}
 	return d.Rebind(insert + " RETURNING id")
 }
+
+// Ident quotes a column name that is a reserved word in some dialect (such
+// as rule in T-SQL).
+func (d Dialect) Ident(name string) string {
+	if d.Name == "sqlserver" {
+		return "[" + name + "]"
+	}
+	return `"` + name + `"`
+}

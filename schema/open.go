@@ -13,7 +13,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL as database/sql driver "pgx"
 	"github.com/jmoiron/sqlx"
-	_ "modernc.org/sqlite" // the embedded default database
+	_ "github.com/microsoft/go-mssqldb" // SQL Server as database/sql driver "sqlserver"
+	_ "modernc.org/sqlite"              // the embedded default database
 )
 
 // DB is an open database together with its dialect.
@@ -27,9 +28,6 @@ type DB struct {
 // DefaultDSN is the database used when none is given.
 const DefaultDSN = "sqlite:mvapi.db"
 
-// ErrNotSupported is returned for database kinds that this build cannot serve yet.
-var ErrNotSupported = errors.New("not supported yet")
-
 // Open parses dsn ("sqlite:PATH", "postgres://...", "sqlserver://...") and
 // opens the database. It does not migrate; call Migrate for that.
 func Open(ctx context.Context, dsn string) (*DB, error) {
@@ -37,9 +35,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return openPostgres(ctx, dsn)
+		return openServer(ctx, Postgres, dsn)
 	case strings.HasPrefix(dsn, "sqlserver://"):
-		return nil, fmt.Errorf("open %s: SQL Server is %w (use sqlite:PATH)", redact(dsn), ErrNotSupported)
+		return openServer(ctx, SQLServer, dsn)
 	default:
 		return nil, fmt.Errorf("open database: unknown DSN %q: use sqlite:PATH, postgres://... or sqlserver://...", redact(dsn))
 	}
@@ -83,10 +81,11 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path}, nil
 }
 
-// openPostgres opens PostgreSQL through pgx in database/sql mode. The DSN is
-// pgx's (postgres://user:pass@host:port/db?sslmode=disable&search_path=s).
-func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	db, err := sqlx.Open(Postgres.DriverName, dsn)
+// openServer opens a database server: PostgreSQL through pgx in
+// database/sql mode (postgres://user:pass@host:port/db?sslmode=disable), or
+// SQL Server through go-mssqldb (sqlserver://user:pass@host?database=db).
+func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
+	db, err := sqlx.Open(d.DriverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
@@ -100,7 +99,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	return &DB{DB: db, Dialect: Postgres, DSN: redact(dsn)}, nil
+	return &DB{DB: db, Dialect: d, DSN: redact(dsn)}, nil
 }
 
 // redact removes a password from a URL-shaped DSN so it can be logged.

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,6 +121,10 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
 		}
 	}
+	if res.OK && res.File != nil {
+		writeFile(w, r, res.File)
+		return
+	}
 	bp := bufPool.Get().(*[]byte)
 	body, ctype, err := format.AppendEncode((*bp)[:0], name, res, req.Callback)
 	if err != nil {
@@ -139,6 +145,21 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 	}
 	*bp = body
 	bufPool.Put(bp)
+}
+
+// writeFile sends a download (a voice recording) as the body.
+func writeFile(w http.ResponseWriter, r *http.Request, f *format.File) {
+	hd := w.Header()
+	hd.Set("Content-Type", f.ContentType)
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	hd.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	hd["Cache-Control"] = noStore
+	hd["X-Content-Type-Options"] = noSniff
+	corsHeaders(w, r)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(f.Data)
+	}
 }
 
 // corsHeaders lets browser clients (the WebPhone's XHR) read answers.

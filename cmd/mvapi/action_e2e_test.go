@@ -57,13 +57,31 @@ func testSQLActionsOnSuccessAndFailure(t *testing.T, dsn string) {
 	waitRows("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'failed'", 1)
 }
 
-func TestUnavailableActionCodesFailToCompile(t *testing.T) {
+// TestActionKindsThatAreOffFailToCompile: a row whose action kind global
+// config leaves off (or that does not exist) fails apireload, and the answer
+// names every bad row with what to set.
+func TestActionKindsThatAreOffFailToCompile(t *testing.T) {
 	s := startServer(t, "", strictSets)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
-	s.exec(`INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES ('mailme', 'SELECT 1', 1, 'hello')`)
+	s.exec(`INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES
+		('mailme', 'SELECT 1', 1, 'hello'),
+		('textme', 'SELECT 1', 52, '***TO=+3612345678' || char(10) || 'failed'),
+		('runme', 'SELECT 1', 7, '/bin/echo {txt}'),
+		('bootme', 'SELECT 1', 56, ''),
+		('ringme', 'SELECT 1', 3, ''),
+		('oddme', 'SELECT 1', 9, '')`)
 	body := s.apireload("root", "adminpw1")
-	wantPrefix(t, body, "ERROR: apireload failed, old table kept:")
-	if want := `custom_action: code 1 (email) is not available in this server`; !strings.Contains(body, want) {
-		t.Fatalf("%q lacks %q", body, want)
+	wantPrefix(t, body, "ERROR: apireload failed, old table kept: 6 bad tb_api row(s)")
+	for _, want := range []string{
+		`fname="mailme": custom_action: code 1 (email): email is off: set smtphost and smtpfrom in global config`,
+		`fname="textme": custom_action: code 52 (SMS): SMS is off: set smsgatewayurl in global config`,
+		`fname="runme": custom_action: code 7 (command): command actions are off: set allowcmdaction=1 in global config`,
+		`fname="bootme": custom_action: code 56 (reboot): reboot is off: set rebootcommand`,
+		`fname="ringme": custom_action: code 3 (call ring) is not available in this server`,
+		`fname="oddme": custom_action: unknown code 9`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("%q lacks %q", body, want)
+		}
 	}
 }

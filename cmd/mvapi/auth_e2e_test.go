@@ -91,8 +91,9 @@ func TestNotStrictAnswersHTTP200WithErrorBody(t *testing.T) {
 
 var nonceRE = regexp.MustCompile(`new nonce is:([A-Za-z0-9]+)EOF`)
 
-func TestNonceLoginAcrossNodes(t *testing.T) {
-	dsn := "sqlite:" + t.TempDir() + "/shared.db"
+func TestNonceLoginAcrossNodes(t *testing.T) { mvtest.ForEachDB(t, testNonceLoginAcrossNodes) }
+
+func testNonceLoginAcrossNodes(t *testing.T, dsn string) {
 	sets := map[string]string{"allowtrustedip": "0", "apidefneedlogin": "2"}
 	node1 := startServer(t, dsn, sets)
 	node2 := startServer(t, dsn, sets)

@@ -27,7 +27,12 @@ import (
 var Version = "0.1.0-dev"
 
 func main() {
-	if err := newRootCommand(os.Stdout, os.Stderr).Execute(); err != nil {
+	err := newRootCommand(os.Stdout, os.Stderr).Execute()
+	var re *restartError
+	if errors.As(err, &re) {
+		err = restartProcess(re)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mvapi:", err)
 		os.Exit(1)
 	}
@@ -46,10 +51,14 @@ type Main struct {
 	DB        *schema.DB
 	Engine    *engine.Engine
 	DemoUsers []fixtures.DemoUser
+	// Actions are the custom_action kinds and the outbox workers.
+	Actions *actions.Actions
 
-	server *http.Server
-	ln     net.Listener
-	done   chan error
+	server    *http.Server
+	ln        net.Listener
+	done      chan error
+	stopWatch context.CancelFunc
+	restart   chan string // a graceful restart asked by an action (see Restart)
 }
 
 // Open opens and migrates the database, writes first-start rows (and demo
@@ -79,8 +88,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	reg := engine.NewRegistry()
 	builtin.Register(reg)
+	m.restart = make(chan string, 1)
+	m.Actions = actions.New(actions.Deps{Logger: m.Log, Restart: m.Restart})
 	m.Engine, err = engine.New(ctx, engine.Options{
-		DB: db, Registry: reg, Actions: actions.Kinds(), Overrides: m.Sets, Logger: m.Log, Version: Version,
+		DB: db, Registry: reg, Actions: m.Actions.Kinds(), Messenger: m.Actions,
+		Overrides: m.Sets, Logger: m.Log, Version: Version,
 	})
 	if err != nil {
 		return fmt.Errorf("start engine: %w", err)
@@ -123,6 +135,11 @@ func (m *Main) Start() error {
 	m.server = transport.NewServer(&transport.HTTP{Engine: m.Engine})
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
+	m.Actions.Start(m.Engine)
+	watchCtx, stop := context.WithCancel(context.Background())
+	m.stopWatch = stop
+	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
+	go m.Engine.Watch(watchCtx, m.DSN, poll)
 	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
@@ -140,10 +157,16 @@ func (m *Main) URL() string {
 // async queue and closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopWatch != nil {
+		m.stopWatch()
+	}
 	if m.server != nil {
 		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+	}
+	if m.Actions != nil {
+		m.Actions.Close() // deliveries in flight finish; the rest waits in tb_outbox
 	}
 	if m.Engine != nil {
 		m.Engine.Close()
@@ -165,6 +188,23 @@ func (m *Main) runUntilSignal(ctx context.Context) error {
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
+	case reason := <-m.restart:
+		m.Log.Warn("restarting gracefully", "reason", reason)
+		if err := m.Close(); err != nil {
+			return err
+		}
+		return &restartError{reason: reason, mode: m.Engine.Config().Get("restartmode")}
 	}
 	return m.Close()
+}
+
+// Restart asks the running server for a graceful restart (custom_action
+// 4/54): stop accepting, let running requests, the async queue and the
+// outbox deliveries in flight finish, close the database, then re-exec or
+// exit with ExitRestart (restartmode). It does not block.
+func (m *Main) Restart(reason string) {
+	select {
+	case m.restart <- reason:
+	default: // a restart is already on its way
+	}
 }

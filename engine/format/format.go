@@ -30,6 +30,16 @@ type Result struct {
 	// Rows holds the table; each row has len(Columns) values and a NULL is "".
 	// A short row is padded with "" and extra values are ignored.
 	Rows [][]string
+	// File is an optional download (a voice recording). HTTP sends it as the
+	// body with its content type when the answer is OK; the encoders here
+	// ignore it and render Text, which describes the file.
+	File *File
+}
+
+// File is a binary answer: its name, MIME type and content.
+type File struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 // Code returns the API code of r: 200 on success, 499 on failure.

@@ -50,17 +50,57 @@ func FreshDSN(tb testing.TB, kind string) string {
 	case "postgres":
 		return freshPostgresSchema(tb, os.Getenv(EnvPostgres))
 	case "sqlserver":
-		return os.Getenv(EnvMSSQL)
+		return freshSQLServerDatabase(tb, os.Getenv(EnvMSSQL))
 	}
 	tb.Fatalf("unknown database kind %q", kind)
 	return ""
 }
 
-func freshPostgresSchema(tb testing.TB, base string) string {
-	tb.Helper()
+func randomName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "mvt_" + hex.EncodeToString(b)
+	return "mvt_" + hex.EncodeToString(b)
+}
+
+// freshSQLServerDatabase creates a database for one test on the server of
+// base (sqlserver://user:pass@host:port?database=x) and drops it afterwards.
+func freshSQLServerDatabase(tb testing.TB, base string) string {
+	tb.Helper()
+	name := randomName()
+	admin, err := sqlx.Open("sqlserver", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		tb.Fatalf("create database on %s: %v", EnvMSSQL, err)
+	}
+	tb.Cleanup(func() {
+		db, err := sqlx.Open("sqlserver", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		db.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+		db.Exec("DROP DATABASE " + name)
+	})
+	return withQuery(tb, base, "database", name)
+}
+
+func withQuery(tb testing.TB, dsn, key, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func freshPostgresSchema(tb testing.TB, base string) string {
+	tb.Helper()
+	schema := randomName()
 	admin, err := sqlx.Open("pgx", base)
 	if err != nil {
 		tb.Fatal(err)
@@ -77,12 +117,5 @@ func freshPostgresSchema(tb testing.TB, base string) string {
 		defer db.Close()
 		db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return withQuery(tb, base, "search_path", schema)
 }

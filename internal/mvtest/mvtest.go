@@ -40,21 +40,36 @@ func MustOpen(tb testing.TB, dsn string) *schema.DB {
 	return db
 }
 
-// MustEngine builds an engine with every built-in and action kind. sets are
-// global config overrides (as --set).
+// MustEngine builds an engine with every built-in and action kind and
+// starts the outbox workers. sets are global config overrides (as --set).
 func MustEngine(tb testing.TB, db *schema.DB, sets map[string]string) *engine.Engine {
 	tb.Helper()
+	e, _ := MustEngineActions(tb, db, sets, actions.Deps{})
+	return e
+}
+
+// MustEngineActions is MustEngine with the actions' dependencies given (a
+// restart hook, a TLS config for a test SMTP server, a logger) and the
+// started *actions.Actions returned; both are closed when the test ends.
+func MustEngineActions(tb testing.TB, db *schema.DB, sets map[string]string, deps actions.Deps) (*engine.Engine, *actions.Actions) {
+	tb.Helper()
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	acts := actions.New(deps)
 	reg := engine.NewRegistry()
 	builtin.Register(reg)
 	e, err := engine.New(context.Background(), engine.Options{
-		DB: db, Registry: reg, Actions: actions.Kinds(), Overrides: sets,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+		DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts, Overrides: sets,
+		Logger: deps.Logger, Version: "test",
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(e.Close)
-	return e
+	acts.Start(e)
+	tb.Cleanup(acts.Close) // runs before e.Close: workers stop first
+	return e, acts
 }
 
 // MustUser creates a user and returns its id.

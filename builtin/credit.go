@@ -1,0 +1,215 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+// Credit movements: recharge PINs (charge), transfers between users
+// (transfercredit) and admin top-ups (addcredit). Each runs in one
+// transaction with conditional updates, so racing requests can neither use a
+// PIN twice nor overdraw a prepaid account.
+
+func registerCredit(reg *engine.Registry) {
+	reg.Add(engine.Builtin{
+		Name: "charge", Access: engine.UserAPI, Params: []string{"pin"}, Handler: charge,
+		Doc: "Recharge with a PIN of tb_pins (pin, or anum as in the reference example); a PIN is used once.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "transfercredit", Access: engine.UserAPI, Params: []string{"username", "credit"}, Handler: transferCredit,
+		Doc: "Move credit from the caller to another user of the same currency, in one transaction.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "addcredit", Access: engine.AdminAPI, Params: []string{"pin", "credit"}, Handler: addCredit,
+		Doc: "Add (with a leading minus: take) credit of the user named by pin (username or PIN); admins and trusted IPs.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "callrating", Access: engine.UserAPI, Params: []string{"username", "callid"}, Handler: callRating,
+		Doc: "Credit, maxduration and rate of a call in progress (tb_currentcalls), or the cost of an ended one.",
+	})
+}
+
+var pinRE = regexp.MustCompile(`^[A-Za-z0-9-]{4,40}$`)
+
+var (
+	errPinUnusable = errors.New("pin not usable")
+	errPinCurrency = errors.New("pin currency differs")
+)
+
+func charge(ctx context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	pin := firstParam(c, "pin", "anum")
+	if pin == "" {
+		return engine.Errorf("missing parameter: pin (the recharge PIN)")
+	}
+	if !pinRE.MatchString(pin) {
+		return engine.Errorf("pin not usable: unknown, used, disabled or expired")
+	}
+	db, u := c.DB(), c.User
+	d := db.Dialect
+	var value, credit float64
+	var cur string
+	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
+		now := utcNow()
+		res, err := tx.ExecContext(ctx, d.Rebind(`UPDATE tb_pins SET usedby = ?, usedat = ?
+ WHERE pin = ? AND usedby IS NULL AND enabled <> 0 AND (expires IS NULL OR expires > ?)`), u.ID, now, pin, now)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return errPinUnusable
+		}
+		if err := tx.QueryRowxContext(ctx, d.Rebind("SELECT value, currency FROM tb_pins WHERE pin = ?"), pin).Scan(&value, &cur); err != nil {
+			return err
+		}
+		if cur != "" && !strings.EqualFold(cur, u.Currency) {
+			return errPinCurrency // rolled back: the PIN stays unused
+		}
+		if err := changeCredit(ctx, tx, d, u.ID, value); err != nil {
+			return err
+		}
+		if err := logCredit(ctx, tx, d, u.ID, value, "charge", 0, "pin:"+maskPIN(pin)); err != nil {
+			return err
+		}
+		credit, err = creditOf(ctx, tx, d, u.ID)
+		return err
+	})
+	switch {
+	case errors.Is(err, errPinUnusable):
+		return engine.Errorf("pin not usable: unknown, used, disabled or expired")
+	case errors.Is(err, errPinCurrency):
+		return engine.Errorf("pin is in %s, your account in %s: ask support for a %s PIN", cur, u.Currency, u.Currency)
+	case err != nil:
+		return fail(c, err)
+	}
+	return engine.OK("charged " + money(value) + " " + u.Currency + "; your credit is " + money(credit))
+}
+
+// maskPIN keeps the last 4 characters of a PIN for the credit log.
+func maskPIN(pin string) string {
+	if len(pin) <= 4 {
+		return pin
+	}
+	return strings.Repeat("*", len(pin)-4) + pin[len(pin)-4:]
+}
+
+func transferCredit(ctx context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	name := firstParam(c, "username", "bnum")
+	if name == "" {
+		return engine.Errorf("missing parameter: username (who receives the credit)")
+	}
+	max, _ := strconv.ParseFloat(c.Config.Get("maxtransfercredit"), 64)
+	amount, err := parseAmount("credit", c.Param("credit"), max)
+	if err != nil {
+		return engine.Errorf("%v", err)
+	}
+	db, u := c.DB(), c.User
+	to, err := findAccount(ctx, db, name, false)
+	if err != nil {
+		return fail(c, err)
+	}
+	switch {
+	case to == nil || !to.Enabled:
+		return engine.Errorf("no such user: %s", clipText(name, 64))
+	case to.ID == u.ID:
+		return engine.Errorf("cannot transfer credit to yourself")
+	case !strings.EqualFold(to.Currency, u.Currency):
+		return engine.Errorf("%s keeps credit in %s, you in %s: transfers need one currency", to.Username, to.Currency, u.Currency)
+	}
+	d := db.Dialect
+	var credit float64
+	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+		// Rows are changed in id order so that two opposite transfers
+		// cannot deadlock on a server database.
+		steps := []struct {
+			id     int64
+			amount float64
+		}{{u.ID, -amount}, {to.ID, amount}}
+		if to.ID < u.ID {
+			steps[0], steps[1] = steps[1], steps[0]
+		}
+		for _, s := range steps {
+			if err := changeCredit(ctx, tx, d, s.id, s.amount); err != nil {
+				return err
+			}
+		}
+		if err := logCredit(ctx, tx, d, u.ID, -amount, "transfer", to.ID, ""); err != nil {
+			return err
+		}
+		if err := logCredit(ctx, tx, d, to.ID, amount, "transfer", u.ID, ""); err != nil {
+			return err
+		}
+		credit, err = creditOf(ctx, tx, d, u.ID)
+		return err
+	})
+	if errors.Is(err, errNoFunds) {
+		return engine.Errorf("not enough credit for a transfer of %s %s", money(amount), u.Currency)
+	}
+	if err != nil {
+		return fail(c, err)
+	}
+	return engine.OK("transferred " + money(amount) + " " + u.Currency + " to " + to.Username + "; your credit is " + money(credit))
+}
+
+func addCredit(ctx context.Context, c *engine.Call) format.Result {
+	name := firstParam(c, "pin", "username")
+	if name == "" {
+		return engine.Errorf("missing parameter: pin (the username or PIN of the user to credit)")
+	}
+	raw := strings.TrimSpace(c.Param("credit"))
+	sign := 1.0
+	if strings.HasPrefix(raw, "-") {
+		sign, raw = -1, raw[1:]
+	}
+	amount, err := parseAmount("credit", raw, 0)
+	if err != nil {
+		return engine.Errorf("%v", err)
+	}
+	amount *= sign
+	db := c.DB()
+	to, err := findAccount(ctx, db, name, true)
+	if err != nil {
+		return fail(c, err)
+	}
+	if to == nil {
+		return engine.Errorf("no such user: %s", clipText(name, 64))
+	}
+	var by int64
+	if c.User != nil {
+		by = c.User.ID
+	}
+	d := db.Dialect
+	var credit float64
+	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := changeCredit(ctx, tx, d, to.ID, amount); err != nil {
+			return err
+		}
+		if err := logCredit(ctx, tx, d, to.ID, amount, "addcredit", by, c.Req.RemoteIP.String()); err != nil {
+			return err
+		}
+		credit, err = creditOf(ctx, tx, d, to.ID)
+		return err
+	})
+	if errors.Is(err, errNoFunds) {
+		return engine.Errorf("%s has less than %s %s: a prepaid credit cannot go negative", to.Username, money(-amount), to.Currency)
+	}
+	if err != nil {
+		return fail(c, err)
+	}
+	return engine.OK("credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit))
+}

@@ -1,0 +1,181 @@
+package builtin
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+	"mvapi/schema"
+)
+
+// Presence: verifyuser and presence_get read the registration columns the
+// switch maintains (tb_users.status, statusdate) and the presence string of
+// presence_set; presence_get and presence_set also hand over the caller's
+// offline chat messages (im.go).
+
+func registerPresence(reg *engine.Registry) {
+	for _, b := range []engine.Builtin{
+		{Name: "verifyuser", Params: []string{"username"}, Handler: verifyUser,
+			Doc: "Status of a user: 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking."},
+		{Name: "presence_get", Params: []string{"userlist", "ptype", "domain"}, Handler: presenceGet,
+			Doc: "OK: puserlist: user1:status1,user2:status2 and the caller's offline messages (XOFFMESSAGE)."},
+		{Name: "presence_set", Params: []string{"pstatus", "ptype"}, Handler: presenceSet,
+			Doc: "Set the caller's presence string; answers the caller's offline messages (XOFFMESSAGE) too."},
+		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM,
+			Doc: "Store a chat message for one user (bnum) or several (buserlist) until they fetch their presence."},
+		{Name: "getconfroom", Handler: getConfRoom,
+			Doc: "The caller's conference room number (made on first use) with its PIN."},
+	} {
+		b.Access = engine.UserAPI
+		reg.Add(b)
+	}
+}
+
+// statusWords name the reference's status codes in presence lists.
+var statusWords = [...]string{"unknown", "offline", "online", "calling", "speaking"}
+
+type presenceRow struct {
+	Username     string       `db:"username"`
+	Status       int          `db:"status"`
+	StatusDate   sql.NullTime `db:"statusdate"`
+	Presence     string       `db:"presence"`
+	PresenceDate sql.NullTime `db:"presencedate"`
+}
+
+// switchStatus is the reference's code of an enabled user.
+func (p *presenceRow) switchStatus(cfg *engine.Config) int {
+	return UserStatus(&engine.User{Status: p.Status, StatusDate: p.StatusDate}, cfg)
+}
+
+func loadPresence(ctx context.Context, db *schema.DB, names []string) (map[string]*presenceRow, error) {
+	out := map[string]*presenceRow{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	var rows []presenceRow
+	err := db.SelectContext(ctx, &rows, db.Dialect.Rebind(`SELECT username, status, statusdate, presence, presencedate
+ FROM tb_users WHERE enabled <> 0 AND temporarydisabled = 0 AND username IN (?`+strings.Repeat(", ?", len(names)-1)+")"), args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		out[rows[i].Username] = &rows[i]
+	}
+	return out, nil
+}
+
+func verifyUser(ctx context.Context, c *engine.Call) format.Result {
+	name := firstParam(c, "username", "userusername", "user", "bnum")
+	if name == "" {
+		return engine.Errorf("missing parameter: username (the user to verify)")
+	}
+	rows, err := loadPresence(ctx, c.DB(), []string{name})
+	if err != nil {
+		return fail(c, err)
+	}
+	if p := rows[name]; p != nil {
+		return engine.OK(strconv.Itoa(p.switchStatus(c.Config)))
+	}
+	return engine.OK("0")
+}
+
+// splitList splits a user list on commas, semicolons or spaces.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
+}
+
+const maxListUsers = 100
+
+func presenceGet(ctx context.Context, c *engine.Call) format.Result {
+	names := splitList(firstParam(c, "userlist", "userusername", "username", "user"))
+	if len(names) == 0 {
+		return engine.Errorf("missing parameter: userlist (usernames separated by commas)")
+	}
+	if len(names) > maxListUsers {
+		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxListUsers)
+	}
+	rows, err := loadPresence(ctx, c.DB(), names)
+	if err != nil {
+		return fail(c, err)
+	}
+	fresh := time.Duration(c.Config.RegisterExpiry) * time.Second
+	now := time.Now()
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		word := statusWords[0]
+		if p := rows[n]; p != nil {
+			word = statusWords[p.switchStatus(c.Config)]
+			if p.Presence != "" && p.PresenceDate.Valid && now.Sub(p.PresenceDate.Time) <= fresh {
+				word = p.Presence
+			}
+		}
+		parts = append(parts, n+":"+word)
+	}
+	msgs, err := takeOfflineMessages(ctx, c)
+	if err != nil {
+		return fail(c, err)
+	}
+	return engine.OK("puserlist: " + strings.Join(parts, ",") + msgs)
+}
+
+func presenceSet(ctx context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	ps := strings.TrimSpace(firstParam(c, "pstatus", "status"))
+	if ps == "" {
+		return engine.Errorf("missing parameter: pstatus (a presence such as online, away or busy)")
+	}
+	if len(ps) > 64 || strings.ContainsAny(ps, ":,\r\n") {
+		return engine.Errorf("bad pstatus: up to 64 characters without : , or line breaks")
+	}
+	db := c.DB()
+	if _, err := db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET presence = ?, presencedate = ? WHERE id = ?"), ps, utcNow(), c.User.ID); err != nil {
+		return fail(c, err)
+	}
+	msgs, err := takeOfflineMessages(ctx, c)
+	if err != nil {
+		return fail(c, err)
+	}
+	return engine.OK("presence set: " + ps + msgs)
+}
+
+func getConfRoom(ctx context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	db := c.DB()
+	d := db.Dialect
+	var room, pin string
+	for attempt := 0; attempt < 8; attempt++ {
+		err := db.QueryRowxContext(ctx, d.Rebind("SELECT room, pin FROM tb_confrooms WHERE userid = ?"), c.User.ID).Scan(&room, &pin)
+		if err == nil {
+			return table(room, []string{"room", "pin"}, [][]string{{room, pin}})
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fail(c, err)
+		}
+		digits6, err1 := randomDigits(6)
+		newPin, err2 := randomDigits(4)
+		if err := errors.Join(err1, err2); err != nil {
+			return fail(c, err)
+		}
+		// A taken room number or a parallel request for the same user is a
+		// unique violation: look again, then retry with a new number.
+		_, err = db.ExecContext(ctx, d.Rebind("INSERT INTO tb_confrooms (userid, room, pin, created) VALUES (?, ?, ?, ?)"),
+			c.User.ID, c.Config.Get("confroomprefix")+digits6, newPin, utcNow())
+		if err != nil && !isUnique(err) {
+			return fail(c, err)
+		}
+	}
+	return engine.Errorf("could not allocate a conference room, try again")
+}

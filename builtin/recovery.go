@@ -1,0 +1,99 @@
+package builtin
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+// Password recovery: the question set with changepwd (pwdquestion,
+// pwdanswer) is answered by email; a right answer sets a new password. Every
+// attempt is counted before the answer is checked, so parallel guesses
+// cannot exceed pwdanswermaxfails.
+
+type recoveryRow struct {
+	ID       int64  `db:"id"`
+	Username string `db:"username"`
+	Question string `db:"pwdquestion"`
+	Hash     string `db:"pwdanswerhash"`
+	Fails    int    `db:"pwdanswerfails"`
+}
+
+// recoveryAccount finds the one account of an email.
+func recoveryAccount(ctx context.Context, c *engine.Call) (*recoveryRow, format.Result, bool) {
+	email := strings.TrimSpace(c.Param("email"))
+	if email == "" || !strings.Contains(email, "@") || len(email) > 128 {
+		return nil, engine.Errorf("missing parameter: email (the account's email address)"), false
+	}
+	db := c.DB()
+	var rows []recoveryRow
+	err := db.SelectContext(ctx, &rows, db.Dialect.Rebind("SELECT "+db.Dialect.Top(2)+
+		"id, username, pwdquestion, pwdanswerhash, pwdanswerfails FROM tb_users WHERE LOWER(email) = LOWER(?) AND enabled <> 0"+
+		db.Dialect.Limit(2)), email)
+	switch {
+	case err != nil:
+		return nil, fail(c, err), false
+	case len(rows) == 0:
+		return nil, engine.Errorf("no account with this email"), false
+	case len(rows) > 1:
+		return nil, engine.Errorf("several accounts use this email: contact support"), false
+	case rows[0].Question == "" || rows[0].Hash == "":
+		return nil, engine.Errorf("no password question set for this account: contact support"), false
+	}
+	return &rows[0], format.Result{}, true
+}
+
+func forgotQuestion(ctx context.Context, c *engine.Call) format.Result {
+	a, res, ok := recoveryAccount(ctx, c)
+	if !ok {
+		return res
+	}
+	return engine.OK(a.Question)
+}
+
+func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
+	answer := c.Param("forgotpasswordanswer")
+	if strings.TrimSpace(answer) == "" {
+		return engine.Errorf("missing parameter: forgotpasswordanswer")
+	}
+	newPwd := c.Param("newpassword")
+	if newPwd != "" {
+		if err := checkPassword(newPwd); err != nil {
+			return engine.Errorf("%v", err)
+		}
+	}
+	a, res, ok := recoveryAccount(ctx, c)
+	if !ok {
+		return res
+	}
+	db := c.DB()
+	max := c.Config.Int("pwdanswermaxfails")
+	r, err := db.ExecContext(ctx, db.Dialect.Rebind(
+		"UPDATE tb_users SET pwdanswerfails = pwdanswerfails + 1 WHERE id = ? AND pwdanswerfails < ?"), a.ID, max)
+	if err != nil {
+		return fail(c, err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		return engine.Errorf("too many wrong answers: password recovery is locked, contact support")
+	}
+	if subtle.ConstantTimeCompare([]byte(answerHash(a.Username, answer)), []byte(a.Hash)) != 1 {
+		return engine.Errorf("wrong answer")
+	}
+	generated := newPwd == ""
+	if generated {
+		if newPwd, err = randomPassword(12); err != nil {
+			return fail(c, err)
+		}
+	}
+	_, err = db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET password = ?, pwdanswerfails = 0 WHERE id = ?"), newPwd, a.ID)
+	if err != nil {
+		return fail(c, err)
+	}
+	if generated {
+		return engine.OK("new password: " + newPwd)
+	}
+	return engine.OK("password changed")
+}

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"mvapi/engine/format"
+)
+
+// TxAction is an Action that writes to the database (an outbox message).
+// The engine runs it before the answer is sent, so a crash after the answer
+// cannot lose it, and inside the transaction of the entry's own customsql
+// write when there is one, so that the write and the message commit
+// together or not at all.
+type TxAction interface {
+	Action
+	RunTx(ctx context.Context, tx *sqlx.Tx, c *Call, res format.Result) error
+}
+
+// Message is an email or an SMS handed to the outbox.
+type Message struct {
+	// Kind is "email" or "sms".
+	Kind    string
+	To      []string
+	From    string
+	Subject string
+	Body    string
+	HTML    bool
+	Unicode bool
+}
+
+// Delivery is the outcome of a synchronous send.
+type Delivery struct {
+	// ID is the tb_outbox row of the message.
+	ID int64
+	// Sent is true when the server accepted the message.
+	Sent bool
+	// Permanent is true when the server refused it for good (dead letter).
+	Permanent bool
+	// Answer is the server's answer (gateway body or SMTP reply), or the
+	// error of the attempt.
+	Answer string
+}
+
+// Messenger delivers messages through the durable outbox (package actions).
+type Messenger interface {
+	// Enqueue stores m in the outbox in its own transaction and returns its
+	// id; workers deliver it with retries.
+	Enqueue(ctx context.Context, c *Call, m Message) (int64, error)
+	// SendNow stores m in the outbox and delivers it at once, waiting at
+	// most wait for the server's answer. A message not accepted in time
+	// stays in the outbox and is retried.
+	SendNow(ctx context.Context, c *Call, m Message, wait time.Duration) (Delivery, error)
+}
+
+// ErrInvalidMessage wraps what is wrong with a message a client asked for
+// (a bad address, an empty text); its text is fit for an ERROR answer.
+var ErrInvalidMessage = errors.New("invalid message")
+
+// ErrNotConfigured wraps a feature that global config leaves off (no SMTP
+// host, no SMS gateway); its text says which options to set.
+var ErrNotConfigured = errors.New("not configured")
+
+// Messenger returns the outbox, or nil when the server has none.
+func (e *Engine) Messenger() Messenger { return e.messenger }
+
+// UserByID loads a user by id (nil when there is none), for work that runs
+// after the request is gone, such as a dead letter's failure action.
+func (e *Engine) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(e.users.byID.QueryRowContext(ctx, id))
+}
+
+// RunAction runs a custom_action now: a TxAction in its own transaction,
+// any other Action as it is.
+func (e *Engine) RunAction(ctx context.Context, a Action, c *Call, res format.Result) error {
+	ta, ok := a.(TxAction)
+	if !ok {
+		return a.Run(ctx, c, res)
+	}
+	tx, err := e.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := ta.RunTx(ctx, tx, c, res); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// actTx runs a TxAction in the request path, detached from the client's
+// cancellation and bounded by sqltimeout.
+func (e *Engine) actTx(ctx context.Context, c *Call, a Action, res format.Result) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(c.Config.SQLTimeout)*time.Second)
+	defer cancel()
+	if err := e.RunAction(ctx, a, c, res); err != nil {
+		e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+	}
+}
+
+// execJoined runs a customsql write. When the entry's success action is a
+// TxAction it runs in the same transaction, after the write; an action that
+// fails rolls the write back.
+func (e *Engine) execJoined(ctx context.Context, c *Call, ta TxAction, query string, args []any) (int64, error) {
+	if ta == nil {
+		res, err := e.db.ExecContext(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		return n, nil
+	}
+	tx, err := e.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if err := ta.RunTx(ctx, tx, c, OK(fmt.Sprintf("%d rows affected", n))); err != nil {
+		return 0, fmt.Errorf("custom_action: %w", err)
+	}
+	return n, tx.Commit()
+}
