@@ -3,7 +3,6 @@ package builtin_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -114,5 +113,4 @@ func TestSendFax(t *testing.T) {
 	v2 := newEnv(t, nil)
 	v2.user("gina", 0, 1)
 	wantErr(t, v2.as("gina", "sendfax", "to", "3622222", "filename", "offer.pdf"), "no fax folder configured")
-	_ = strings.TrimSpace
 }

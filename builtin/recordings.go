@@ -119,7 +119,10 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 	var added int
 	for _, r := range recs {
 		data, err := readRecording(root, r.File+rf.ext, limit-int64(buf.Len()))
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || isOutside(err) {
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				c.Engine.Logger().Warn("voicerecdownload: path outside the recordings folder skipped", "cdr", r.ID, "file", r.File)
+			}
 			continue
 		}
 		if err != nil {
@@ -180,9 +183,15 @@ func recordingError(c *engine.Call, r recording, ext string, err error) format.R
 		return engine.Errorf("the recording of call %d has no %s file (try format=%s)", r.ID, ext, alt)
 	case errors.Is(err, errTooLarge):
 		return engine.Errorf("the recording is larger than recordingmaxbytes")
-	case errors.Is(err, fs.ErrPermission), strings.Contains(err.Error(), "escapes"):
+	case isOutside(err):
 		c.Engine.Logger().Warn("voicerecdownload: path outside the recordings folder refused", "cdr", r.ID, "file", r.File)
 		return engine.Errorf("the recording of call %d is not in the recordings folder", r.ID)
 	}
 	return fail(c, err)
+}
+
+// isOutside reports an error of a path that would leave the folder (a
+// non-local name or a symlink out of it, refused by os.Root).
+func isOutside(err error) bool {
+	return err != nil && (errors.Is(err, fs.ErrPermission) || strings.Contains(err.Error(), "escapes"))
 }

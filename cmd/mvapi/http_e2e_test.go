@@ -131,7 +131,7 @@ func testApireloadUnderLoad(t *testing.T, dsn string) {
 	}
 	start := time.Now()
 	for i := range 100 {
-		s.exec("UPDATE tb_api SET description = ?, enabled = 1, rule = ? WHERE fname = 'ping'", fmt.Sprint(i), []string{"true", "1 == 1"}[i%2])
+		s.exec("UPDATE tb_api SET description = ?, enabled = 1, "+s.m.DB.Dialect.Ident("rule")+" = ? WHERE fname = 'ping'", fmt.Sprint(i), []string{"true", "1 == 1"}[i%2])
 		if body := s.apireload("root", "adminpw1"); !strings.HasPrefix(body, "OK: apireload: ") || !strings.Contains(body, "changed: ping") {
 			t.Fatalf("apireload %d answered %q", i, body)
 		}

@@ -64,8 +64,9 @@ func testBadRowKeepsOldTableServing(t *testing.T, dsn string) {
 	wantPrefix(t, s.apireload("root", "adminpw1"), "OK:")
 
 	var badID, badSQLID int64
-	s.m.DB.QueryRow(`INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES ('newbad', 'SELECT 1', 99, 'x') RETURNING id`).Scan(&badID)
-	s.m.DB.QueryRow(`INSERT INTO tb_api (fname, customsql) VALUES ('badsql', 'SELECT ''unterminated') RETURNING id`).Scan(&badSQLID)
+	d := s.m.DB.Dialect
+	s.m.DB.QueryRow(d.ReturningID(`INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES ('newbad', 'SELECT 1', 99, 'x')`)).Scan(&badID)
+	s.m.DB.QueryRow(d.ReturningID(`INSERT INTO tb_api (fname, customsql) VALUES ('badsql', 'SELECT ''unterminated')`)).Scan(&badSQLID)
 	s.exec(`UPDATE tb_api SET customsql = 'SELECT ''changed''' WHERE fname = 'good'`)
 
 	status, body := s.get(append([]string{"apientry", "apireload"}, s.md5Auth("root", "adminpw1")...)...)
@@ -155,14 +156,15 @@ func testRuleConditionDeniesAccess(t *testing.T, dsn string) {
 	s.user("ivan", "secret66", engine.TypeEndUser, 5)
 	s.user("judy", "secret77", engine.TypeEndUser, 500)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
-	s.exec(`INSERT INTO tb_api (fname, customsql, rule) VALUES ('vip', 'SELECT ''welcome''', 'user.credit >= 100 && params.lang != "xx"')`)
+	rule := s.m.DB.Dialect.Ident("rule")
+	s.exec(`INSERT INTO tb_api (fname, customsql, `+rule+`) VALUES ('vip', 'SELECT ''welcome''', 'user.credit >= 100 && params.lang != "xx"')`)
 	wantPrefix(t, s.apireload("root", "adminpw1"), "OK:")
 	_, body := s.get(append([]string{"apientry", "vip"}, s.md5Auth("ivan", "secret66")...)...)
 	wantPrefix(t, body, "ERROR: access denied: rule")
 	_, body = s.get(append([]string{"apientry", "vip"}, s.md5Auth("judy", "secret77")...)...)
 	wantPrefix(t, body, "OK: welcome")
 
-	s.exec(`INSERT INTO tb_api (fname, customsql, rule) VALUES ('broken', 'SELECT 1', 'user.credit >')`)
+	s.exec(`INSERT INTO tb_api (fname, customsql, `+rule+`) VALUES ('broken', 'SELECT 1', 'user.credit >')`)
 	body = s.apireload("root", "adminpw1")
 	if !strings.Contains(body, `fname="broken": rule:`) {
 		t.Fatalf("apireload %q does not name the bad rule", body)
