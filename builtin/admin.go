@@ -3,6 +3,8 @@ package builtin
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 
 	"mvapi/engine"
 	"mvapi/engine/format"
@@ -46,3 +48,40 @@ func reload(ctx context.Context, c *engine.Call) format.Result {
 	}
 	return engine.OK("config reloaded")
 }
+
+func registerConsole(reg *engine.Registry) {
+	support := engine.AdminAPI
+	support.ReqUser = engine.LevelSupport
+	reg.Add(engine.Builtin{
+		Name: "help", Access: support, Handler: help,
+		Doc: "The entries of the current rule table with their parameters.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "keepalive", Access: engine.PublicAPI, Handler: keepalive,
+		Doc: "Keeps a connection alive: OK: keepalive.",
+	})
+}
+
+func help(_ context.Context, c *engine.Call) format.Result {
+	entries := c.Engine.Table().Entries()
+	res := engine.OK(strconv.Itoa(len(entries)) + " entries")
+	res.Columns = []string{"entry", "parameters", "access", "description"}
+	for _, e := range entries {
+		kind := "user"
+		switch {
+		case e.Access.ReqUser == engine.LevelPublic:
+			kind = "public"
+		case e.Access.ReqUser <= engine.LevelAdmins:
+			kind = "admin"
+		case e.Access.ReqUser <= engine.LevelSupport:
+			kind = "support"
+		}
+		if e.RowID != 0 {
+			kind += ", tb_api id=" + strconv.FormatInt(e.RowID, 10)
+		}
+		res.Rows = append(res.Rows, []string{e.Name, strings.Join(e.Params, " "), kind, e.Description})
+	}
+	return res
+}
+
+func keepalive(context.Context, *engine.Call) format.Result { return engine.OK("keepalive") }

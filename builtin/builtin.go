@@ -14,6 +14,7 @@ func Register(reg *engine.Registry) {
 	registerMoney(reg)
 	registerUser(reg)
 	registerAdmin(reg)
+	registerConsole(reg)
 	registerAccount(reg)
 	registerProfile(reg)
 	registerCredit(reg)

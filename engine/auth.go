@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
@@ -21,8 +22,10 @@ const (
 	msgIP        = "auth failed: ip not allowed"
 )
 
-// trusted reports whether ip is trusted per allowtrustedip, trustlanip and
+// Trusted reports whether ip is trusted per allowtrustedip, trustlanip and
 // trustediplist.
+func (c *Config) Trusted(ip netip.Addr) bool { return c.trusted(ip) }
+
 func (c *Config) trusted(ip netip.Addr) bool {
 	if !ip.IsValid() {
 		return false
@@ -63,6 +66,9 @@ func allowedAt(level, userType int) bool {
 func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool) {
 	cfg, a, p := c.Config, &c.Entry.Access, c.Req.Params
 	c.Trusted = cfg.trusted(c.Req.RemoteIP)
+	if s := c.Req.Session; s != nil && cfg.Int("apitrustfromconsole") != 0 {
+		return e.sessionAuth(ctx, c, s)
+	}
 	if cfg.TrustedIPOnly && !c.Trusted {
 		return Errorf(msgIP), false
 	}
@@ -126,17 +132,36 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool
 	}
 	c.User = u
 	c.Admin = u.IsAdmin() || trustAdmin
-	if t := p.Get("targetuser"); t != "" && c.Admin {
-		tu, err := e.findUser(ctx, t, 4)
-		if err != nil {
-			return e.internal(ctx, c, err), false
-		}
-		if tu == nil {
-			return Errorf("targetuser not found"), false
-		}
-		c.User = tu
+	return e.impersonate(ctx, c)
+}
+
+// impersonate lets an admin act as the user named by targetuser.
+func (e *Engine) impersonate(ctx context.Context, c *Call) (format.Result, bool) {
+	t := c.Req.Params.Get("targetuser")
+	if t == "" || !c.Admin {
+		return format.Result{}, true
 	}
+	tu, err := e.findUser(ctx, t, 4)
+	if err != nil {
+		return e.internal(ctx, c, err), false
+	}
+	if tu == nil {
+		return Errorf("targetuser not found"), false
+	}
+	c.User = tu
 	return format.Result{}, true
+}
+
+// sessionAuth runs a request of an already logged-in console session as
+// that user (apitrustfromconsole=1) or with admin rights (=2), without
+// key or password.
+func (e *Engine) sessionAuth(ctx context.Context, c *Call, s *User) (format.Result, bool) {
+	c.User = s
+	c.Admin = s.IsAdmin() || c.Config.Int("apitrustfromconsole") == 2
+	if !c.Admin && !allowedAt(c.Entry.Access.ReqUser, s.Type) && c.Entry.Access.ReqUser != LevelPublic {
+		return Errorf("access denied: %s needs a higher user level", c.Entry.Name), false
+	}
+	return e.impersonate(ctx, c)
 }
 
 // userMode resolves req_user_mode against apiv2auth and apialtauth.
@@ -288,4 +313,23 @@ func (e *Engine) authorize(c *Call) (format.Result, bool) {
 		}
 	}
 	return format.Result{}, true
+}
+
+// ErrLoginFailed is returned by ConsoleLogin for any refused login.
+var ErrLoginFailed = errors.New("login failed")
+
+// ConsoleLogin checks an admin console login: an enabled admin, srvadmin or
+// support user with this password. Every refusal is ErrLoginFailed.
+func (e *Engine) ConsoleLogin(ctx context.Context, username, password string) (*User, error) {
+	u, err := e.users.ByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil || u.Disabled() || subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 {
+		return nil, ErrLoginFailed
+	}
+	if !u.IsAdmin() && u.Type != TypeSupport {
+		return nil, ErrLoginFailed
+	}
+	return u, nil
 }

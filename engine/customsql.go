@@ -52,6 +52,7 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 		if t.Sync() {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
+			defer e.TrackQuery(c.Entry.Name, t.SQL())()
 			n, err := e.execJoined(ctx, c, ta, t.SQL(), args)
 			if err != nil {
 				return Errorf("sql: %v", err)
@@ -64,6 +65,7 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 		err := e.pool.submit(func(bg context.Context) {
 			ctx, cancel := context.WithTimeout(bg, timeout)
 			defer cancel()
+			defer e.TrackQuery(entry, t.SQL())()
 			if _, err := e.execJoined(ctx, c, ta, t.SQL(), args); err != nil {
 				e.log.Error("async customsql failed", "entry", entry, "err", err)
 			}
@@ -81,6 +83,7 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) format.Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	defer e.TrackQuery(c.Entry.Name, query)()
 	rows, err := e.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return Errorf("sql: %v", err)

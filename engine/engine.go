@@ -80,6 +80,11 @@ type Engine struct {
 	users    *userStore
 	nonces   nonceStore
 	pool     *asyncPool
+
+	// Diagnostics (stats.go): request counters, statements in flight.
+	started time.Time
+	stats   requestStats
+	queries queryTracker
 }
 
 // New loads the global config and compiles the rule table. A bad tb_api row
@@ -91,6 +96,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides, messenger: o.Messenger,
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
+		started: time.Now(),
 	}
 	if e.limiter == nil {
 		e.limiter = noLimit{}
@@ -194,8 +200,10 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	}
 	entry, ok := table.Lookup(req.Entry)
 	if !ok {
+		e.stats.unknown.Add(1)
 		return Errorf("unknown apientry: %s", clip(req.Entry))
 	}
+	defer func() { e.stats.record(entry.Name, res.OK) }()
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && !cfg.trusted(req.RemoteIP) {
 		return Errorf("apientry disabled: %s", entry.Name)
 	}

@@ -41,6 +41,10 @@ type Request struct {
 	Format string
 	// Callback is the JSONP callback name, if any.
 	Callback string
+	// Session is the user a transport already authenticated (the admin
+	// console's login); requests then need no key or password, as
+	// apitrustfromconsole allows. Never set it from request parameters.
+	Session *User
 }
 
 // aliases maps alternative parameter names to the canonical one the

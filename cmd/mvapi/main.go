@@ -42,11 +42,14 @@ func main() {
 // real Main on a free port with a temporary database.
 type Main struct {
 	DSN    string
-	Listen string            // "" means ":" + mainaport
-	Sets   map[string]string // --set name=value
-	Demo   bool
-	Out    io.Writer // where example URLs are printed
-	Log    *slog.Logger
+	Listen string // "" means ":" + mainaport
+	// ConsoleListen is the admin console's address; "" means ":" +
+	// adminport, and no console when adminport is 0.
+	ConsoleListen string
+	Sets          map[string]string // --set name=value
+	Demo          bool
+	Out           io.Writer // where example URLs are printed
+	Log           *slog.Logger
 
 	DB        *schema.DB
 	Engine    *engine.Engine
@@ -54,11 +57,13 @@ type Main struct {
 	// Actions are the custom_action kinds and the outbox workers.
 	Actions *actions.Actions
 
-	server    *http.Server
-	ln        net.Listener
-	done      chan error
-	stopWatch context.CancelFunc
-	restart   chan string // a graceful restart asked by an action (see Restart)
+	server      *http.Server
+	console     *transport.Console
+	consoleAddr string
+	ln          net.Listener
+	done        chan error
+	stopWatch   context.CancelFunc
+	restart     chan string // a graceful restart asked by an action (see Restart)
 }
 
 // Open opens and migrates the database, writes first-start rows (and demo
@@ -136,6 +141,10 @@ func (m *Main) Start() error {
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
 	m.Actions.Start(m.Engine)
+	if err := m.startConsole(); err != nil {
+		m.server.Close()
+		return err
+	}
 	watchCtx, stop := context.WithCancel(context.Background())
 	m.stopWatch = stop
 	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
@@ -143,6 +152,30 @@ func (m *Main) Start() error {
 	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
+
+// startConsole opens the admin console when configured.
+func (m *Main) startConsole() error {
+	addr := m.ConsoleListen
+	if addr == "" {
+		port := m.Engine.Config().Int("adminport")
+		if port == 0 {
+			return nil
+		}
+		addr = fmt.Sprintf(":%d", port)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin console: listen %s: %w", addr, err)
+	}
+	m.console = &transport.Console{Engine: m.Engine, Log: m.Log}
+	m.consoleAddr = ln.Addr().String()
+	go m.console.Serve(ln)
+	m.Log.Info("admin console listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// ConsoleAddr is the admin console's address ("" when off).
+func (m *Main) ConsoleAddr() string { return m.consoleAddr }
 
 // Addr is the address the API listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
@@ -159,6 +192,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.stopWatch != nil {
 		m.stopWatch()
+	}
+	if m.console != nil {
+		m.console.Close()
 	}
 	if m.server != nil {
 		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {

@@ -157,14 +157,14 @@ func testRuleConditionDeniesAccess(t *testing.T, dsn string) {
 	s.user("judy", "secret77", engine.TypeEndUser, 500)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	rule := s.m.DB.Dialect.Ident("rule")
-	s.exec(`INSERT INTO tb_api (fname, customsql, `+rule+`) VALUES ('vip', 'SELECT ''welcome''', 'user.credit >= 100 && params.lang != "xx"')`)
+	s.exec(`INSERT INTO tb_api (fname, customsql, ` + rule + `) VALUES ('vip', 'SELECT ''welcome''', 'user.credit >= 100 && params.lang != "xx"')`)
 	wantPrefix(t, s.apireload("root", "adminpw1"), "OK:")
 	_, body := s.get(append([]string{"apientry", "vip"}, s.md5Auth("ivan", "secret66")...)...)
 	wantPrefix(t, body, "ERROR: access denied: rule")
 	_, body = s.get(append([]string{"apientry", "vip"}, s.md5Auth("judy", "secret77")...)...)
 	wantPrefix(t, body, "OK: welcome")
 
-	s.exec(`INSERT INTO tb_api (fname, customsql, `+rule+`) VALUES ('broken', 'SELECT 1', 'user.credit >')`)
+	s.exec(`INSERT INTO tb_api (fname, customsql, ` + rule + `) VALUES ('broken', 'SELECT 1', 'user.credit >')`)
 	body = s.apireload("root", "adminpw1")
 	if !strings.Contains(body, `fname="broken": rule:`) {
 		t.Fatalf("apireload %q does not name the bad rule", body)
