@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/netip"
 	"strings"
 	"time"
