@@ -18,37 +18,39 @@ import (
 // request's parameters, the user's fields and a {select ...} with USERID
 // bound, and the real SMTP server receives it once with those values.
 func TestEmailActionDelivers(t *testing.T) {
-	r := newRig(t, true, nil, actions.Deps{})
-	id := mvtest.MustUser(t, r.db, engine.NewUser{Username: "vera", Password: "verapass1", Name: "Vera V", Email: "vera@example.com"})
-	mvtest.MustExec(t, r.db, "INSERT INTO tb_cdrs (callerid, called) VALUES (?, '3612345'), (?, '3698765')", id, id)
-	r.row("notify", "SELECT 'noted'", 1, "***TO={email}, ops@example.com\n***SUBJECT=Hello {username} ({sparam1})\n"+
-		"Dear {name}: {txt}\ncalls: {select count(*) from tb_cdrs where callerid = USERID}")
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, nil, actions.Deps{})
+		id := mvtest.MustUser(t, r.db, engine.NewUser{Username: "vera", Password: "verapass1", Name: "Vera V", Email: "vera@example.com"})
+		mvtest.MustExec(t, r.db, "INSERT INTO tb_cdrs (callerid, called) VALUES (?, '3612345'), (?, '3698765')", id, id)
+		r.row("notify", "SELECT 'noted'", 1, "***TO={email}, ops@example.com\n***SUBJECT=Hello {username} ({sparam1})\n"+
+			"Dear {name}: {txt}\ncalls: {select count(*) from tb_cdrs where callerid = USERID}")
 
-	got := r.serve("apientry", "notify", "authid", "vera", "authpwd", "verapass1", "txt", "hi there",
-		"sparam1", "x\r\nBcc: evil@example.com")
-	if got != "OK: noted" {
-		t.Fatal(got)
-	}
-	m := r.smtp.WaitMails(t, 1, 5*time.Second)[0]
-	if strings.Join(m.To, ",") != "vera@example.com,ops@example.com" {
-		t.Errorf("envelope to %q", m.To)
-	}
-	if m.Subject != "Hello vera (x  Bcc: evil@example.com)" || m.Header.Get("Bcc") != "" {
-		t.Errorf("subject %q, bcc %q: a value must not add a header", m.Subject, m.Header.Get("Bcc"))
-	}
-	if !strings.Contains(m.Body, "Dear Vera V: hi there") || !strings.Contains(m.Body, "calls: 2") {
-		t.Errorf("body %q", m.Body)
-	}
-	if m.From != "mvapi@example.com" || !strings.HasPrefix(m.MessageID, "mvapi.") || !strings.HasSuffix(m.MessageID, "@example.com") {
-		t.Errorf("from %q message-id %q", m.From, m.MessageID)
-	}
-	rows := r.waitSettled(1)
-	if rows[0].Status != "sent" || rows[0].Attempts != 1 || !strings.Contains(m.MessageID, rows[0].Key) {
-		t.Errorf("outbox %+v, message-id %q", rows[0], m.MessageID)
-	}
-	if n := r.smtp.Count(m.MessageID); n != 1 {
-		t.Errorf("delivered %d times", n)
-	}
+		got := r.serve("apientry", "notify", "authid", "vera", "authpwd", "verapass1", "txt", "hi there",
+			"sparam1", "x\r\nBcc: evil@example.com")
+		if got != "OK: noted" {
+			t.Fatal(got)
+		}
+		m := r.smtp.WaitMails(t, 1, 5*time.Second)[0]
+		if strings.Join(m.To, ",") != "vera@example.com,ops@example.com" {
+			t.Errorf("envelope to %q", m.To)
+		}
+		if m.Subject != "Hello vera (x  Bcc: evil@example.com)" || m.Header.Get("Bcc") != "" {
+			t.Errorf("subject %q, bcc %q: a value must not add a header", m.Subject, m.Header.Get("Bcc"))
+		}
+		if !strings.Contains(m.Body, "Dear Vera V: hi there") || !strings.Contains(m.Body, "calls: 2") {
+			t.Errorf("body %q", m.Body)
+		}
+		if m.From != "mvapi@example.com" || !strings.HasPrefix(m.MessageID, "mvapi.") || !strings.HasSuffix(m.MessageID, "@example.com") {
+			t.Errorf("from %q message-id %q", m.From, m.MessageID)
+		}
+		rows := r.waitSettled(1)
+		if rows[0].Status != "sent" || rows[0].Attempts != 1 || !strings.Contains(m.MessageID, rows[0].Key) {
+			t.Errorf("outbox %+v, message-id %q", rows[0], m.MessageID)
+		}
+		if n := r.smtp.Count(m.MessageID); n != 1 {
+			t.Errorf("delivered %d times", n)
+		}
+	})
 }
 
 // TestEmailHTMLBodyEscapesValues: a body starting with '<' is sent as HTML
@@ -74,25 +76,27 @@ func TestEmailHTMLBodyEscapesValues(t *testing.T) {
 // is written in the same transaction: a recipient that does not render
 // rolls the write back and the client hears why; a good one commits both.
 func TestEmailJoinsTheRequestTransaction(t *testing.T) {
-	r := newRig(t, true, nil, actions.Deps{})
-	r.row("logit", "*INSERT INTO tb_cdrs (caller) VALUES ([SPARAM2])", 1, "***TO={sparam1}\nlogged {sparam2}")
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, nil, actions.Deps{})
+		r.row("logit", "*INSERT INTO tb_cdrs (caller) VALUES ([SPARAM2])", 1, "***TO={sparam1}\nlogged {sparam2}")
 
-	got := r.serve("apientry", "logit", "sparam1", "a@example.com, b@example.com", "sparam2", "first")
-	if !strings.HasPrefix(got, "ERROR: sql: custom_action: email: ***TO: invalid message:") {
-		t.Fatalf("answer %q", got)
-	}
-	if n := r.count("SELECT COUNT(*) FROM tb_cdrs") + r.count("SELECT COUNT(*) FROM tb_outbox"); n != 0 {
-		t.Fatalf("%d rows written by a failed request", n)
-	}
-	if got := r.serve("apientry", "logit", "sparam1", "a@example.com", "sparam2", "second"); got != "OK: 1 rows affected" {
-		t.Fatal(got)
-	}
-	if r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'second'") != 1 || len(r.outbox()) != 1 {
-		t.Fatal("write and message not both committed")
-	}
-	if m := r.smtp.WaitMails(t, 1, 5*time.Second)[0]; m.Body != "logged second" && !strings.HasPrefix(m.Body, "logged second") {
-		t.Errorf("body %q", m.Body)
-	}
+		got := r.serve("apientry", "logit", "sparam1", "a@example.com, b@example.com", "sparam2", "first")
+		if !strings.HasPrefix(got, "ERROR: sql: custom_action: email: ***TO: invalid message:") {
+			t.Fatalf("answer %q", got)
+		}
+		if n := r.count("SELECT COUNT(*) FROM tb_cdrs") + r.count("SELECT COUNT(*) FROM tb_outbox"); n != 0 {
+			t.Fatalf("%d rows written by a failed request", n)
+		}
+		if got := r.serve("apientry", "logit", "sparam1", "a@example.com", "sparam2", "second"); got != "OK: 1 rows affected" {
+			t.Fatal(got)
+		}
+		if r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'second'") != 1 || len(r.outbox()) != 1 {
+			t.Fatal("write and message not both committed")
+		}
+		if m := r.smtp.WaitMails(t, 1, 5*time.Second)[0]; m.Body != "logged second" && !strings.HasPrefix(m.Body, "logged second") {
+			t.Errorf("body %q", m.Body)
+		}
+	})
 }
 
 // TestSMTPDownThenUpDeliversOnce: while the server is down attempts fail

@@ -131,6 +131,7 @@ func (a *Actions) SendNow(ctx context.Context, c *engine.Call, m engine.Message,
 // normalize checks a message against the config and canonicalizes its
 // addresses; errors wrap engine.ErrInvalidMessage or engine.ErrNotConfigured.
 func normalize(cfg *engine.Config, m engine.Message) (engine.Message, error) {
+	var err error
 	if len(m.To) == 0 {
 		return m, fmt.Errorf("%w: no recipient", engine.ErrInvalidMessage)
 	}
@@ -171,7 +172,7 @@ func normalize(cfg *engine.Config, m engine.Message) (engine.Message, error) {
 		if m.From == "" {
 			m.From = cfg.Get("smsfrom")
 		}
-		if err := checkSender(m.From); err != nil {
+		if m.From, err = checkSender(m.From); err != nil {
 			return m, err
 		}
 		if strings.TrimSpace(m.Body) == "" {
@@ -192,22 +193,23 @@ func normalize(cfg *engine.Config, m engine.Message) (engine.Message, error) {
 	return m, nil
 }
 
-// checkSender accepts an SMS sender: a number or up to 11 letters and
-// digits (an alphanumeric sender id).
-func checkSender(s string) error {
+// checkSender accepts an SMS sender: a number (returned normalized) or up
+// to 11 letters and digits (an alphanumeric sender id).
+func checkSender(s string) (string, error) {
 	if s == "" {
-		return nil
+		return "", nil
 	}
-	if _, err := parsePhone(s); err == nil {
-		return nil
+	if n, err := parsePhone(s); err == nil {
+		return n, nil
 	}
+	bad := fmt.Errorf("%w: sender %q: a number or at most 11 letters and digits", engine.ErrInvalidMessage, clipText(s))
 	if len(s) > 11 {
-		return fmt.Errorf("%w: sender %q: a number or at most 11 letters and digits", engine.ErrInvalidMessage, clipText(s))
+		return "", bad
 	}
 	for _, r := range s {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '.' || r == '-' || r == '_') {
-			return fmt.Errorf("%w: sender %q: a number or at most 11 letters and digits", engine.ErrInvalidMessage, clipText(s))
+			return "", bad
 		}
 	}
-	return nil
+	return s, nil
 }

@@ -19,40 +19,44 @@ import (
 // dead letter after one attempt and the failure action (58, SQL) of the
 // entry that sent it runs with {error} and the saved request parameters.
 func TestDeadLetterFiresFailureAction(t *testing.T) {
-	r := newRig(t, true, nil, actions.Deps{})
-	r.gw.Respond = func(actionstest.SMS) (int, string) { return http.StatusBadRequest, "unknown destination" }
-	r.row("alert", "SELECT 1", 58, "INSERT INTO tb_cdrs (caller, called) VALUES ({memo}, {error})")
-	c := r.call("alert", "memo", "from-request", "authpwd", "never-stored")
-	if _, err := r.a.Enqueue(context.Background(), c, engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	row := r.waitSettled(1)[0]
-	if row.Status != "dead" || row.Attempts != 1 || !strings.Contains(row.LastError, "HTTP 400: unknown destination") {
-		t.Fatalf("%+v", row)
-	}
-	if n := r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'from-request' AND called LIKE '%unknown destination%'"); n != 1 {
-		t.Fatalf("failure action rows: %d", n)
-	}
-	if r.count("SELECT COUNT(*) FROM tb_outbox WHERE params LIKE '%never-stored%'") != 0 {
-		t.Fatal("a credential was stored in the outbox")
-	}
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, nil, actions.Deps{})
+		r.gw.Respond = func(actionstest.SMS) (int, string) { return http.StatusBadRequest, "unknown destination" }
+		r.row("alert", "SELECT 1", 58, "INSERT INTO tb_cdrs (caller, called) VALUES ({memo}, {error})")
+		c := r.call("alert", "memo", "from-request", "authpwd", "never-stored")
+		if _, err := r.a.Enqueue(context.Background(), c, engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		row := r.waitSettled(1)[0]
+		if row.Status != "dead" || row.Attempts != 1 || !strings.Contains(row.LastError, "HTTP 400: unknown destination") {
+			t.Fatalf("%+v", row)
+		}
+		if n := r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'from-request' AND called LIKE '%unknown destination%'"); n != 1 {
+			t.Fatalf("failure action rows: %d", n)
+		}
+		if r.count("SELECT COUNT(*) FROM tb_outbox WHERE params LIKE '%never-stored%'") != 0 {
+			t.Fatal("a credential was stored in the outbox")
+		}
+	})
 }
 
 // TestRetriesUntilMaxAttempts: a gateway that keeps failing is tried
 // outboxmaxattempts times, then the failure action fires once.
 func TestRetriesUntilMaxAttempts(t *testing.T) {
-	r := newRig(t, true, map[string]string{"outboxmaxattempts": "3"}, actions.Deps{})
-	r.gw.Respond = func(actionstest.SMS) (int, string) { return http.StatusServiceUnavailable, "busy" }
-	r.row("alert", "SELECT 1", 58, "INSERT INTO tb_cdrs (caller) VALUES ('dead')")
-	r.a.Enqueue(context.Background(), r.call("alert"), engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "x"})
-	row := r.waitSettled(1)[0]
-	if row.Status != "dead" || row.Attempts != 3 || len(r.gw.Requests()) != 3 {
-		t.Fatalf("%+v after %d requests", row, len(r.gw.Requests()))
-	}
-	time.Sleep(100 * time.Millisecond)
-	if n := r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'dead'"); n != 1 {
-		t.Fatalf("failure action ran %d times", n)
-	}
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, map[string]string{"outboxmaxattempts": "3"}, actions.Deps{})
+		r.gw.Respond = func(actionstest.SMS) (int, string) { return http.StatusServiceUnavailable, "busy" }
+		r.row("alert", "SELECT 1", 58, "INSERT INTO tb_cdrs (caller) VALUES ('dead')")
+		r.a.Enqueue(context.Background(), r.call("alert"), engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "x"})
+		row := r.waitSettled(1)[0]
+		if row.Status != "dead" || row.Attempts != 3 || len(r.gw.Requests()) != 3 {
+			t.Fatalf("%+v after %d requests", row, len(r.gw.Requests()))
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := r.count("SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'dead'"); n != 1 {
+			t.Fatalf("failure action ran %d times", n)
+		}
+	})
 }
 
 // TestFailureMessageDoesNotLoop: the failure action's own message (52) that
@@ -73,68 +77,74 @@ func TestFailureMessageDoesNotLoop(t *testing.T) {
 // TestTwoNodesNeverSendTwice: two nodes with their own workers share one
 // outbox; every message is delivered exactly once.
 func TestTwoNodesNeverSendTwice(t *testing.T) {
-	r := newRig(t, true, map[string]string{"outboxworkers": "3"}, actions.Deps{Node: "node-a"})
-	_, other := mvtest.MustEngineActions(t, r.db, map[string]string{
-		"smtphost": "127.0.0.1", "smtpport": r.smtp.Port, "smtptls": "none", "smtpfrom": "mvapi@example.com",
-		"outboxworkers": "3", "outboxpollms": "5",
-	}, actions.Deps{Node: "node-b"})
-	_ = other
-	const n = 60
-	c := r.call("apitest")
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := engine.Message{Kind: "email", To: []string{"a@example.com"}, Subject: fmt.Sprint(i), Body: "x"}
-			if _, err := r.a.Enqueue(context.Background(), c, m); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	r.smtp.WaitMails(t, n, 10*time.Second)
-	time.Sleep(100 * time.Millisecond)
-	if got := len(r.smtp.Mails()); got != n || r.smtp.Duplicates() != 0 {
-		t.Fatalf("%d mails, %d duplicates", got, r.smtp.Duplicates())
-	}
-	var nodes []string
-	r.db.Select(&nodes, "SELECT DISTINCT worker FROM tb_outbox ORDER BY worker")
-	t.Logf("delivered by %v", nodes)
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, map[string]string{"outboxworkers": "3"}, actions.Deps{Node: "node-a"})
+		_, other := mvtest.MustEngineActions(t, r.db, map[string]string{
+			"smtphost": "127.0.0.1", "smtpport": r.smtp.Port, "smtptls": "none", "smtpfrom": "mvapi@example.com",
+			"outboxworkers": "3", "outboxpollms": "5",
+		}, actions.Deps{Node: "node-b"})
+		_ = other
+		const n = 60
+		c := r.call("apitest")
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := engine.Message{Kind: "email", To: []string{"a@example.com"}, Subject: fmt.Sprint(i), Body: "x"}
+				if _, err := r.a.Enqueue(context.Background(), c, m); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		r.smtp.WaitMails(t, n, 10*time.Second)
+		time.Sleep(100 * time.Millisecond)
+		if got := len(r.smtp.Mails()); got != n || r.smtp.Duplicates() != 0 {
+			t.Fatalf("%d mails, %d duplicates", got, r.smtp.Duplicates())
+		}
+		var nodes []string
+		r.db.Select(&nodes, "SELECT DISTINCT worker FROM tb_outbox ORDER BY worker")
+		t.Logf("delivered by %v", nodes)
+	})
 }
 
 // TestExpiredLeaseIsTakenOver: a message leased by a node that died is
 // delivered once its lease expires, not before.
 func TestExpiredLeaseIsTakenOver(t *testing.T) {
-	r := newRig(t, true, nil, actions.Deps{})
-	past, future := time.Now().UTC().Add(-time.Minute), time.Now().UTC().Add(time.Hour)
-	for i, lease := range []time.Time{past, future} {
-		mvtest.MustExec(t, r.db, `INSERT INTO tb_outbox (kind, idemkey, recipients, subject, status, attempts, next_attempt,
-			lease_until, worker, created) VALUES ('email', ?, 'a@example.com', ?, 'pending', 1, ?, ?, 'crashed-node', ?)`,
-			fmt.Sprint("k", i), fmt.Sprint(i), past, lease, past)
-	}
-	r.a.RunOnce(context.Background())
-	r.smtp.WaitMails(t, 1, 5*time.Second)
-	rows := r.outbox()
-	if rows[0].Status != "sent" || rows[0].Attempts != 2 || rows[1].Status != "pending" || rows[1].Attempts != 1 {
-		t.Fatalf("%+v", rows)
-	}
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, nil, actions.Deps{})
+		past, future := time.Now().UTC().Add(-time.Minute), time.Now().UTC().Add(time.Hour)
+		for i, lease := range []time.Time{past, future} {
+			mvtest.MustExec(t, r.db, `INSERT INTO tb_outbox (kind, idemkey, recipients, subject, status, attempts, next_attempt,
+				lease_until, worker, created) VALUES ('email', ?, 'a@example.com', ?, 'pending', 1, ?, ?, 'crashed-node', ?)`,
+				fmt.Sprint("k", i), fmt.Sprint(i), past, lease, past)
+		}
+		r.a.RunOnce(context.Background())
+		r.smtp.WaitMails(t, 1, 5*time.Second)
+		rows := r.outbox()
+		if rows[0].Status != "sent" || rows[0].Attempts != 2 || rows[1].Status != "pending" || rows[1].Attempts != 1 {
+			t.Fatalf("%+v", rows)
+		}
+	})
 }
 
 // TestCleanupKeepsDeadLetters: sent messages older than outboxkeepdays go,
 // dead letters and recent messages stay.
 func TestCleanupKeepsDeadLetters(t *testing.T) {
-	r := newRig(t, true, map[string]string{"outboxkeepdays": "7"}, actions.Deps{})
-	old, recent := time.Now().UTC().Add(-8*24*time.Hour), time.Now().UTC().Add(-time.Hour)
-	for i, row := range []struct {
-		status string
-		sent   time.Time
-	}{{"sent", old}, {"sent", recent}, {"dead", old}} {
-		mvtest.MustExec(t, r.db, `INSERT INTO tb_outbox (kind, idemkey, recipients, status, next_attempt, created, sent_at)
-			VALUES ('email', ?, 'a@example.com', ?, ?, ?, ?)`, fmt.Sprint(i), row.status, row.sent, row.sent, row.sent)
-	}
-	n, err := r.a.Cleanup(context.Background())
-	if err != nil || n != 1 || len(r.outbox()) != 2 {
-		t.Fatalf("deleted %d, %v; left %+v", n, err, r.outbox())
-	}
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, map[string]string{"outboxkeepdays": "7"}, actions.Deps{})
+		old, recent := time.Now().UTC().Add(-8*24*time.Hour), time.Now().UTC().Add(-time.Hour)
+		for i, row := range []struct {
+			status string
+			sent   time.Time
+		}{{"sent", old}, {"sent", recent}, {"dead", old}} {
+			mvtest.MustExec(t, r.db, `INSERT INTO tb_outbox (kind, idemkey, recipients, status, next_attempt, created, sent_at)
+				VALUES ('email', ?, 'a@example.com', ?, ?, ?, ?)`, fmt.Sprint(i), row.status, row.sent, row.sent, row.sent)
+		}
+		n, err := r.a.Cleanup(context.Background())
+		if err != nil || n != 1 || len(r.outbox()) != 2 {
+			t.Fatalf("deleted %d, %v; left %+v", n, err, r.outbox())
+		}
+	})
 }

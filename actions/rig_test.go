@@ -36,7 +36,8 @@ type rig struct {
 // engine whose config points at them; sets override the defaults.
 func newRig(t *testing.T, startSMTP bool, sets map[string]string, deps actions.Deps) *rig {
 	t.Helper()
-	r := &rig{t: t, db: mvtest.MustDB(t), smtp: actionstest.NewSMTP(t), gw: actionstest.StartGateway(t), log: &syncBuffer{}}
+	db := mvtest.MustOpen(t, mvtest.FreshDSN(t, kindOf(t)))
+	r := &rig{t: t, db: db, smtp: actionstest.NewSMTP(t), gw: actionstest.StartGateway(t), log: &syncBuffer{}}
 	if startSMTP {
 		r.smtp.Start(t)
 	}
@@ -54,6 +55,23 @@ func newRig(t *testing.T, startSMTP bool, sets map[string]string, deps actions.D
 	}
 	r.e, r.a = mvtest.MustEngineActions(t, r.db, cfg, deps)
 	return r
+}
+
+// eachDB runs fn per database kind (SQLite, and PostgreSQL or SQL Server
+// when their test DSN is set); newRig picks the kind from the test name.
+func eachDB(t *testing.T, fn func(t *testing.T)) {
+	for _, kind := range mvtest.Kinds() {
+		t.Run(kind, fn)
+	}
+}
+
+func kindOf(t *testing.T) string {
+	for _, k := range mvtest.Kinds() {
+		if strings.Contains(t.Name()+"/", "/"+k+"/") {
+			return k
+		}
+	}
+	return "sqlite"
 }
 
 // row adds a tb_api row and reloads the table.

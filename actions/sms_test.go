@@ -90,49 +90,51 @@ func TestGatewayErrorsHideSecrets(t *testing.T) {
 // not the outbox); a gateway slower than the wait leaves the message for
 // the workers, which retry it with the same idempotency key.
 func TestSendNow(t *testing.T) {
-	r := newRig(t, true, nil, actions.Deps{})
-	slow := make(chan struct{})
-	r.gw.Respond = func(s actionstest.SMS) (int, string) {
-		switch s.Text {
-		case "refuse":
-			return http.StatusBadRequest, "ERR: invalid destination"
-		case "slow":
-			select {
-			case <-slow:
-			case <-time.After(time.Second):
-				close(slow) // only the first attempt is slow
+	eachDB(t, func(t *testing.T) {
+		r := newRig(t, true, nil, actions.Deps{})
+		slow := make(chan struct{})
+		r.gw.Respond = func(s actionstest.SMS) (int, string) {
+			switch s.Text {
+			case "refuse":
+				return http.StatusBadRequest, "ERR: invalid destination"
+			case "slow":
+				select {
+				case <-slow:
+				case <-time.After(time.Second):
+					close(slow) // only the first attempt is slow
+				}
+			}
+			return 200, "OK: id 77"
+		}
+		ctx, c := context.Background(), r.call("apitest")
+		m := engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "fine"}
+		d, err := r.a.SendNow(ctx, c, m, 2*time.Second)
+		if err != nil || !d.Sent || d.Answer != "OK: id 77" {
+			t.Fatalf("%+v %v", d, err)
+		}
+		m.Body = "refuse"
+		d, err = r.a.SendNow(ctx, c, m, 2*time.Second)
+		if err != nil || d.Sent || !d.Permanent || !strings.Contains(d.Answer, "HTTP 400: ERR: invalid destination") {
+			t.Fatalf("%+v %v", d, err)
+		}
+		m.Body = "slow"
+		start := time.Now()
+		d, err = r.a.SendNow(ctx, c, m, 300*time.Millisecond)
+		if err != nil || d.Sent || d.Permanent || time.Since(start) > time.Second {
+			t.Fatalf("%+v %v after %v", d, err, time.Since(start))
+		}
+		rows := r.waitSettled(3)
+		if rows[0].Status != "sent" || rows[1].Status != "dead" || rows[2].Status != "sent" || rows[2].Attempts != 2 {
+			t.Fatalf("%+v", rows)
+		}
+		var keys []string
+		for _, q := range r.gw.Requests() {
+			if q.Text == "slow" {
+				keys = append(keys, q.IdemHeader)
 			}
 		}
-		return 200, "OK: id 77"
-	}
-	ctx, c := context.Background(), r.call("apitest")
-	m := engine.Message{Kind: "sms", To: []string{"5551234"}, Body: "fine"}
-	d, err := r.a.SendNow(ctx, c, m, 2*time.Second)
-	if err != nil || !d.Sent || d.Answer != "OK: id 77" {
-		t.Fatalf("%+v %v", d, err)
-	}
-	m.Body = "refuse"
-	d, err = r.a.SendNow(ctx, c, m, 2*time.Second)
-	if err != nil || d.Sent || !d.Permanent || !strings.Contains(d.Answer, "HTTP 400: ERR: invalid destination") {
-		t.Fatalf("%+v %v", d, err)
-	}
-	m.Body = "slow"
-	start := time.Now()
-	d, err = r.a.SendNow(ctx, c, m, 300*time.Millisecond)
-	if err != nil || d.Sent || d.Permanent || time.Since(start) > time.Second {
-		t.Fatalf("%+v %v after %v", d, err, time.Since(start))
-	}
-	rows := r.waitSettled(3)
-	if rows[0].Status != "sent" || rows[1].Status != "dead" || rows[2].Status != "sent" || rows[2].Attempts != 2 {
-		t.Fatalf("%+v", rows)
-	}
-	var keys []string
-	for _, q := range r.gw.Requests() {
-		if q.Text == "slow" {
-			keys = append(keys, q.IdemHeader)
+		if len(keys) != 2 || keys[0] != keys[1] || keys[0] != rows[2].Key {
+			t.Fatalf("retry keys %q, row key %q", keys, rows[2].Key)
 		}
-	}
-	if len(keys) != 2 || keys[0] != keys[1] || keys[0] != rows[2].Key {
-		t.Fatalf("retry keys %q, row key %q", keys, rows[2].Key)
-	}
+	})
 }

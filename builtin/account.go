@@ -180,8 +180,8 @@ func answerHash(username, answer string) string {
 
 func errf(f string, args ...any) error { return fmt.Errorf(f, args...) }
 
-// randomPassword makes a password of n letters and digits.
-func randomPassword(n int) (string, error) {
+// recoveryPassword makes a password of n letters and digits.
+func recoveryPassword(n int) (string, error) {
 	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 	b := make([]byte, n)
 	for i := range b {

@@ -15,6 +15,7 @@ func Register(reg *engine.Registry) {
 	registerUser(reg)
 	registerAdmin(reg)
 	registerConsole(reg)
+	registerMaint(reg)
 	registerAccount(reg)
 	registerProfile(reg)
 	registerCredit(reg)
@@ -24,6 +25,7 @@ func Register(reg *engine.Registry) {
 	registerCalls(reg)
 	registerCDR(reg)
 	registerRecordings(reg)
+	registerMessaging(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

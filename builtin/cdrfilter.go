@@ -34,7 +34,7 @@ type cdrFilter struct {
 const maxCDRCount = 10000
 
 var (
-	prefixRE = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
+	prefixRE  = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
 	dateForms = []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04", "2006-01-02"}
 )
 

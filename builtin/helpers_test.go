@@ -27,7 +27,7 @@ const remoteIP = "203.0.113.7"
 
 func newEnv(t testing.TB, sets map[string]string) *env {
 	t.Helper()
-	db := mvtest.MustDB(t)
+	db := mvtest.MustOpen(t, mvtest.FreshDSN(t, kindOf(t)))
 	return &env{t: t, db: db, e: mvtest.MustEngine(t, db, sets), key: mvtest.APIKey(t, db)}
 }
 
@@ -104,4 +104,24 @@ func column(t testing.TB, res format.Result, name string) []string {
 	}
 	t.Fatalf("answer %q has no column %q (columns %v)", res.Text, name, res.Columns)
 	return nil
+}
+
+// forEachDB runs fn on SQLite and, when MVAPI_TEST_POSTGRES (or
+// MVAPI_TEST_MSSQL) is set, on that database too, as subtests named after
+// the kind; newEnv picks the kind from the test's name.
+func forEachDB(t *testing.T, fn func(t *testing.T)) {
+	t.Helper()
+	for _, kind := range mvtest.Kinds() {
+		t.Run(kind, fn)
+	}
+}
+
+func kindOf(t testing.TB) string {
+	name := t.Name() + "/"
+	for _, k := range mvtest.Kinds() {
+		if strings.Contains(name, "/"+k+"/") {
+			return k
+		}
+	}
+	return "sqlite"
 }

@@ -93,15 +93,15 @@ func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
 }
 
-const maxListUsers = 100
+const maxPresenceUsers = 100
 
 func presenceGet(ctx context.Context, c *engine.Call) format.Result {
 	names := splitList(firstParam(c, "userlist", "userusername", "username", "user"))
 	if len(names) == 0 {
 		return engine.Errorf("missing parameter: userlist (usernames separated by commas)")
 	}
-	if len(names) > maxListUsers {
-		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxListUsers)
+	if len(names) > maxPresenceUsers {
+		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers)
 	}
 	rows, err := loadPresence(ctx, c.DB(), names)
 	if err != nil {

@@ -84,7 +84,7 @@ func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
 	}
 	generated := newPwd == ""
 	if generated {
-		if newPwd, err = randomPassword(12); err != nil {
+		if newPwd, err = recoveryPassword(12); err != nil {
 			return fail(c, err)
 		}
 	}

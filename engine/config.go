@@ -71,9 +71,19 @@ var ConfigOptions = []Option{
 	{Name: "remoteadmin", Type: TypeInt, Default: "5", Doc: "Who may connect to the admin console: 0 nobody, 1 localhost, 2 this machine's addresses, 3 trusted IPs, 4 local LAN and subnet, 5 everywhere (login still required)."},
 	{Name: "apitrustfromconsole", Type: TypeInt, Default: "1", Doc: "Console requests run without key or password: 0 no (they authenticate like any request), 1 as the logged-in user (default; reference: 2), 2 with admin rights. mvapi defaults to 1 so that a support login does not gain admin rights."},
 	{Name: "consoleidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle console connection stays open."},
+	{Name: "jobtimeout", Type: TypeInt, Default: "600", Doc: "Seconds a scheduled job or task may run; a run older than this no longer blocks the next tick."},
+	{Name: "logretentiondays", Type: TypeInt, Default: "30", Doc: "Days job runs (tb_jobruns) and delivered messages (tb_outbox) are kept; the daily maintenance removes older ones."},
+	{Name: "lowcreditlimit", Type: TypeFloat, Default: "1", Doc: "Users with sendlowcreditemail set and less credit than this get the daily low-credit email."},
 	{Name: "requesttimeout", Type: TypeInt, Default: "10", Doc: "Seconds a request may take in all (database included); past it the answer is ERROR. An unreachable database answers within this bound."},
 	{Name: "changepoll", Type: TypeInt, Default: "1", Doc: "Seconds between checks of tb_changes, through which apireload and reload sent to one node reach every node (PostgreSQL also signals at once with NOTIFY)."},
 	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP."},
+	// Admin API (issue #5).
+	{Name: "serverdir", Type: TypeString, Default: "files", Doc: "Server folder of putfile/getfile and of the ini files (getini, setini, savesettings, loadinifiles); relative to the working directory. No path can leave it."},
+	{Name: "filestoragedir", Type: TypeString, Default: "filestorage", Doc: "Folder of pputfile/pgetfile (the reference's mvweb/filestorage); relative to the working directory. No path can leave it."},
+	{Name: "maxfilebytes", Type: TypeInt, Default: "4194304", Doc: "Largest file putfile/pputfile store and getfile/pgetfile answer, and largest ini file; an HTTP upload is also bounded by maxrequestbytes."},
+	{Name: "inifile", Type: TypeString, Default: "mvapi.ini", Doc: "Default ini file of getini/setini/savesettings/saveinifiles/loadinifiles: a plain .ini file name in serverdir."},
+	{Name: "backupdir", Type: TypeString, Default: "backup", Doc: "Folder where dbbackup writes and dbrestore reads SQLite backups (plain file names only); relative to the working directory."},
+	{Name: "deviceid", Type: TypeString, Doc: "This installation's id, answered by the deviceid entry. A random one is stored in tb_globalconfig on first use."},
 	// User API (issue #3).
 	{Name: "callbackaccessnumber", Type: TypeString, Doc: "The number users dial for callback, answered by callbackaccessnumber and included by sendccinfo. Empty: callbackaccessnumber answers ERROR."},
 	{Name: "ccgatewayurl", Type: TypeString, Doc: "HTTP(S) URL of the card payment gateway cccharge posts to (JSON, see README). Empty: cccharge answers ERROR."},
@@ -89,6 +99,33 @@ var ConfigOptions = []Option{
 	{Name: "confroomprefix", Type: TypeString, Default: "9", Doc: "Prefix of conference room numbers made by getconfroom (prefix + 6 digits)."},
 	{Name: "offlinemsgmax", Type: TypeInt, Default: "100", Doc: "Most undelivered chat messages (sendim) kept per recipient; beyond it sendim answers ERROR."},
 	{Name: "pwdanswermaxfails", Type: TypeInt, Default: "5", Doc: "Wrong forgotpasswordanswer attempts after which the account's recovery is locked until an admin resets pwdanswerfails."},
+	// Actions and the outbox (issue #4, package actions).
+	{Name: "smtphost", Type: TypeString, Doc: "SMTP server of email actions and sendmail/asendemail. Empty: email is off (email rows fail to compile)."},
+	{Name: "smtpport", Type: TypeInt, Default: "587", Doc: "SMTP port: 587 for starttls, 465 for tls, 25 for none."},
+	{Name: "smtpuser", Type: TypeString, Doc: "SMTP user name; empty: no authentication."},
+	{Name: "smtppassword", Type: TypeString, Secret: true, Doc: "SMTP password (never logged)."},
+	{Name: "smtpfrom", Type: TypeString, Doc: "From address of every email, e.g. mvapi@example.com. Required for email."},
+	{Name: "smtptls", Type: TypeString, Default: "starttls", Choices: []string{"none", "starttls", "tls"}, Doc: "none (plain text; a password is then sent to localhost only), starttls (required, the default) or tls (implicit TLS, port 465)."},
+	{Name: "smtptimeout", Type: TypeInt, Default: "30", Doc: "Seconds one SMTP delivery may take."},
+	{Name: "adminemail", Type: TypeString, Doc: "Recipient of email actions without a ***TO line."},
+	{Name: "adminphone", Type: TypeString, Doc: "Recipient of SMS actions without a ***TO line."},
+	{Name: "smsgatewayurl", Type: TypeString, Secret: true, Doc: "HTTP(S) SMS gateway URL; {to}, {from}, {text}, {unicode} (0/1) and {key} (idempotency key) are replaced URL-encoded. Empty: SMS is off. Never logged (it often holds an api key)."},
+	{Name: "smsgatewaymethod", Type: TypeString, Default: "GET", Choices: []string{"GET", "POST"}, Doc: "GET (placeholders in the URL) or POST (also a form body to, from, text, unicode, key)."},
+	{Name: "smsgatewayauth", Type: TypeString, Secret: true, Doc: "Gateway credentials: user:password (HTTP Basic) or Bearer TOKEN. Never logged."},
+	{Name: "smsgatewaysuccess", Type: TypeString, Doc: "Text a 2xx gateway answer must contain to count as sent (e.g. OK); empty: any 2xx. A 2xx without it, a 3xx or a 4xx is a permanent failure; 5xx, 408, 429 and network errors are retried."},
+	{Name: "smsgatewaytimeout", Type: TypeInt, Default: "15", Doc: "Seconds one gateway request may take."},
+	{Name: "smsfrom", Type: TypeString, Doc: "Default SMS sender when the request names none."},
+	{Name: "smssyncwait", Type: TypeInt, Default: "10", Doc: "Seconds sendsmssync, sendsmsunicodesync and asendsmssync wait for the gateway before answering queued for retry."},
+	{Name: "outboxworkers", Type: TypeInt, Default: "2", Doc: "Outbox delivery workers per node (read at start)."},
+	{Name: "outboxpollms", Type: TypeInt, Default: "1000", Doc: "Milliseconds between outbox polls (new messages of this node wake the workers at once)."},
+	{Name: "outboxmaxattempts", Type: TypeInt, Default: "10", Doc: "Delivery attempts before a message becomes a dead letter and the entry's failure action fires."},
+	{Name: "outboxbackoffms", Type: TypeInt, Default: "30000", Doc: "Milliseconds before the first retry; doubled after each failed attempt."},
+	{Name: "outboxbackoffmaxms", Type: TypeInt, Default: "3600000", Doc: "Longest wait between two attempts, in milliseconds."},
+	{Name: "outboxkeepdays", Type: TypeInt, Default: "30", Doc: "Days sent messages stay in tb_outbox; 0 keeps them. Dead letters are never removed."},
+	{Name: "allowcmdaction", Type: TypeBool, Default: "0", Doc: "1: allow command actions (custom_action 7/57). Off by default: rows using them fail to compile."},
+	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
+	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
+	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -127,6 +164,12 @@ func (c *Config) Get(name string) string { return c.values[strings.ToLower(name)
 // Int returns an option as an integer, 0 when it is not a number.
 func (c *Config) Int(name string) int {
 	v, _ := strconv.Atoi(strings.TrimSpace(c.Get(name)))
+	return v
+}
+
+// Float returns an option as a number, 0 when it is not one.
+func (c *Config) Float(name string) float64 {
+	v, _ := strconv.ParseFloat(strings.TrimSpace(c.Get(name)), 64)
 	return v
 }
 

@@ -76,6 +76,7 @@ type Engine struct {
 	cfg   atomic.Pointer[Config]
 
 	reloadMu sync.Mutex
+	hooks    hooks
 	changes  stampState
 	users    *userStore
 	nonces   nonceStore
@@ -170,12 +171,22 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
 	t, err := e.Compile(ctx)
-	if err != nil {
+	installs, herr := e.prepareHooks(ctx)
+	var ce, he *CompileError
+	switch {
+	case errors.As(err, &ce) && errors.As(herr, &he):
+		return Diff{}, &CompileError{Rows: append(ce.Rows, he.Rows...)}
+	case err != nil:
 		return Diff{}, err
+	case herr != nil:
+		return Diff{}, herr
 	}
 	d := diffTables(e.table.Load(), t)
 	if !d.Empty() {
 		e.table.Store(t)
+	}
+	for _, install := range installs {
+		install()
 	}
 	e.log.Info("apireload", "result", d.String())
 	return d, nil

@@ -58,8 +58,10 @@ func apiRowQuery(d schema.Dialect) string {
 		d.Ident("rule") + ` AS rule, description FROM tb_api ORDER BY id`
 }
 
-// RowError is one tb_api row that does not compile.
+// RowError is one tb_api row (or, with Table set, a row of another
+// table compiled with it) that does not compile.
 type RowError struct {
+	Table string // "" means tb_api
 	ID    int64
 	Fname string
 	Field string
@@ -67,6 +69,9 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
+	if e.Table != "" {
+		return fmt.Sprintf("%s id=%d name=%q: %s: %v", e.Table, e.ID, e.Fname, e.Field, e.Err)
+	}
 	return fmt.Sprintf("tb_api id=%d fname=%q: %s: %v", e.ID, e.Fname, e.Field, e.Err)
 }
 
@@ -78,7 +83,7 @@ func (e *CompileError) Error() string {
 	for i, r := range e.Rows {
 		msgs[i] = r.Error()
 	}
-	return fmt.Sprintf("%d bad tb_api row(s): %s", len(e.Rows), strings.Join(msgs, "; "))
+	return fmt.Sprintf("%d bad row(s): %s", len(e.Rows), strings.Join(msgs, "; "))
 }
 
 // compiler turns the registry and tb_api rows into a Table.

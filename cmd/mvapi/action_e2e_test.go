@@ -71,7 +71,7 @@ func TestActionKindsThatAreOffFailToCompile(t *testing.T) {
 		('ringme', 'SELECT 1', 3, ''),
 		('oddme', 'SELECT 1', 9, '')`)
 	body := s.apireload("root", "adminpw1")
-	wantPrefix(t, body, "ERROR: apireload failed, old table kept: 6 bad tb_api row(s)")
+	wantPrefix(t, body, "ERROR: apireload failed, old table kept: 6 bad row(s)")
 	for _, want := range []string{
 		`fname="mailme": custom_action: code 1 (email): email is off: set smtphost and smtpfrom in global config`,
 		`fname="textme": custom_action: code 52 (SMS): SMS is off: set smsgatewayurl in global config`,

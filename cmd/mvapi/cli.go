@@ -14,6 +14,7 @@ import (
 	"mvapi/actions"
 	"mvapi/builtin"
 	"mvapi/engine"
+	"mvapi/jobs"
 	"mvapi/schema"
 )
 
@@ -147,7 +148,7 @@ func checkCommand(stdout io.Writer) *cobra.Command {
 				for _, r := range ce.Rows {
 					fmt.Fprintln(stdout, r.Error())
 				}
-				return fmt.Errorf("%d bad tb_api row(s)", len(ce.Rows))
+				return fmt.Errorf("%d bad row(s)", len(ce.Rows))
 			}
 			if err != nil {
 				return err
@@ -172,6 +173,9 @@ func compileOnly(ctx context.Context, db *schema.DB) (*engine.Table, error) {
 		return nil, err
 	}
 	defer e.Close()
+	if _, err := jobs.New(ctx, e); err != nil { // compiles tb_scheduledtasks
+		return nil, err
+	}
 	return e.Table(), nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"mvapi/builtin"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/jobs"
 	"mvapi/schema"
 	"mvapi/transport"
 )
@@ -56,6 +57,8 @@ type Main struct {
 	DemoUsers []fixtures.DemoUser
 	// Actions are the custom_action kinds and the outbox workers.
 	Actions *actions.Actions
+	// Jobs is the scheduler: maintenance jobs and tb_scheduledtasks.
+	Jobs *jobs.Scheduler
 
 	server      *http.Server
 	console     *transport.Console
@@ -102,6 +105,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
+	if m.Jobs, err = jobs.New(ctx, m.Engine); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
 	return nil
 }
 
@@ -141,6 +147,7 @@ func (m *Main) Start() error {
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
 	m.Actions.Start(m.Engine)
+	m.Jobs.Start()
 	if err := m.startConsole(); err != nil {
 		m.server.Close()
 		return err
@@ -200,6 +207,11 @@ func (m *Main) Close() error {
 		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+	}
+	if m.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		m.Jobs.Stop(ctx) // running jobs finish; their ticks are recorded
+		cancel()
 	}
 	if m.Actions != nil {
 		m.Actions.Close() // deliveries in flight finish; the rest waits in tb_outbox

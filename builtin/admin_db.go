@@ -1,0 +1,246 @@
+package builtin
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+	"mvapi/engine/sqltemplate"
+)
+
+// Direct database operations of the reference: db runs any statement an
+// authenticated admin sends; getfield and the admin form of setfield read
+// and write one field of any table, naming tables and columns that are
+// checked against the database's own lists and binding every value.
+
+// maxDBRows is the most rows db answers.
+const maxDBRows = 1000
+
+// maxDBText is the longest statement db accepts.
+const maxDBText = 64 << 10
+
+func registerAdminDB(reg *engine.Registry) {
+	for _, b := range []engine.Builtin{
+		{Name: "db", Params: []string{"txt"}, Handler: dbStatement,
+			Doc: "Run any SQL statement (authenticated admin users only): rows as a table (at most 1000), else rows affected."},
+		{Name: "getfield", Params: []string{"table", "retfieldname", "filterfieldtype", "filterfieldname", "filterfieldvalue"},
+			Handler: getField, Doc: "Read one field: table (tb_users), retfieldname (id) of the first row whose filterfieldname (username/callerid/userid) is filterfieldvalue."},
+	} {
+		b.Access = engine.AdminAPI
+		reg.Add(b)
+	}
+}
+
+func dbStatement(ctx context.Context, c *engine.Call) format.Result {
+	if c.User == nil || !c.User.IsAdmin() {
+		return engine.Errorf("access denied: db needs an authenticated admin user (authid with authpwd or authmd5)")
+	}
+	txt := strings.TrimSpace(c.Param("txt"))
+	if txt == "" {
+		return engine.Errorf("missing parameter: txt (the SQL statement)")
+	}
+	if len(txt) > maxDBText {
+		return engine.Errorf("txt too long: at most %d bytes", maxDBText)
+	}
+	db := c.DB()
+	verb, _, _ := strings.Cut(strings.ToLower(txt), " ")
+	// The statement text may hold secrets (a password in an UPDATE): the
+	// log names who ran what kind of statement, not the text.
+	c.Engine.Logger().Info("db statement", "user", c.User.Username, "verb", clipText(verb, 16), "bytes", len(txt))
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(max(c.Config.SQLTimeout, 1))*time.Second)
+	defer cancel()
+	defer c.Engine.TrackQuery(c.Entry.Name, txt)()
+	// sqltemplate only classifies here: the statement runs as written.
+	if t, err := sqltemplate.Compile(txt, db.Dialect); err == nil && !t.ReturnsRows() {
+		r, err := db.ExecContext(ctx, txt)
+		if err != nil {
+			return engine.Errorf("sql: %v", err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return engine.OK("done")
+		}
+		return engine.OK(fmt.Sprintf("%d rows affected", n))
+	}
+	rows, err := db.QueryContext(ctx, txt)
+	if err != nil {
+		return engine.Errorf("sql: %v", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return engine.Errorf("sql: %v", err)
+	}
+	out := [][]string{}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	more := false
+	for rows.Next() {
+		if len(out) == maxDBRows {
+			more = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return engine.Errorf("sql: %v", err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = dbCell(v)
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return engine.Errorf("sql: %v", err)
+	}
+	if len(cols) == 0 {
+		return engine.OK("done")
+	}
+	text := fmt.Sprintf("%d rows", len(out))
+	if more {
+		text = fmt.Sprintf("%d rows (the first %d; there are more)", len(out), maxDBRows)
+	}
+	return table(text, cols, out)
+}
+
+// guessFilter are the filter columns getfield tries, in order.
+var guessFilter = []string{"username", "callerid", "userid"}
+
+func getField(ctx context.Context, c *engine.Call) format.Result {
+	db := c.DB()
+	d := db.Dialect
+	name := c.Param("table")
+	if strings.TrimSpace(name) == "" {
+		name = "tb_users"
+	}
+	tbl, err := resolveTable(ctx, db, name)
+	if err != nil {
+		return metaError(c, err)
+	}
+	cols, err := tableColumns(ctx, db, tbl)
+	if err != nil {
+		return fail(c, err)
+	}
+	retName := c.Param("retfieldname")
+	if strings.TrimSpace(retName) == "" {
+		retName = "id"
+	}
+	ret, ok := findColumn(cols, retName)
+	if !ok {
+		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(retName, 40))
+	}
+	if !c.Req.Params.Has("filterfieldvalue") {
+		return engine.Errorf("missing parameter: filterfieldvalue")
+	}
+	var filter dbColumn
+	if fn := strings.TrimSpace(c.Param("filterfieldname")); fn != "" {
+		if filter, ok = findColumn(cols, fn); !ok {
+			return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fn, 40))
+		}
+	} else {
+		for _, g := range guessFilter {
+			if filter, ok = findColumn(cols, g); ok {
+				break
+			}
+		}
+		if !ok {
+			return engine.Errorf("send filterfieldname: %s has none of username, callerid, userid", tbl)
+		}
+	}
+	arg, err := convertValue(filter, c.Param("filterfieldtype"), c.Param("filterfieldvalue"))
+	if err != nil {
+		return engine.Errorf("%v", err)
+	}
+	where, args := d.Ident(filter.Name)+" = ?", []any{arg}
+	if arg == nil {
+		where, args = d.Ident(filter.Name)+" IS NULL", nil
+	}
+	order := ""
+	if _, ok := findColumn(cols, "id"); ok {
+		order = " ORDER BY " + d.Ident("id")
+	}
+	q := "SELECT " + d.Top(1) + d.Ident(ret.Name) + " FROM " + d.Ident(tbl) + " WHERE " + where + order + d.Limit(1)
+	rows, err := db.QueryContext(ctx, d.Rebind(q), args...)
+	if err != nil {
+		return engine.Errorf("sql: %v", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return engine.Errorf("sql: %v", err)
+		}
+		return engine.Errorf("not found: no %s row with %s = %s", tbl, filter.Name, clipText(c.Param("filterfieldvalue"), 40))
+	}
+	var v any
+	if err := rows.Scan(&v); err != nil {
+		return engine.Errorf("sql: %v", err)
+	}
+	return engine.OK(dbCell(v))
+}
+
+// setFieldAdmin is the admin form of setfield (setfield.go hands over when
+// an admin sends table): fieldname of any table is set to fieldvalue in the
+// row whose id is rowid.
+func setFieldAdmin(ctx context.Context, c *engine.Call) format.Result {
+	db := c.DB()
+	d := db.Dialect
+	tbl, err := resolveTable(ctx, db, c.Param("table"))
+	if err != nil {
+		return metaError(c, err)
+	}
+	cols, err := tableColumns(ctx, db, tbl)
+	if err != nil {
+		return fail(c, err)
+	}
+	if _, ok := findColumn(cols, "id"); !ok {
+		return engine.Errorf("setfield: %s has no id column for rowid", tbl)
+	}
+	fname := strings.TrimSpace(c.Param("fieldname"))
+	if fname == "" {
+		return engine.Errorf("missing parameter: fieldname")
+	}
+	col, ok := findColumn(cols, fname)
+	if !ok {
+		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fname, 40))
+	}
+	if strings.EqualFold(col.Name, "id") {
+		return engine.Errorf("setfield: the id column cannot be changed")
+	}
+	raw := strings.TrimSpace(c.Param("rowid"))
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return engine.Errorf("missing or bad rowid %q: the id of the row to change", clipText(raw, 20))
+	}
+	val, err := convertValue(col, c.Param("fieldtype"), c.Param("fieldvalue"))
+	if err != nil {
+		return engine.Errorf("%v", err)
+	}
+	q := "UPDATE " + d.Ident(tbl) + " SET " + d.Ident(col.Name) + " = ? WHERE " + d.Ident("id") + " = ?"
+	r, err := db.ExecContext(ctx, d.Rebind(q), val, id)
+	if err != nil {
+		if isUnique(err) {
+			return engine.Errorf("%s.%s: value already in use by another row", tbl, col.Name)
+		}
+		return engine.Errorf("sql: %v", err)
+	}
+	if n, err := r.RowsAffected(); err == nil && n == 0 {
+		return engine.Errorf("no %s row with id %d", tbl, id)
+	}
+	return engine.OK(tbl + "." + col.Name + " updated")
+}
+
+// metaError answers a bad table name to the client and logs a database
+// failure.
+func metaError(c *engine.Call, err error) format.Result {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "bad table name") || strings.HasPrefix(msg, "unknown table") {
+		return engine.Errorf("%s", msg)
+	}
+	return fail(c, err)
+}

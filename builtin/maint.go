@@ -1,0 +1,63 @@
+package builtin
+
+import (
+	"context"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+)
+
+// maintJobs maps the maintenance entries to the scheduler's jobs.
+var maintJobs = map[string]string{
+	"hourlymaint": "hourly", "dailymaint": "daily", "weeklymaint": "weekly",
+	"monthlymaint": "monthly", "dailyreport": "dailyreport",
+}
+
+func registerMaint(reg *engine.Registry) {
+	for entry, job := range maintJobs {
+		reg.Add(engine.Builtin{
+			Name: entry, Access: engine.AdminAPI, Handler: runJob(job),
+			Doc: "Runs the " + job + " maintenance job now and answers its result.",
+		})
+	}
+	reg.Add(engine.Builtin{
+		Name: "maintreset", Access: engine.AdminAPI, Handler: maintreset,
+		Doc: "Restarts the scheduler (built-in jobs and tb_scheduledtasks).",
+	})
+	reg.Add(engine.Builtin{
+		Name: "rulesreload", Access: engine.AdminAPI, Handler: apireload,
+		Doc: "Same as apireload: recompiles tb_api and tb_scheduledtasks.",
+	})
+}
+
+func runJob(job string) engine.Handler {
+	return func(ctx context.Context, c *engine.Call) format.Result {
+		m := c.Engine.Maintainer()
+		if m == nil {
+			return engine.Errorf("no scheduler runs in this process")
+		}
+		out, err := m.RunJob(ctx, job)
+		if err != nil {
+			return engine.Errorf("%s failed: %v", job, err)
+		}
+		return engine.OK(trimOK(out))
+	}
+}
+
+func maintreset(ctx context.Context, c *engine.Call) format.Result {
+	m := c.Engine.Maintainer()
+	if m == nil {
+		return engine.Errorf("no scheduler runs in this process")
+	}
+	if err := m.Restart(ctx); err != nil {
+		return engine.Errorf("maintreset failed: %v", err)
+	}
+	return engine.OK("scheduler restarted")
+}
+
+func trimOK(s string) string {
+	if len(s) > 4 && s[:4] == "OK: " {
+		return s[4:]
+	}
+	return s
+}

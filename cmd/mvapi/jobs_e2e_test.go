@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"mvapi/engine"
+	"mvapi/internal/mvtest"
+)
+
+// TestScheduledTaskOncePerTickAcrossNodes: a 1-second task defined by a DBA
+// runs and records its result, and with 3 nodes on one database each tick
+// runs exactly once.
+func TestScheduledTaskOncePerTickAcrossNodes(t *testing.T) {
+	mvtest.ForEachDB(t, testScheduledTaskOncePerTickAcrossNodes)
+}
+
+func testScheduledTaskOncePerTickAcrossNodes(t *testing.T, dsn string) {
+	nodes := []*testServer{startServer(t, dsn, nodeSets), startServer(t, dsn, nodeSets), startServer(t, dsn, nodeSets)}
+	n1 := nodes[0]
+	n1.user("root", "adminpw1", engine.TypeAdmin, 0)
+	n1.exec(`INSERT INTO tb_scheduledtasks (name, schedule, custom_action, custom_action_body)
+		VALUES ('ticker', '@every 1s', 8, 'INSERT INTO tb_cdrs (caller, called) VALUES (''ticker'', ''x'')')`)
+	wantPrefix(t, n1.apireload("root", "adminpw1"), "OK: apireload:")
+	time.Sleep(3500 * time.Millisecond)
+
+	var runs, actions, ticks int
+	n1.m.DB.Get(&runs, "SELECT COUNT(*) FROM tb_jobruns WHERE job LIKE 'task:%:ticker'")
+	n1.m.DB.Get(&ticks, "SELECT COUNT(DISTINCT tick) FROM tb_jobruns WHERE job LIKE 'task:%:ticker'")
+	n1.m.DB.Get(&actions, "SELECT COUNT(*) FROM tb_cdrs WHERE caller = 'ticker'")
+	var nodesUsed int
+	n1.m.DB.Get(&nodesUsed, "SELECT COUNT(DISTINCT node) FROM tb_jobruns WHERE job LIKE 'task:%:ticker'")
+	t.Logf("%d runs on %d ticks by %d node(s), %d action rows", runs, ticks, nodesUsed, actions)
+	if runs < 2 || runs != ticks {
+		t.Fatalf("%d runs for %d ticks: want one run per tick, at least 2", runs, ticks)
+	}
+	if actions < runs-1 || actions > runs {
+		t.Fatalf("%d action rows for %d runs", actions, runs)
+	}
+	var last string
+	n1.m.DB.Get(&last, "SELECT lastresult FROM tb_scheduledtasks WHERE name = 'ticker'")
+	if !strings.HasPrefix(last, "OK: ticker done") {
+		t.Fatalf("lastresult %q", last)
+	}
+
+	// A bad schedule fails apireload and names the row; the task keeps running.
+	n1.exec(`INSERT INTO tb_scheduledtasks (name, schedule, custom_action, custom_action_body) VALUES ('broken', 'every now and then', 8, 'SELECT 1')`)
+	body := n1.apireload("root", "adminpw1")
+	if !strings.Contains(body, `tb_scheduledtasks id=2 name="broken": schedule:`) {
+		t.Fatalf("apireload answered %q", body)
+	}
+}
+
+func TestMaintenanceEntries(t *testing.T) { mvtest.ForEachDB(t, testMaintenanceEntries) }
+
+func testMaintenanceEntries(t *testing.T, dsn string) {
+	s := startServer(t, dsn, strictSets)
+	s.user("root", "adminpw1", engine.TypeAdmin, 0)
+	s.user("zoe", "zoepass12", engine.TypeEndUser, 0)
+	admin := s.md5Auth("root", "adminpw1")
+	s.exec("INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES ('oldnonce00000000', 'oldnonce00', '', ?, ?)", time.Now().UTC().Add(-2*time.Hour), time.Now().UTC().Add(-time.Hour))
+	_, body := s.get(append([]string{"apientry", "hourlymaint"}, admin...)...)
+	wantPrefix(t, body, "OK: hourly maintenance: 1 expired nonces")
+	_, body = s.get(append([]string{"apientry", "dailymaint"}, admin...)...)
+	wantPrefix(t, body, "OK: daily maintenance:")
+	_, body = s.get(append([]string{"apientry", "dailyreport"}, admin...)...)
+	wantPrefix(t, body, "OK: daily report (no adminemail set, not mailed): new users: 2")
+	_, body = s.get(append([]string{"apientry", "maintreset"}, admin...)...)
+	wantPrefix(t, body, "OK: scheduler restarted")
+	_, body = s.get(append([]string{"apientry", "rulesreload"}, admin...)...)
+	wantPrefix(t, body, "OK: apireload:")
+	_, body = s.get(append([]string{"apientry", "hourlymaint"}, s.md5Auth("zoe", "zoepass12")...)...)
+	wantPrefix(t, body, "ERROR: access denied")
+	var recorded int
+	s.m.DB.Get(&recorded, "SELECT COUNT(*) FROM tb_jobruns WHERE job IN ('hourly', 'daily', 'dailyreport') AND ok = 1")
+	if recorded != 3 {
+		t.Fatalf("%d recorded runs, want 3", recorded)
+	}
+}

@@ -1,0 +1,199 @@
+// Package jobs runs scheduled work with robfig/cron: the built-in
+// maintenance jobs (hourly, daily, weekly, monthly, the daily report) and
+// the DBA's tasks of tb_scheduledtasks, whose actions run through the
+// custom_action pipeline. Every run is recorded in tb_jobruns; the unique
+// (job, tick) of that table lets exactly one of several nodes on one
+// database run a given tick, and a run still going is not started again.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"mvapi/engine"
+	"mvapi/schema"
+)
+
+// Scheduler owns the cron runner. It is an engine.ReloadHook (apireload
+// loads tb_scheduledtasks) and an engine.Maintainer (hourlymaint ...).
+type Scheduler struct {
+	eng  *engine.Engine
+	db   *schema.DB
+	log  *slog.Logger
+	node string
+
+	mu      sync.Mutex
+	cron    *cron.Cron
+	tasks   []*task
+	running bool
+}
+
+var (
+	_ engine.ReloadHook = (*Scheduler)(nil)
+	_ engine.Maintainer = (*Scheduler)(nil)
+)
+
+// New returns a scheduler for e, registered with it as reload hook and
+// maintainer; it loads the tasks but does not start (see Start).
+func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
+	install, err := s.Prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	install()
+	e.AddReloadHook(s)
+	e.SetMaintainer(s)
+	return s, nil
+}
+
+// Start runs the built-in jobs and the tasks on their schedules.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startLocked()
+}
+
+// Stop stops scheduling and waits (at most until ctx ends) for running jobs.
+func (s *Scheduler) Stop(ctx context.Context) {
+	s.mu.Lock()
+	c := s.cron
+	s.cron, s.running = nil, false
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case <-c.Stop().Done():
+	case <-ctx.Done():
+	}
+}
+
+// Restart stops and starts the scheduler (the maintreset entry).
+func (s *Scheduler) Restart(ctx context.Context) error {
+	s.Stop(ctx)
+	s.Start()
+	return nil
+}
+
+func (s *Scheduler) startLocked() {
+	if s.cron != nil {
+		s.cron.Stop()
+	}
+	logger := cron.PrintfLogger(slogPrintf{s.log})
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	for _, j := range builtinJobs {
+		sched, err := parseSchedule(j.spec)
+		if err != nil {
+			panic("jobs: bad built-in schedule " + j.spec)
+		}
+		name, run := j.name, j.run
+		c.Schedule(sched, cron.FuncJob(func() { s.tick(name, sched, 0, func(ctx context.Context) (string, error) { return run(ctx, s) }) }))
+	}
+	for _, t := range s.tasks {
+		t := t
+		c.Schedule(t.sched, cron.FuncJob(func() {
+			s.tick(t.job(), t.sched, t.id, func(ctx context.Context) (string, error) { return s.runTask(ctx, t) })
+		}))
+	}
+	c.Start()
+	s.cron, s.running = c, true
+}
+
+// RunJob runs a built-in job now (hourlymaint, dailymaint, weeklymaint,
+// monthlymaint, dailyreport) and records the run.
+func (s *Scheduler) RunJob(ctx context.Context, name string) (string, error) {
+	for _, j := range builtinJobs {
+		if j.name == name {
+			return s.record(ctx, name, time.Now().UTC(), 0, func(ctx context.Context) (string, error) { return j.run(ctx, s) })
+		}
+	}
+	return "", fmt.Errorf("no job %q", name)
+}
+
+// tick runs one scheduled occurrence unless another node claimed it or
+// an earlier run of the same job is still going.
+func (s *Scheduler) tick(job string, sched cron.Schedule, taskID int64, run func(context.Context) (string, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(s.eng.Config().Int("jobtimeout"), 1))*time.Second)
+	defer cancel()
+	if _, err := s.record(ctx, job, tickOf(sched, time.Now().UTC()), taskID, run); err != nil && !errors.Is(err, errSkipped) {
+		s.log.Error("scheduled job failed", "job", job, "err", err)
+	}
+	if taskID != 0 {
+		next := sched.Next(time.Now().UTC())
+		if _, err := s.db.ExecContext(ctx, s.db.Dialect.Rebind("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?"), next, taskID); err != nil {
+			s.log.Error("record next run", "job", job, "err", err)
+		}
+	}
+}
+
+// errSkipped means another node runs this tick or the job still runs.
+var errSkipped = errors.New("skipped")
+
+// record claims (job, tick) in tb_jobruns, runs, and stores the outcome.
+func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, taskID int64, run func(context.Context) (string, error)) (string, error) {
+	d := s.db.Dialect
+	now := time.Now().UTC()
+	var busy int
+	stale := now.Add(-time.Duration(max(s.eng.Config().Int("jobtimeout"), 1)) * time.Second)
+	if err := s.db.GetContext(ctx, &busy, d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?"), job, stale); err != nil {
+		return "", fmt.Errorf("job %s: %w", job, err)
+	}
+	if busy > 0 {
+		s.log.Info("job still running, tick skipped", "job", job, "tick", tick)
+		return "", errSkipped
+	}
+	var id int64
+	err := s.db.QueryRowxContext(ctx, d.ReturningID("INSERT INTO tb_jobruns (job, tick, node, started) VALUES (?, ?, ?, ?)"),
+		job, tick, s.node, now).Scan(&id)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return "", errSkipped
+		}
+		return "", fmt.Errorf("job %s: claim tick: %w", job, err)
+	}
+	result, runErr := run(ctx)
+	ok := 1
+	if runErr != nil {
+		ok, result = 0, "ERROR: "+runErr.Error()
+	}
+	end := time.Now().UTC()
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), d.Rebind("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?"), end, ok, clip(result), id); err != nil {
+		s.log.Error("record job run", "job", job, "err", err)
+	}
+	if taskID != 0 {
+		if _, err := s.db.ExecContext(context.WithoutCancel(ctx), d.Rebind("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?"), end, clip(result), taskID); err != nil {
+			s.log.Error("record task run", "job", job, "err", err)
+		}
+	}
+	return result, runErr
+}
+
+func isUniqueViolation(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "unique") || strings.Contains(m, "duplicate") || strings.Contains(m, "23505")
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000]
+	}
+	return s
+}
+
+type slogPrintf struct{ log *slog.Logger }
+
+func (l slogPrintf) Printf(format string, args ...any) { l.log.Info(fmt.Sprintf(format, args...)) }
