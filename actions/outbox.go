@@ -115,28 +115,33 @@ func (a *Actions) insert(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, c *
 }
 
 // claim leases up to n due messages for this node. The lease is taken by
-// one conditional UPDATE per row, so two nodes never hold the same row.
-func (a *Actions) claim(ctx context.Context, db *schema.DB, n int, lease time.Duration) ([]*message, error) {
+// one conditional UPDATE per row, so two nodes never hold the same row; it
+// lasts the kind's delivery timeout plus leaseMargin.
+func (a *Actions) claim(ctx context.Context, db *schema.DB, cfg *engine.Config, n int) ([]*message, error) {
 	t := now()
 	d := db.Dialect
-	var ids []int64
-	err := db.SelectContext(ctx, &ids, d.Rebind(`SELECT `+d.Top(n)+`id FROM tb_outbox
+	var due []struct {
+		ID   int64  `db:"id"`
+		Kind string `db:"kind"`
+	}
+	err := db.SelectContext(ctx, &due, d.Rebind(`SELECT `+d.Top(n)+`id, kind FROM tb_outbox
  WHERE status = ? AND next_attempt <= ? AND (lease_until IS NULL OR lease_until < ?)
  ORDER BY next_attempt, id`+d.Limit(n)), statusPending, t, t)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: select due: %w", err)
 	}
 	var out []*message
-	for _, id := range ids {
+	for _, r := range due {
+		lease := deliveryTimeout(cfg, r.Kind) + leaseMargin
 		res, err := db.ExecContext(ctx, d.Rebind(`UPDATE tb_outbox SET lease_until = ?, worker = ?, attempts = attempts + 1
- WHERE id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)`), t.Add(lease), a.node, id, statusPending, t)
+ WHERE id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)`), t.Add(lease), a.node, r.ID, statusPending, t)
 		if err != nil {
-			return out, fmt.Errorf("outbox: claim %d: %w", id, err)
+			return out, fmt.Errorf("outbox: claim %d: %w", r.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			continue // another worker or node was faster
 		}
-		m, err := loadMessage(ctx, db, d, id)
+		m, err := loadMessage(ctx, db, d, r.ID)
 		if err != nil {
 			return out, err
 		}

@@ -12,8 +12,9 @@ import (
 	"mvapi/engine/format"
 )
 
-// batch is how many messages a worker claims at a time.
-const batch = 8
+// batch is how many messages a worker claims at a time: small, so that a
+// crash leaves few leases to expire.
+const batch = 2
 
 // leaseMargin is added to a delivery's timeout to make its lease: a lease
 // outlives the attempt, so no other worker takes a message being sent.
@@ -95,13 +96,12 @@ func (a *Actions) RunOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	cfg := e.Config()
-	lease := max(seconds(cfg, "smtptimeout"), seconds(cfg, "smsgatewaytimeout")) + leaseMargin
-	msgs, err := a.claim(ctx, e.DB(), batch, lease)
+	msgs, err := a.claim(ctx, e.DB(), cfg, batch)
 	for _, m := range msgs {
 		// Claimed messages are attempted even while stopping: each
 		// attempt is bounded by its timeout, and a lease left behind
 		// would delay the message until it expires.
-		a.attempt(context.WithoutCancel(ctx), e, e.Config(), m)
+		a.attempt(context.WithoutCancel(ctx), e, cfg, m)
 	}
 	return len(msgs), err
 }

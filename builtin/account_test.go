@@ -55,7 +55,7 @@ func TestSetField(t *testing.T) {
 		lou := v.user("lou", 0, 1)
 		field := func(col string, id int64) string {
 			var s string
-			if err := v.db.Get(&s, v.db.Dialect.Rebind("SELECT CAST("+col+" AS TEXT) FROM tb_users WHERE id = ?"), id); err != nil {
+			if err := v.db.Get(&s, v.db.Dialect.Rebind("SELECT CAST("+col+" AS VARCHAR(255)) FROM tb_users WHERE id = ?"), id); err != nil {
 				t.Fatal(err)
 			}
 			if f, err := strconv.ParseFloat(s, 64); err == nil { // PostgreSQL NUMERIC text is 12.5000

@@ -231,7 +231,7 @@ func dbRestore(ctx context.Context, c *engine.Call) format.Result {
 	if _, err := c.Engine.ReloadTable(rctx); err != nil {
 		return engine.Errorf("%s; but the restored tb_api does not compile, old table kept: %v", msg, err)
 	}
-	for _, k := range []engine.Change{engine.ChangeConfig, engine.ChangeAPI} {
+	for _, k := range []string{engine.ChangeConfig, engine.ChangeAPI} {
 		if err := c.Engine.Announce(rctx, k); err != nil {
 			c.Engine.Logger().Error("dbrestore: other nodes not told", "err", err)
 		}

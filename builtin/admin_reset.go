@@ -4,12 +4,17 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"mvapi/engine"
 	"mvapi/engine/format"
 )
 
+// dbreset, and the table copy of dbrestore (admin_backup.go).
+//
 // dbreset: database/sql pools reconnect by themselves (a broken connection
 // is dropped and the next request opens a new one), so "reset the database
 // connections" means: close every connection that sits idle in the pool now
@@ -54,4 +59,47 @@ func dbReset(ctx context.Context, c *engine.Call) format.Result {
 	c.Engine.Logger().Info("dbreset", "closed", closed, "in_use", before.InUse)
 	return engine.OK(fmt.Sprintf("dbreset: %d idle connections closed (they reopen on demand), %d in use left to finish; database ok (%s)",
 		closed, before.InUse, took.Round(time.Microsecond)))
+}
+
+// sqliteIdent quotes any SQLite identifier.
+func sqliteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// restoreTable replaces the rows of live table t with those of the
+// attached backup (schema mvrestore), copying the columns both have; a
+// table the backup lacks is left empty. It runs inside dbrestore's
+// transaction.
+func restoreTable(ctx context.Context, tx *sqlx.Tx, t string) (int64, error) {
+	q := sqliteIdent(t)
+	if _, err := tx.ExecContext(ctx, "DELETE FROM main."+q); err != nil {
+		return 0, err
+	}
+	var backupCols []string
+	if err := tx.SelectContext(ctx, &backupCols, "SELECT name FROM pragma_table_info(?, 'mvrestore')", t); err != nil {
+		return 0, err
+	}
+	if len(backupCols) == 0 {
+		return 0, nil
+	}
+	var liveCols []string
+	if err := tx.SelectContext(ctx, &liveCols, "SELECT name FROM pragma_table_info(?, 'main') ORDER BY cid", t); err != nil {
+		return 0, err
+	}
+	var cols []string
+	for _, lc := range liveCols {
+		for _, bc := range backupCols {
+			if strings.EqualFold(lc, bc) {
+				cols = append(cols, sqliteIdent(lc))
+				break
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return 0, nil
+	}
+	list := strings.Join(cols, ", ")
+	r, err := tx.ExecContext(ctx, "INSERT INTO main."+q+" ("+list+") SELECT "+list+" FROM mvrestore."+q)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
 }

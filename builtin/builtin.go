@@ -26,6 +26,18 @@ func Register(reg *engine.Registry) {
 	registerCDR(reg)
 	registerRecordings(reg)
 	registerMessaging(reg)
+	registerAdminDiag(reg)
+	registerAdminRuntime(reg)
+	registerAdminLists(reg)
+	registerAdminLog(reg)
+	registerAdminUsers(reg)
+	registerAdminDB(reg)
+	registerAdminBanned(reg)
+	registerAdminReset(reg)
+	registerAdminBackup(reg)
+	registerAdminFiles(reg)
+	registerAdminIni(reg)
+	registerAdminSwitch(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

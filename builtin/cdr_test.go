@@ -16,6 +16,7 @@ type cdrFixture struct {
 	*env
 	ids   map[string]int64
 	times map[string]time.Time
+	u123  string // the id of the user the reference's admin example calls 123
 }
 
 type fixtureCall struct {
@@ -37,8 +38,8 @@ func newCDRFixture(t *testing.T) *cdrFixture {
 	users["carol"] = v.user("carol", engine.TypeReseller, 1)
 	users["dan"] = v.user("dan", engine.TypeEndUser, 1)
 	v.exec("UPDATE tb_users SET parentid = ? WHERE username = 'dan'", users["carol"])
-	v.exec("INSERT INTO tb_users (id, username, password) VALUES (123, 'u123', 'pw-u123-1')")
-	users["u123"] = 123
+	users["u123"] = v.user("u123", engine.TypeEndUser, 0)
+	f.u123 = strconv.FormatInt(users["u123"], 10)
 
 	now := time.Now().UTC()
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -136,7 +137,7 @@ func TestCDRFilters(t *testing.T) {
 			{"another enduser sees own calls only", "bob", nil, "c1,c3,c4"},
 			{"a reseller sees own users' calls", "carol", nil, "c9"},
 			{"admin sees every call", "root", []string{"maxcount", "100"}, "c1,c9,c2,c3,c4,c10,c11,c5,c12,c6,c7,c8"},
-			{"admin caller by user id", "root", []string{"caller", "123"}, "c10,c11,c12"},
+			{"admin caller by user id", "root", []string{"caller", f.u123}, "c10,c11,c12"},
 			{"positional", "alice", []string{"param4", "today"}, "c1,c2"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -287,7 +288,7 @@ func TestCDRReferenceExamples(t *testing.T) {
 			{"enduser today call list: days=today", "alice", []string{"days", "today"}, "c1,c2"},
 			{"enduser last 7 days call list: days=lastweek", "alice", []string{"days", "lastweek"}, "c1,c2,c3,c4"},
 			{"enduser last 30 days call list: days=lastmonth", "alice", []string{"days", "lastmonth"}, "c1,c2,c3,c4,c5,c6"},
-			{"admin list last 10 day calls from user id 123 to prefix 40: days=10&caller=123&prefix=40", "root", []string{"days", "10", "caller", "123", "prefix", "40"}, "c10"},
+			{"admin list last 10 day calls from user id 123 to prefix 40: days=10&caller=123&prefix=40", "root", []string{"days", "10", "caller", f.u123, "prefix", "40"}, "c10"},
 			{"enduser missed calls: days=lastweek&dir=in&type=notconnected", "alice", []string{"days", "lastweek", "dir", "in", "type", "notconnected"}, "c4"},
 			{"maxcount=1000&days=365&dir=all&type=all&fields=all", "root", []string{"maxcount", "1000", "days", "365", "dir", "all", "type", "all", "fields", "all"}, "c1,c9,c2,c3,c4,c10,c11,c5,c12,c6,c7"},
 			{"fields=all", "root", []string{"fields", "all"}, "c1,c9,c2,c3,c4,c10,c11,c5,c12,c6,c7,c8"},

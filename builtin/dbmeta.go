@@ -91,7 +91,7 @@ func tableColumns(ctx context.Context, db *schema.DB, table string) ([]dbColumn,
 			return nil, fmt.Errorf("list columns of %s: %w", table, err)
 		}
 		if identRE.MatchString(name) {
-			out = append(out, dbColumn{Name: name, Kind: kindOf(typ)})
+			out = append(out, dbColumn{Name: name, Kind: columnKind(typ)})
 		}
 	}
 	return out, rows.Err()
@@ -108,8 +108,8 @@ func findColumn(cols []dbColumn, name string) (dbColumn, bool) {
 	return dbColumn{}, false
 }
 
-// kindOf classifies a declared column type of any of the three databases.
-func kindOf(typ string) colKind {
+// columnKind classifies a declared column type of any of the three databases.
+func columnKind(typ string) colKind {
 	t := strings.ToLower(typ)
 	switch {
 	case strings.Contains(t, "bool"):

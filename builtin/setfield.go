@@ -11,8 +11,8 @@ import (
 
 // setfield, the user form of the reference: endusers change the fields of
 // their own tb_users row that the reference allows (a second group only
-// while still empty); admins change any field of any user (rowid). The
-// admin form with a table parameter belongs to the admin API (#5).
+// while still empty); admins change any field of any user (rowid). An
+// admin who sends table gets the admin form (setFieldAdmin, admin_db.go).
 
 type fieldKind int
 
@@ -67,6 +67,9 @@ needcodecconversion,sendlowecreditemail,voicemailonbusy,voicemailonnoansw,voicem
 }()
 
 func setField(ctx context.Context, c *engine.Call) format.Result {
+	if c.Admin && strings.TrimSpace(c.Param("table")) != "" {
+		return setFieldAdmin(ctx, c) // the admin form, any table (admin_db.go)
+	}
 	if t := strings.ToLower(strings.TrimSpace(c.Param("table"))); t != "" && t != "tb_users" {
 		return engine.Errorf("setfield: this form changes tb_users only")
 	}

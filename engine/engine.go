@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,11 +39,6 @@ type Limiter interface {
 	// AuthFailed records a failed authentication from the request's origin.
 	AuthFailed(req *Request)
 }
-
-type noLimit struct{}
-
-func (noLimit) Allow(context.Context, *Request) error { return nil }
-func (noLimit) AuthFailed(*Request)                   {}
 
 // Options configure New.
 type Options struct {
@@ -76,11 +72,13 @@ type Engine struct {
 	cfg   atomic.Pointer[Config]
 
 	reloadMu sync.Mutex
-	hooks    hooks
-	changes  stampState
-	users    *userStore
-	nonces   nonceStore
-	pool     *asyncPool
+	// stopBackground ends the engine's own goroutines (the lockout refresh).
+	stopBackground context.CancelFunc
+	hooks          hooks
+	changes        stampState
+	users          *userStore
+	nonces         nonceStore
+	pool           *asyncPool
 
 	// Diagnostics (stats.go): request counters, statements in flight.
 	started time.Time
@@ -99,11 +97,15 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
 		started: time.Now(),
 	}
-	if e.limiter == nil {
-		e.limiter = noLimit{}
-	}
 	if e.log == nil {
 		e.log = slog.Default()
+	}
+	bg, stop := context.WithCancel(context.Background())
+	e.stopBackground = stop
+	if e.limiter == nil {
+		l := NewLockout(o.DB, e.Config, e.log)
+		go l.Run(bg)
+		e.limiter = l
 	}
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
@@ -111,17 +113,20 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.cfg.Store(cfg)
 	if e.users, err = newUserStore(ctx, e); err != nil {
+		stop()
 		return nil, err
 	}
 	// The stamps are read before the table is compiled: a reload announced
 	// in between is then seen as new by Watch.
 	if e.changes.seen, err = e.stamps(ctx); err != nil {
 		e.users.close()
+		stop()
 		return nil, err
 	}
 	t, err := e.Compile(ctx)
 	if err != nil {
 		e.users.close()
+		stop()
 		return nil, err
 	}
 	e.table.Store(t)
@@ -131,6 +136,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 
 // Close waits for queued asynchronous work and releases statements.
 func (e *Engine) Close() {
+	e.stopBackground()
 	e.pool.close()
 	e.users.close()
 }
@@ -235,7 +241,9 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 		return Errorf("%v", err)
 	}
 	if res, ok := e.authenticate(ctx, c); !ok {
-		e.limiter.AuthFailed(req)
+		if strings.HasPrefix(res.Text, "ERROR: auth failed") { // not database trouble
+			e.limiter.AuthFailed(req)
+		}
 		e.act(c, entry.OnFailure, res)
 		return res
 	}

@@ -19,6 +19,7 @@ import (
 	"mvapi/builtin"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/internal/logring"
 	"mvapi/jobs"
 	"mvapi/schema"
 	"mvapi/transport"
@@ -74,6 +75,11 @@ type Main struct {
 func (m *Main) Open(ctx context.Context) error {
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	// The recent log lines stay in memory for showlog and logsearch, with
+	// secrets masked in the log and in the copy.
+	if _, ok := m.Log.Handler().(*logring.Handler); !ok {
+		m.Log = slog.New(logring.New(m.Log.Handler(), logring.DefaultLines))
 	}
 	if m.Out == nil {
 		m.Out = io.Discard

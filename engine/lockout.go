@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mvapi/schema"
+)
+
+// Lockout is the default Limiter: brute-force protection by client IP,
+// shared by every node through tb_authfailures. After authlockoutfailures
+// failed authentications within authlockoutwindow seconds an IP is locked
+// for authlockouttime seconds; trusted IPs are never locked. The hot path
+// reads an in-memory set of locked IPs that is refreshed from the database
+// every lockoutrefresh, so a lock set by one node reaches the others within
+// that time, and a request costs no query.
+type Lockout struct {
+	db      *schema.DB
+	cfg     func() *Config
+	log     interface{ Warn(string, ...any) }
+	locked  atomic.Pointer[map[netip.Addr]time.Time]
+	mu      sync.Mutex
+	refresh time.Duration
+}
+
+// NewLockout returns a Lockout over db reading options from cfg.
+func NewLockout(db *schema.DB, cfg func() *Config, log interface{ Warn(string, ...any) }) *Lockout {
+	l := &Lockout{db: db, cfg: cfg, log: log, refresh: 2 * time.Second}
+	empty := map[netip.Addr]time.Time{}
+	l.locked.Store(&empty)
+	return l
+}
+
+// Allow refuses requests from a locked IP.
+func (l *Lockout) Allow(_ context.Context, req *Request) error {
+	until, ok := (*l.locked.Load())[req.RemoteIP]
+	if !ok || time.Now().After(until) {
+		return nil
+	}
+	return fmt.Errorf("auth locked: too many failed logins from %s, try again in %d s", req.RemoteIP, int(time.Until(until).Seconds())+1)
+}
+
+// AuthFailed counts a failure of the request's IP and locks it at the limit.
+func (l *Lockout) AuthFailed(req *Request) {
+	cfg := l.cfg()
+	if cfg.trusted(req.RemoteIP) || cfg.Int("authlockoutfailures") <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.record(ctx, req.RemoteIP, cfg); err != nil {
+		l.log.Warn("record failed authentication", "ip", req.RemoteIP.String(), "err", err)
+	}
+}
+
+func (l *Lockout) record(ctx context.Context, ip netip.Addr, cfg *Config) error {
+	d := l.db.Dialect
+	now := time.Now().UTC()
+	window := now.Add(-time.Duration(cfg.Int("authlockoutwindow")) * time.Second)
+	key := ip.String()
+	// A failure outside the window starts a new count.
+	res, err := l.db.ExecContext(ctx, d.Rebind(`UPDATE tb_authfailures SET
+ failures = CASE WHEN first < ? THEN 1 ELSE failures + 1 END,
+ first = CASE WHEN first < ? THEN ? ELSE first END WHERE ip = ?`), window, window, now, key)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := l.db.ExecContext(ctx, d.Rebind("INSERT INTO tb_authfailures (ip, failures, first) VALUES (?, 1, ?)"), key, now); err != nil {
+			// Another node inserted it first: count this failure there.
+			if _, err2 := l.db.ExecContext(ctx, d.Rebind("UPDATE tb_authfailures SET failures = failures + 1 WHERE ip = ?"), key); err2 != nil {
+				return err
+			}
+		}
+	}
+	until := now.Add(time.Duration(cfg.Int("authlockouttime")) * time.Second)
+	res, err = l.db.ExecContext(ctx, d.Rebind("UPDATE tb_authfailures SET locked_until = ?, failures = 0, first = ? WHERE ip = ? AND failures >= ?"),
+		until, now, key, cfg.Int("authlockoutfailures"))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		l.log.Warn("client IP locked after failed authentications", "ip", key, "until", until)
+		l.add(ip, until)
+	}
+	return nil
+}
+
+func (l *Lockout) add(ip netip.Addr, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := *l.locked.Load()
+	next := make(map[netip.Addr]time.Time, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[ip] = until
+	l.locked.Store(&next)
+}
+
+// Run refreshes the set of locked IPs from the database until ctx ends.
+func (l *Lockout) Run(ctx context.Context) {
+	t := time.NewTicker(l.refresh)
+	defer t.Stop()
+	for {
+		if err := l.load(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("load locked IPs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (l *Lockout) load(ctx context.Context) error {
+	rows, err := l.db.QueryContext(ctx, l.db.Dialect.Rebind("SELECT ip, locked_until FROM tb_authfailures WHERE locked_until > ?"), time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	next := map[netip.Addr]time.Time{}
+	for rows.Next() {
+		var ip string
+		var until time.Time
+		if err := rows.Scan(&ip, &until); err != nil {
+			return err
+		}
+		if a, err := netip.ParseAddr(ip); err == nil {
+			next[a] = until
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.locked.Store(&next)
+	l.mu.Unlock()
+	return nil
+}
