@@ -94,6 +94,9 @@ func TestFileEntriesRefuseTraversal(t *testing.T) {
 			{"dbbackup", "path", name},
 			{"dbrestore", "path", name},
 		} {
+			if strings.TrimSpace(name) == "" && !strings.HasSuffix(call[0], "file") {
+				continue // no file or path means the default one
+			}
 			res := v.serve("127.0.0.1", call[0], append(admin, call[1:]...)...)
 			if res.OK || !strings.HasPrefix(res.Text, "ERROR: ") {
 				t.Errorf("%s %q: %q", call[0], name, res.Text)
