@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"mvapi/schema"
 )
@@ -159,6 +160,7 @@ type Config struct {
 	MinCreditOnRoute                     float64
 	RegisterExpiry, NonceExpiry          int
 	SQLTimeout                           int
+	RequestTimeout                       time.Duration
 }
 
 // Get returns the value of an option (registered or not) as text.
@@ -262,6 +264,7 @@ func newConfig(values, source map[string]string) (*Config, error) {
 	c.RegisterExpiry = c.Int("registerexpiry")
 	c.NonceExpiry = c.Int("nonceexpiry")
 	c.SQLTimeout = c.Int("sqltimeout")
+	c.RequestTimeout = time.Duration(c.Int("requesttimeout")) * time.Second
 	return c, nil
 }
 

@@ -224,9 +224,9 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && !cfg.trusted(req.RemoteIP) {
 		return Errorf("apientry disabled: %s", entry.Name)
 	}
-	if t := cfg.Int("requesttimeout"); t > 0 {
+	if cfg.RequestTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(t)*time.Second)
+		ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
 		defer cancel()
 	}
 	mapPositional(req.Params, entry.Params)

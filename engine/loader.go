@@ -153,7 +153,6 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		e.Access, e.Params, e.Handler, e.Builtin = base.Access, base.Params, base.Handler, true
 	} else {
 		e.Access = UserAPI
-		e.Access.ReqUserCredit = 1
 	}
 	a := &e.Access
 	if r.ReqKey.Valid {
