@@ -112,11 +112,10 @@ func (a *Actions) Start(e *engine.Engine) {
 	if n < 1 {
 		n = 1
 	}
-	a.wg.Add(n + 1)
+	a.wg.Add(n)
 	for i := range n {
 		go a.worker(ctx, i)
 	}
-	go a.janitor(ctx)
 }
 
 // Close stops the workers and waits for the deliveries in flight; what is

@@ -19,6 +19,18 @@ type piece struct {
 // text is a compiled template string.
 type text []piece
 
+// literal returns the text of t when it has no keyword.
+func (t text) literal() (string, bool) {
+	var b strings.Builder
+	for _, p := range t {
+		if p.field != "" || p.sub != nil {
+			return "", false
+		}
+		b.WriteString(p.lit)
+	}
+	return b.String(), true
+}
+
 // Body is a compiled custom_action_body: the ***TO and ***SUBJECT lines of
 // its start and the rest.
 type Body struct {

@@ -7,6 +7,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/sqltemplate"
+	"mvapi/schema"
 )
 
 // lits renders a text with {name} shown as <name> and sub-queries as their SQL.
@@ -162,4 +163,27 @@ func FuzzParseBody(f *testing.F) {
 			t.Fatalf("%q became %q", src, lits(b.Main))
 		}
 	})
+}
+
+// TestLiteralRecipientsCheckedAtCompile: a ***TO address or number written
+// out in the row (or adminemail/adminphone) that is not one fails apireload.
+func TestLiteralRecipientsCheckedAtCompile(t *testing.T) {
+	a := New(Deps{})
+	cfg, err := engine.LoadConfig(t.Context(), nil, map[string]string{
+		"smtphost": "h", "smtpfrom": "f@example.com", "smsgatewayurl": "http://gw/x", "adminemail": "bad", "adminphone": "+3612345"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, cases := range map[int]map[string]string{
+		1: {"***TO=ops@example\nx": "", "***TO=ops at example.com\nx": `***TO: invalid message: "ops at example.com" is not one email address`,
+			"no to": `adminemail: invalid message: "bad" is not one email address`},
+		2: {"***TO=12345\nx": "", "***TO=call me\nx": `***TO: invalid message: "call me" is not a phone number`, "no to": ""},
+	} {
+		for body, want := range cases {
+			_, err := a.Kinds()[code].Compile(body, schema.SQLite, cfg)
+			if want == "" && err != nil || want != "" && (err == nil || err.Error() != want) {
+				t.Errorf("code %d %q: %v, want %q", code, body, err, want)
+			}
+		}
+	}
 }

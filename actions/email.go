@@ -26,8 +26,21 @@ func (k emailKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (e
 	if err != nil {
 		return nil, err
 	}
-	if len(b.To) == 0 && cfg.Get("adminemail") == "" {
-		return nil, errors.New("no recipient: start the body with ***TO=address or set adminemail in global config")
+	if len(b.To) == 0 {
+		admin := cfg.Get("adminemail")
+		if admin == "" {
+			return nil, errors.New("no recipient: start the body with ***TO=address or set adminemail in global config")
+		}
+		if _, err := parseEmail(admin); err != nil {
+			return nil, fmt.Errorf("adminemail: %w", err)
+		}
+	}
+	for _, slot := range b.To {
+		if lit, ok := slot.literal(); ok {
+			if _, err := parseEmail(lit); err != nil {
+				return nil, fmt.Errorf("***TO: %w", err)
+			}
+		}
 	}
 	return &emailAction{a: k.a, b: b}, nil
 }

@@ -128,23 +128,3 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 		}
 	})
 }
-
-// TestCleanupKeepsDeadLetters: sent messages older than outboxkeepdays go,
-// dead letters and recent messages stay.
-func TestCleanupKeepsDeadLetters(t *testing.T) {
-	eachDB(t, func(t *testing.T) {
-		r := newRig(t, true, map[string]string{"outboxkeepdays": "7"}, actions.Deps{})
-		old, recent := time.Now().UTC().Add(-8*24*time.Hour), time.Now().UTC().Add(-time.Hour)
-		for i, row := range []struct {
-			status string
-			sent   time.Time
-		}{{"sent", old}, {"sent", recent}, {"dead", old}} {
-			mvtest.MustExec(t, r.db, `INSERT INTO tb_outbox (kind, idemkey, recipients, status, next_attempt, created, sent_at)
-				VALUES ('email', ?, 'a@example.com', ?, ?, ?, ?)`, fmt.Sprint(i), row.status, row.sent, row.sent, row.sent)
-		}
-		n, err := r.a.Cleanup(context.Background())
-		if err != nil || n != 1 || len(r.outbox()) != 2 {
-			t.Fatalf("deleted %d, %v; left %+v", n, err, r.outbox())
-		}
-	})
-}

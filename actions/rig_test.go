@@ -23,7 +23,7 @@ import (
 // rig is an engine with the actions, a real SMTP server and a real SMS
 // gateway on loopback, and fast outbox timings.
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	db   *schema.DB
 	e    *engine.Engine
 	a    *actions.Actions
@@ -34,7 +34,7 @@ type rig struct {
 
 // newRig starts the servers (the SMTP server only when startSMTP) and an
 // engine whose config points at them; sets override the defaults.
-func newRig(t *testing.T, startSMTP bool, sets map[string]string, deps actions.Deps) *rig {
+func newRig(t testing.TB, startSMTP bool, sets map[string]string, deps actions.Deps) *rig {
 	t.Helper()
 	db := mvtest.MustOpen(t, mvtest.FreshDSN(t, kindOf(t)))
 	r := &rig{t: t, db: db, smtp: actionstest.NewSMTP(t), gw: actionstest.StartGateway(t), log: &syncBuffer{}}
@@ -48,7 +48,7 @@ func newRig(t *testing.T, startSMTP bool, sets map[string]string, deps actions.D
 		"outboxmaxattempts": "4",
 	}
 	for k, v := range sets {
-		cfg[k] = v
+		cfg[k] = strings.ReplaceAll(v, "{gateway}", r.gw.URL) // a URL of this rig's gateway
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.NewTextHandler(r.log, nil))
@@ -65,7 +65,7 @@ func eachDB(t *testing.T, fn func(t *testing.T)) {
 	}
 }
 
-func kindOf(t *testing.T) string {
+func kindOf(t testing.TB) string {
 	for _, k := range mvtest.Kinds() {
 		if strings.Contains(t.Name()+"/", "/"+k+"/") {
 			return k

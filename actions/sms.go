@@ -27,8 +27,21 @@ func (k smsKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (eng
 	if err != nil {
 		return nil, err
 	}
-	if len(b.To) == 0 && cfg.Get("adminphone") == "" {
-		return nil, errors.New("no recipient: start the body with ***TO=number or set adminphone in global config")
+	if len(b.To) == 0 {
+		admin := cfg.Get("adminphone")
+		if admin == "" {
+			return nil, errors.New("no recipient: start the body with ***TO=number or set adminphone in global config")
+		}
+		if _, err := parsePhone(admin); err != nil {
+			return nil, fmt.Errorf("adminphone: %w", err)
+		}
+	}
+	for _, slot := range b.To {
+		if lit, ok := slot.literal(); ok {
+			if _, err := parsePhone(lit); err != nil {
+				return nil, fmt.Errorf("***TO: %w", err)
+			}
+		}
 	}
 	return &smsAction{a: k.a, b: b}, nil
 }
@@ -139,7 +152,7 @@ func (a *Actions) sendSMS(ctx context.Context, cfg *engine.Config, m *message) (
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	answer := clipAnswer(string(b))
+	answer := clipAnswer(hideSecrets(string(b), raw, cfg.Get("smsgatewayauth")))
 	code := resp.StatusCode
 	switch {
 	case code >= 200 && code < 300:
@@ -164,6 +177,35 @@ func expandURL(raw string, vals map[string]string) string {
 		pairs = append(pairs, "{"+k+"}", url.QueryEscape(v))
 	}
 	return strings.NewReplacer(pairs...).Replace(raw)
+}
+
+// hideSecrets masks in a gateway's answer what it may echo of our
+// credentials: the fixed query values of smsgatewayurl (an api key), its
+// password and smsgatewayauth.
+func hideSecrets(s, rawURL, auth string) string {
+	var secrets []string
+	if u, err := url.Parse(rawURL); err == nil {
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				if !strings.Contains(v, "{") {
+					secrets = append(secrets, v, url.QueryEscape(v))
+				}
+			}
+		}
+		if p, ok := u.User.Password(); ok {
+			secrets = append(secrets, p)
+		}
+	}
+	if auth != "" {
+		_, pass, _ := strings.Cut(strings.TrimPrefix(auth, "Bearer "), ":")
+		secrets = append(secrets, auth, strings.TrimPrefix(auth, "Bearer "), pass)
+	}
+	for _, x := range secrets {
+		if len(x) >= 4 {
+			s = strings.ReplaceAll(s, x, "xxxxx")
+		}
+	}
+	return s
 }
 
 // redactURLError drops the URL (and its api key) from an HTTP client error.

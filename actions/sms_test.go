@@ -61,9 +61,10 @@ func TestSMSGatewayPOSTAndSuccessText(t *testing.T) {
 		!strings.Contains(rows[1].LastError, `without "\"status\":\"sent\""`) {
 		t.Fatalf("%+v", rows)
 	}
-	q := r.gw.Requests()[0]
-	if q.Method != "POST" || q.Text != "good" || !strings.HasPrefix(q.Auth, "Basic ") {
-		t.Fatalf("%+v", q)
+	for _, q := range r.gw.Requests() {
+		if q.Method != "POST" || q.To != "5551234" || !strings.HasPrefix(q.Auth, "Basic ") {
+			t.Fatalf("%+v", q)
+		}
 	}
 }
 
@@ -78,7 +79,19 @@ func TestGatewayErrorsHideSecrets(t *testing.T) {
 	if row.Status != "dead" || row.Attempts != 2 || !strings.Contains(row.LastError, "connection refused") {
 		t.Fatalf("%+v", row)
 	}
-	for _, s := range []string{row.LastError, r.log.String()} {
+	// A gateway that echoes the request (key, URL, credentials) in its error.
+	echo := newRig(t, true, map[string]string{"smsgatewayauth": "Bearer SECRET-TOKEN-3", "outboxmaxattempts": "1",
+		"smsgatewayurl": "{gateway}/send?to={to}&text={text}&apikey=SECRET-KEY-4"}, actions.Deps{})
+	echo.gw.Respond = func(q actionstest.SMS) (int, string) {
+		return http.StatusBadRequest, "bad request with apikey=SECRET-KEY-4 auth=" + q.Auth
+	}
+	echo.row("textme", "SELECT 1", 2, "***TO=5551234\nx")
+	echo.serve("apientry", "textme")
+	erow := echo.waitSettled(1)[0]
+	if erow.Status != "dead" || !strings.Contains(erow.LastError, "apikey=xxxxx auth=xxxxx") {
+		t.Fatalf("%+v", erow)
+	}
+	for _, s := range []string{row.LastError, r.log.String(), erow.LastError, echo.log.String()} {
 		if strings.Contains(s, "SECRET-") {
 			t.Fatalf("secret leaked: %s", s)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+	"mvapi/schema"
 )
 
 // The banned IP list: tb_bannedips(id, ip, reason, created, expires), one
@@ -33,9 +34,7 @@ func registerAdminBanned(reg *engine.Registry) {
 
 func bannedList(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
-	d := db.Dialect
-	q := "SELECT " + d.Top(maxBannedRows) + "id, ip, reason, created, expires FROM tb_bannedips ORDER BY id" + d.Limit(maxBannedRows)
-	rows, err := db.QueryContext(ctx, q)
+	rows, err := db.QueryContext(ctx, bannedListSQL(db.Dialect))
 	if err != nil {
 		return fail(c, err)
 	}
@@ -68,6 +67,10 @@ func bannedList(ctx context.Context, c *engine.Call) format.Result {
 	}
 	return table(fmt.Sprintf("%d banned, %d active", len(out), active),
 		[]string{"id", "ip", "reason", "created", "expires", "active"}, out)
+}
+
+func bannedListSQL(d schema.Dialect) string {
+	return "SELECT " + d.Top(maxBannedRows) + "id, ip, reason, created, expires FROM tb_bannedips ORDER BY id" + d.Limit(maxBannedRows)
 }
 
 func delBanned(ctx context.Context, c *engine.Call) format.Result {

@@ -2,8 +2,6 @@ package builtin_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,52 +246,4 @@ func TestBannedList(t *testing.T) {
 		wantOK(t, v.as("root", "delbanned", "all", "1"), "OK: 1 removed")
 		wantOK(t, v.as("root", "bannedlist"), "OK: 0 banned, 0 active")
 	})
-}
-
-// TestUnregAndDiscCallQueue: both write a request row for the switch.
-func TestUnregAndDiscCallQueue(t *testing.T) {
-	forEachDB(t, func(t *testing.T) {
-		v, _ := adminEnv(t, nil)
-		v.user("root", engine.TypeAdmin, 0)
-		// The reference's example: apientry=unreg&param1=alma&param3=1.
-		wantOK(t, v.as("root", "unreg", "param1", "alma", "param3", "1"), "OK: request ")
-		wantOK(t, v.as("root", "disccall", "dbcallid", "4711"), "OK: request ")
-		var kinds, anums, opts []string
-		if err := v.db.Select(&kinds, "SELECT kind FROM tb_switchrequests ORDER BY id"); err != nil {
-			t.Fatal(err)
-		}
-		v.db.Select(&anums, "SELECT anum FROM tb_switchrequests ORDER BY id")
-		v.db.Select(&opts, "SELECT options FROM tb_switchrequests ORDER BY id")
-		if strings.Join(kinds, ",") != "unreg,disccall" || anums[0] != "alma" || opts[0] != "mode=1" || opts[1] != "dbcallid=4711" {
-			t.Fatalf("queue %v %v %v", kinds, anums, opts)
-		}
-		wantErr(t, v.as("root", "unreg"), "missing parameter: username")
-		wantErr(t, v.as("root", "unreg", "username", "all", "ip", "1.2.3"), "bad ip")
-		wantErr(t, v.as("root", "unreg", "username", "a b"), "bad username")
-		wantErr(t, v.as("root", "disccall"), "missing parameter: dbcallid")
-	})
-}
-
-// TestCmdEntry: off unless allowcmdaction=1; then only an authenticated
-// admin from an allowed IP runs a program (no shell).
-func TestCmdEntry(t *testing.T) {
-	v, _ := adminEnv(t, nil)
-	v.user("root", engine.TypeAdmin, 0)
-	admin := []string{"authkey", v.key, "authid", "root", "authpwd", pwd("root")}
-	wantErr(t, v.serve("127.0.0.1", "cmd", append(admin, "txt", "true")...), "not supported: cmd (commands are off")
-
-	on, _ := adminEnv(t, map[string]string{"allowcmdaction": "1"})
-	on.user("root", engine.TypeAdmin, 0)
-	admin[1] = on.key
-	mark := filepath.Join(t.TempDir(), "ran")
-	wantOK(t, on.serve("127.0.0.1", "cmd", append(admin, "txt", "touch "+mark)...), "OK: command done")
-	if _, err := os.Stat(mark); err != nil {
-		t.Fatal("command did not run")
-	}
-	wantErr(t, on.serve("127.0.0.1", "cmd", "txt", "touch "+mark+"2"), "cmd needs an authenticated admin user")
-	wantErr(t, on.serve(remoteIP, "cmd", append(admin, "txt", "touch "+mark+"3")...), "ip not allowed")
-	wantErr(t, on.serve("127.0.0.1", "cmd", append(admin, "txt", "no-such-program-x")...), "not found")
-	if _, err := os.Stat(mark + "2"); err == nil {
-		t.Fatal("refused command ran")
-	}
 }

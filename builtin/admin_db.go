@@ -10,6 +10,7 @@ import (
 	"mvapi/engine"
 	"mvapi/engine/format"
 	"mvapi/engine/sqltemplate"
+	"mvapi/schema"
 )
 
 // Direct database operations of the reference: db runs any statement an
@@ -157,16 +158,12 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 	if err != nil {
 		return engine.Errorf("%v", err)
 	}
-	where, args := d.Ident(filter.Name)+" = ?", []any{arg}
+	args := []any{arg}
 	if arg == nil {
-		where, args = d.Ident(filter.Name)+" IS NULL", nil
+		args = nil
 	}
-	order := ""
-	if _, ok := findColumn(cols, "id"); ok {
-		order = " ORDER BY " + d.Ident("id")
-	}
-	q := "SELECT " + d.Top(1) + d.Ident(ret.Name) + " FROM " + d.Ident(tbl) + " WHERE " + where + order + d.Limit(1)
-	rows, err := db.QueryContext(ctx, d.Rebind(q), args...)
+	_, hasID := findColumn(cols, "id")
+	rows, err := db.QueryContext(ctx, getFieldSQL(d, tbl, ret.Name, filter.Name, arg == nil, hasID), args...)
 	if err != nil {
 		return engine.Errorf("sql: %v", err)
 	}
@@ -221,8 +218,7 @@ func setFieldAdmin(ctx context.Context, c *engine.Call) format.Result {
 	if err != nil {
 		return engine.Errorf("%v", err)
 	}
-	q := "UPDATE " + d.Ident(tbl) + " SET " + d.Ident(col.Name) + " = ? WHERE " + d.Ident("id") + " = ?"
-	r, err := db.ExecContext(ctx, d.Rebind(q), val, id)
+	r, err := db.ExecContext(ctx, setFieldSQL(d, tbl, col.Name), val, id)
 	if err != nil {
 		if isUnique(err) {
 			return engine.Errorf("%s.%s: value already in use by another row", tbl, col.Name)
@@ -233,6 +229,26 @@ func setFieldAdmin(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("no %s row with id %d", tbl, id)
 	}
 	return engine.OK(tbl + "." + col.Name + " updated")
+}
+
+// getFieldSQL reads column ret of the first row of tbl whose filter column
+// equals the bound value (or IS NULL); every name was found in the
+// database's own lists.
+func getFieldSQL(d schema.Dialect, tbl, ret, filter string, isNull, orderByID bool) string {
+	where := d.Ident(filter) + " = ?"
+	if isNull {
+		where = d.Ident(filter) + " IS NULL"
+	}
+	order := ""
+	if orderByID {
+		order = " ORDER BY " + d.Ident("id")
+	}
+	return d.Rebind("SELECT " + d.Top(1) + d.Ident(ret) + " FROM " + d.Ident(tbl) + " WHERE " + where + order + d.Limit(1))
+}
+
+// setFieldSQL sets column col of the row of tbl with a bound id.
+func setFieldSQL(d schema.Dialect, tbl, col string) string {
+	return d.Rebind("UPDATE " + d.Ident(tbl) + " SET " + d.Ident(col) + " = ? WHERE " + d.Ident("id") + " = ?")
 }
 
 // metaError answers a bad table name to the client and logs a database

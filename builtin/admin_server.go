@@ -11,6 +11,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+	"mvapi/schema"
 )
 
 // addserver adds a SIP server or traffic sender as a tb_users row, with
@@ -34,14 +35,15 @@ type serverRow struct {
 }
 
 func (r *serverRow) add(col string, v any, soft bool) error {
-	if i, ok := r.at[col]; ok {
-		if !r.soft[col] {
-			return fmt.Errorf("field %s given twice", col)
+	key := strings.ToLower(col)
+	if i, ok := r.at[key]; ok {
+		if !r.soft[key] {
+			return fmt.Errorf("field %s given twice", key)
 		}
-		r.vals[i], r.soft[col] = v, soft
+		r.cols[i], r.vals[i], r.soft[key] = col, v, soft
 		return nil
 	}
-	r.at[col], r.soft[col] = len(r.cols), soft
+	r.at[key], r.soft[key] = len(r.cols), soft
 	r.cols, r.vals = append(r.cols, col), append(r.vals, v)
 	return nil
 }
@@ -72,15 +74,8 @@ func addServer(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("%v", err)
 	}
 	db := c.DB()
-	d := db.Dialect
-	quoted := make([]string, len(res.row.cols))
-	for i, col := range res.row.cols {
-		quoted[i] = d.Ident(col)
-	}
-	q := "INSERT INTO tb_users (" + strings.Join(quoted, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(quoted)), ", ") + ")"
 	var id int64
-	if err := db.QueryRowxContext(ctx, d.ReturningID(q), res.row.vals...).Scan(&id); err != nil {
+	if err := db.QueryRowxContext(ctx, addServerSQL(db.Dialect, res.row.cols), res.row.vals...).Scan(&id); err != nil {
 		if isUnique(err) {
 			return engine.Errorf("username already exists: %s", res.username)
 		}
@@ -91,6 +86,17 @@ func addServer(ctx context.Context, c *engine.Call) format.Result {
 		text += " password=" + res.generated
 	}
 	return engine.OK(text)
+}
+
+// addServerSQL inserts the columns (fixed names, or real columns of
+// tb_users) with bound values and returns the new id.
+func addServerSQL(d schema.Dialect, cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, col := range cols {
+		quoted[i] = d.Ident(col)
+	}
+	return d.ReturningID("INSERT INTO tb_users (" + strings.Join(quoted, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(quoted)), ", ") + ")")
 }
 
 type serverResult struct {
@@ -257,7 +263,7 @@ func addExtraFields(ctx context.Context, c *engine.Call, row *serverRow) error {
 		if err != nil {
 			return fmt.Errorf("fieldval%d: %v", i, err)
 		}
-		if err := row.add(strings.ToLower(col.Name), v, false); err != nil {
+		if err := row.add(col.Name, v, false); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+	"mvapi/schema"
 )
 
 // Admin user management: deluser and listusers; addserver is in
@@ -122,9 +123,7 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 	if !listOrderables[order] {
 		return engine.Errorf("bad u_order %q: id, username, name, type, credit, created or email, optionally desc", clipText(order, 20))
 	}
-	q := "SELECT " + d.Top(count) + strings.Join(cols, ", ") + " FROM tb_users" + where +
-		" ORDER BY " + order + desc + d.Limit(count)
-	rows, err := db.QueryxContext(ctx, d.Rebind(q), args...)
+	rows, err := db.QueryxContext(ctx, listUsersSQL(d, cols, where != "", order+desc, count), args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -150,4 +149,15 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 		return fail(c, err)
 	}
 	return table(fmt.Sprintf("%d users", len(out)), cols, out)
+}
+
+// listUsersSQL lists cols of at most count users (of a bound type when
+// byType) in order; cols and order come from fixed lists.
+func listUsersSQL(d schema.Dialect, cols []string, byType bool, order string, count int) string {
+	where := ""
+	if byType {
+		where = " WHERE type = ?"
+	}
+	return d.Rebind("SELECT " + d.Top(count) + strings.Join(cols, ", ") + " FROM tb_users" + where +
+		" ORDER BY " + order + d.Limit(count))
 }

@@ -125,7 +125,6 @@ var ConfigOptions = []Option{
 	{Name: "outboxmaxattempts", Type: TypeInt, Default: "10", Doc: "Delivery attempts before a message becomes a dead letter and the entry's failure action fires."},
 	{Name: "outboxbackoffms", Type: TypeInt, Default: "30000", Doc: "Milliseconds before the first retry; doubled after each failed attempt."},
 	{Name: "outboxbackoffmaxms", Type: TypeInt, Default: "3600000", Doc: "Longest wait between two attempts, in milliseconds."},
-	{Name: "outboxkeepdays", Type: TypeInt, Default: "30", Doc: "Days sent messages stay in tb_outbox; 0 keeps them. Dead letters are never removed."},
 	{Name: "allowcmdaction", Type: TypeBool, Default: "0", Doc: "1: allow command actions (custom_action 7/57). Off by default: rows using them fail to compile."},
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
