@@ -11,7 +11,8 @@ import (
 	"mvapi/schema"
 )
 
-// Lockout is the default Limiter: brute-force protection by client IP,
+// Lockout is the default Limiter. It refuses the IPs and networks banned in
+// tb_bannedips, and gives brute-force protection by client IP,
 // shared by every node through tb_authfailures. After authlockoutfailures
 // failed authentications within authlockoutwindow seconds an IP is locked
 // for authlockouttime seconds; trusted IPs are never locked. The hot path
@@ -23,6 +24,7 @@ type Lockout struct {
 	cfg     func() *Config
 	log     interface{ Warn(string, ...any) }
 	locked  atomic.Pointer[map[netip.Addr]time.Time]
+	banned  atomic.Pointer[[]netip.Prefix] // tb_bannedips in force
 	mu      sync.Mutex
 	refresh time.Duration
 }
@@ -35,8 +37,11 @@ func NewLockout(db *schema.DB, cfg func() *Config, log interface{ Warn(string, .
 	return l
 }
 
-// Allow refuses requests from a locked IP.
+// Allow refuses requests from a banned or locked IP.
 func (l *Lockout) Allow(_ context.Context, req *Request) error {
+	if b := l.banned.Load(); b != nil && inList(*b, req.RemoteIP) {
+		return fmt.Errorf("banned: requests from %s are refused", req.RemoteIP)
+	}
 	until, ok := (*l.locked.Load())[req.RemoteIP]
 	if !ok || time.Now().After(until) {
 		return nil
@@ -141,5 +146,23 @@ func (l *Lockout) load(ctx context.Context) error {
 	l.mu.Lock()
 	l.locked.Store(&next)
 	l.mu.Unlock()
+	return l.loadBanned(ctx)
+}
+
+// loadBanned reads the bans in force of tb_bannedips (an IP or a CIDR each).
+func (l *Lockout) loadBanned(ctx context.Context) error {
+	var ips []string
+	if err := l.db.SelectContext(ctx, &ips, l.db.Dialect.Rebind("SELECT ip FROM tb_bannedips WHERE expires IS NULL OR expires > ?"), time.Now().UTC()); err != nil {
+		return err
+	}
+	banned := make([]netip.Prefix, 0, len(ips))
+	for _, s := range ips {
+		if p, err := ParseIPList(s); err == nil {
+			banned = append(banned, p...)
+		} else {
+			l.log.Warn("tb_bannedips: not an IP or CIDR, ignored", "ip", s)
+		}
+	}
+	l.banned.Store(&banned)
 	return nil
 }

@@ -43,3 +43,25 @@ func TestLockoutAfterFailedLogins(t *testing.T) {
 		t.Fatalf("trusted IP answered %q", got)
 	}
 }
+
+func TestBannedIPsAreRefused(t *testing.T) {
+	f := newFixture(t)
+	mvtest.MustExec(t, f.db, "INSERT INTO tb_bannedips (ip, reason, created) VALUES ('198.51.100.0/24', 'abuse', ?)", time.Now().UTC())
+	mvtest.MustExec(t, f.db, "INSERT INTO tb_bannedips (ip, reason, created, expires) VALUES ('203.0.113.5', 'old', ?, ?)", time.Now().UTC(), time.Now().UTC().Add(-time.Hour))
+	e := mvtest.MustEngine(t, f.db, map[string]string{"allowtrustedip": "0"})
+	right := []string{"apientry", "balance", "authkey", f.key, "authid", "enduser", "authpwd", "endpass1"}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := serve(e, "198.51.100.77", right...)
+		if got == "ERROR: banned: requests from 198.51.100.77 are refused" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("banned network answered %q", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := serve(e, "203.0.113.5", right...); got != "Your credit is $5" {
+		t.Fatalf("expired ban still refuses: %q", got)
+	}
+}
