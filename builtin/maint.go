@@ -25,6 +25,10 @@ func registerMaint(reg *engine.Registry) {
 		Doc: "Restarts the scheduler (built-in jobs and tb_scheduledtasks).",
 	})
 	reg.Add(engine.Builtin{
+		Name: "restart", Access: engine.SensitiveAPI, Params: []string{"what"}, Handler: restart,
+		Doc: "what=service (default): graceful restart of mvapi (restartmode); server, database and force are not supported.",
+	})
+	reg.Add(engine.Builtin{
 		Name: "rulesreload", Access: engine.AdminAPI, Handler: apireload,
 		Doc: "Same as apireload: recompiles tb_api and tb_scheduledtasks.",
 	})
@@ -60,4 +64,21 @@ func trimOK(s string) string {
 		return s[4:]
 	}
 	return s
+}
+
+func restart(_ context.Context, c *engine.Call) format.Result {
+	what := c.Param("what")
+	if what != "" && what != "service" {
+		return engine.Errorf("not supported: restart what=%s (only service; reboot the host with custom_action 6)", clipText(what, 32))
+	}
+	r := c.Engine.Restarter()
+	if r == nil {
+		return engine.Errorf("no restart is possible in this process")
+	}
+	who := "a trusted IP"
+	if c.User != nil {
+		who = c.User.Username
+	}
+	r("restart entry by " + who)
+	return engine.OK("restarting gracefully")
 }

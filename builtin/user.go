@@ -23,10 +23,16 @@ func registerUser(reg *engine.Registry) {
 		Name: "newuseru", Access: newuseru, Params: newUserParams, Handler: newUser(false),
 		Doc: "Public sign-up of an enduser (api key only).",
 	})
+	for _, name := range []string{"newuseri", "newuser", "adduser"} { // the last two: the reference's deprecated names
+		reg.Add(engine.Builtin{
+			Name: name, Access: engine.SensitiveAPI, Params: append(append([]string{}, newUserParams...), "credit"),
+			Handler: newUser(true),
+			Doc:     "Add a user from a trusted source (admin, allowed IPs), with optional credit and u_type.",
+		})
+	}
 	reg.Add(engine.Builtin{
-		Name: "newuseri", Access: engine.SensitiveAPI, Params: append(append([]string{}, newUserParams...), "credit"),
-		Handler: newUser(true),
-		Doc:     "Add a user from a trusted source (admin, allowed IPs), with optional credit and u_type.",
+		Name: "login", Access: engine.UserAPI, Handler: login,
+		Doc: "Checks the credentials (for a web portal's login page): OK: USERNAME (id N).",
 	})
 }
 
@@ -89,4 +95,11 @@ func newUser(trusted bool) engine.Handler {
 		}
 		return engine.OK("user added: id=" + strconv.FormatInt(id, 10))
 	}
+}
+
+func login(_ context.Context, c *engine.Call) format.Result {
+	if res, ok := c.RequireUser(); !ok {
+		return res
+	}
+	return engine.OK(c.User.Username + " (id " + strconv.FormatInt(c.User.ID, 10) + ")")
 }

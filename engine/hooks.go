@@ -25,6 +25,21 @@ type hooks struct {
 	mu         sync.RWMutex
 	reload     []ReloadHook
 	maintainer Maintainer
+	restart    func(reason string)
+}
+
+// SetRestarter installs the server's graceful restart (the restart entry).
+func (e *Engine) SetRestarter(f func(reason string)) {
+	e.hooks.mu.Lock()
+	defer e.hooks.mu.Unlock()
+	e.hooks.restart = f
+}
+
+// Restarter returns the graceful restart, or nil when the process has none.
+func (e *Engine) Restarter() func(reason string) {
+	e.hooks.mu.RLock()
+	defer e.hooks.mu.RUnlock()
+	return e.hooks.restart
 }
 
 // AddReloadHook makes apireload compile h together with tb_api.

@@ -87,3 +87,31 @@ func testStatusAndPostpaidBalance(t *testing.T, dsn string) {
 		t.Fatalf("version for an enduser: %q", body)
 	}
 }
+
+func TestLoginAliasesAndRestartEntries(t *testing.T) {
+	s := startServer(t, "", map[string]string{"allowtrustedip": "0", "httpstrictresponse": "1", "apiv2ipauth": "127.0.0.1"})
+	s.user("root", "adminpw1", engine.TypeAdmin, 0)
+	s.user("yuri", "yuripass1", engine.TypeEndUser, 0)
+	_, body := s.get(append([]string{"apientry", "login"}, s.md5Auth("yuri", "yuripass1")...)...)
+	wantPrefix(t, body, "OK: yuri (id 2)")
+	_, body = s.get(append([]string{"apientry", "login"}, s.md5Auth("yuri", "wrong")...)...)
+	wantPrefix(t, body, "ERROR: auth failed")
+	for _, alias := range []string{"newuser", "adduser"} {
+		_, body = s.get(append([]string{"apientry", alias, "u_username", "via" + alias, "u_password", "secret123"}, s.md5Auth("root", "adminpw1")...)...)
+		wantPrefix(t, body, "OK: user added")
+	}
+	_, body = s.get(append([]string{"apientry", "restart"}, s.md5Auth("yuri", "yuripass1")...)...)
+	wantPrefix(t, body, "ERROR: access denied")
+	_, body = s.get(append([]string{"apientry", "restart", "what", "server"}, s.md5Auth("root", "adminpw1")...)...)
+	wantPrefix(t, body, "ERROR: not supported: restart what=server")
+	_, body = s.get(append([]string{"apientry", "restart"}, s.md5Auth("root", "adminpw1")...)...)
+	wantPrefix(t, body, "OK: restarting gracefully")
+	select {
+	case reason := <-s.m.restart:
+		if reason != "restart entry by root" {
+			t.Fatalf("restart reason %q", reason)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the restart entry did not ask Main to restart")
+	}
+}

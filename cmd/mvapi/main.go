@@ -111,6 +111,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
+	m.Engine.SetRestarter(m.Restart)
 	if m.Jobs, err = jobs.New(ctx, m.Engine); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
 	}
