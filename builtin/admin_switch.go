@@ -31,6 +31,7 @@ var switchOnly = map[string]string{
 	"toclient": "", "togw": "", "toip": "", "at": "", "updcdrdir": "", "createcdrinfo": "", "setfastregpwd": "",
 	"newuserevent": "", "newusersevent": "", "checkcredits": "", "checkpins": "", "capcheck": "",
 	"parsegsmcdr": "", "willstop": "", "checkmails": "", "smsreceive": "",
+	"wsuser":  "WebRTC user provisioning is not documented by the reference",
 	"tbackup": "a backup to a second server: use your database's replication; dbbackup makes a local backup",
 	"backup":  "a backup to a second server: use your database's replication; dbbackup makes a local backup",
 }
