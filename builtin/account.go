@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"mvapi/engine"
 	"mvapi/engine/format"
@@ -99,23 +98,10 @@ func getDetails(ctx context.Context, c *engine.Call) format.Result {
 
 // cellText renders a database value as text for a table cell.
 func cellText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case float64:
-		return money(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case time.Time:
-		return x.UTC().Format("2006-01-02 15:04:05")
+	if f, ok := v.(float64); ok {
+		return money(f)
 	}
-	return fmt.Sprint(v)
+	return engine.SQLText(v)
 }
 
 func changePwd(ctx context.Context, c *engine.Call) format.Result {

@@ -60,7 +60,7 @@ func bannedList(ctx context.Context, c *engine.Call) format.Result {
 		if on == "1" {
 			active++
 		}
-		out = append(out, []string{strconv.FormatInt(id, 10), ip, reason, dbCell(created), exp, on})
+		out = append(out, []string{strconv.FormatInt(id, 10), ip, reason, engine.SQLText(created), exp, on})
 	}
 	if err := rows.Err(); err != nil {
 		return fail(c, err)

@@ -93,7 +93,7 @@ func dbStatement(ctx context.Context, c *engine.Call) format.Result {
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
-			row[i] = dbCell(v)
+			row[i] = engine.SQLText(v)
 		}
 		out = append(out, row)
 	}
@@ -178,7 +178,7 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 	if err := rows.Scan(&v); err != nil {
 		return engine.Errorf("sql: %v", err)
 	}
-	return engine.OK(dbCell(v))
+	return engine.OK(engine.SQLText(v))
 }
 
 // setFieldAdmin is the admin form of setfield (setfield.go hands over when

@@ -136,7 +136,7 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 		}
 		row := make([]string, len(vals))
 		for i, v := range vals {
-			row[i] = dbCell(v)
+			row[i] = engine.SQLText(v)
 			if cols[i] == "credit" {
 				if f, err := strconv.ParseFloat(row[i], 64); err == nil {
 					row[i] = money(f)

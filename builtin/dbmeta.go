@@ -179,26 +179,3 @@ func convertValue(col dbColumn, fieldtype, v string) (any, error) {
 	return v, nil
 }
 
-// dbCell renders a scanned value as exact text ("" for NULL).
-func dbCell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case float32:
-		return strconv.FormatFloat(float64(x), 'f', -1, 32)
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case time.Time:
-		return x.UTC().Format(time.DateTime)
-	}
-	return fmt.Sprint(v)
-}

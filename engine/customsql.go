@@ -105,7 +105,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
-			row[i] = sqlText(v)
+			row[i] = SQLText(v)
 		}
 		table = append(table, row)
 	}
@@ -123,8 +123,9 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	return res
 }
 
-// sqlText renders a database value as text; NULL is "".
-func sqlText(v any) string {
+// SQLText renders a scanned database value as exact text: NULL is "",
+// numbers without rounding, times as UTC "2006-01-02 15:04:05".
+func SQLText(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -134,8 +135,12 @@ func sqlText(v any) string {
 		return x
 	case int64:
 		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
 	case bool:
 		if x {
 			return "1"
