@@ -178,4 +178,3 @@ func convertValue(col dbColumn, fieldtype, v string) (any, error) {
 	}
 	return v, nil
 }
-
