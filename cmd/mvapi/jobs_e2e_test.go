@@ -78,3 +78,32 @@ func testMaintenanceEntries(t *testing.T, dsn string) {
 		t.Fatalf("%d recorded runs, want 3", recorded)
 	}
 }
+
+// TestLongTaskIsNotOverlapped: a task that takes 2 s on a 1 s schedule (a
+// real command action) never runs twice at the same time.
+func TestLongTaskIsNotOverlapped(t *testing.T) {
+	sets := map[string]string{"allowtrustedip": "0", "allowcmdaction": "1", "authlockoutfailures": "0"}
+	s := startServer(t, "", sets)
+	startServer(t, s.m.DB.DSN, sets) // a second node on the same database
+	s.user("root", "adminpw1", engine.TypeAdmin, 0)
+	s.exec(`INSERT INTO tb_scheduledtasks (name, schedule, custom_action, custom_action_body) VALUES ('slow', '@every 1s', 7, 'sleep 2')`)
+	wantPrefix(t, s.apireload("root", "adminpw1"), "OK: apireload:")
+	time.Sleep(5500 * time.Millisecond)
+	var runs []struct {
+		Started  time.Time  `db:"started"`
+		Finished *time.Time `db:"finished"`
+	}
+	if err := s.m.DB.Select(&runs, "SELECT started, finished FROM tb_jobruns WHERE job LIKE 'task:%:slow' ORDER BY started"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d runs of a 2 s task in 5.5 s on a 1 s schedule with 2 nodes", len(runs))
+	if len(runs) < 2 || len(runs) > 3 {
+		t.Fatalf("%d runs, want 2 or 3", len(runs))
+	}
+	for i := 1; i < len(runs); i++ {
+		prev := runs[i-1]
+		if prev.Finished == nil || runs[i].Started.Before(*prev.Finished) {
+			t.Fatalf("run %d started %v before run %d finished (%v)", i, runs[i].Started, i-1, prev.Finished)
+		}
+	}
+}
