@@ -51,6 +51,10 @@ type Body struct {
 var forbidden = map[string]bool{
 	"authpwd": true, "authmd5": true, "authkey": true, "authsalt": true, "authsalt1": true,
 	"authsalt2": true, "password": true, "pwd": true, "nonce": true, "mcrfs": true,
+	// secrets of built-ins: card data, new and old passwords, PINs
+	"cardnum": true, "ccv2": true, "cvv": true, "expmonth": true, "expireyear": true,
+	"newpassword": true, "oldpassword": true, "u_password": true, "pin": true,
+	"forgotpasswordanswer": true, "pwdanswer": true, "smtppassword": true,
 }
 
 // ParseBody compiles a custom_action_body for dialect d. Errors say what is

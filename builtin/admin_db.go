@@ -37,7 +37,7 @@ func registerAdminDB(reg *engine.Registry) {
 }
 
 func dbStatement(ctx context.Context, c *engine.Call) format.Result {
-	if c.User == nil || !c.User.IsAdmin() {
+	if !c.VerifiedAdmin() {
 		return engine.Errorf("access denied: db needs an authenticated admin user (authid with authpwd or authmd5)")
 	}
 	txt := strings.TrimSpace(c.Param("txt"))

@@ -112,7 +112,7 @@ func cmdEntry(ctx context.Context, c *engine.Call) format.Result {
 	if c.Config.Int("allowcmdaction") != 1 {
 		return engine.Errorf("not supported: cmd (commands are off: set allowcmdaction=1 in global config)")
 	}
-	if c.User == nil || !c.User.IsAdmin() {
+	if !c.VerifiedAdmin() {
 		return engine.Errorf("access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)")
 	}
 	kind, ok := c.Engine.ActionKind(7)

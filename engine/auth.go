@@ -65,7 +65,7 @@ func allowedAt(level, userType int) bool {
 // c.Trusted or returns the failure answer.
 func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool) {
 	cfg, a, p := c.Config, &c.Entry.Access, c.Req.Params
-	c.Trusted = cfg.trusted(c.Req.RemoteIP)
+	c.Trusted = !c.Req.Untrusted && cfg.trusted(c.Req.RemoteIP)
 	if s := c.Req.Session; s != nil && cfg.Int("apitrustfromconsole") != 0 {
 		return e.sessionAuth(ctx, c, s)
 	}
@@ -120,6 +120,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool
 		if res, ok := e.checkSecret(ctx, c, u, authID, mode); !ok {
 			return res, false
 		}
+		c.Verified = true
 	}
 	if u.Disabled() {
 		return Errorf("auth failed: user disabled"), false
@@ -130,7 +131,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool
 	if adminEntry && cfg.DefTrustAdmin == 4 && !c.Trusted {
 		return Errorf(msgIP), false
 	}
-	c.User = u
+	c.User, c.Caller = u, u
 	c.Admin = u.IsAdmin() || trustAdmin
 	return e.impersonate(ctx, c)
 }
@@ -148,6 +149,9 @@ func (e *Engine) impersonate(ctx context.Context, c *Call) (format.Result, bool)
 	if tu == nil {
 		return Errorf("targetuser not found"), false
 	}
+	if tu.Type == TypeSrvAdmin && c.Caller != nil && c.Caller.Type != TypeSrvAdmin {
+		return Errorf("access denied: only a srvadmin may act as a srvadmin"), false
+	}
 	c.User = tu
 	return format.Result{}, true
 }
@@ -156,7 +160,14 @@ func (e *Engine) impersonate(ctx context.Context, c *Call) (format.Result, bool)
 // that user (apitrustfromconsole=1) or with admin rights (=2), without
 // key or password.
 func (e *Engine) sessionAuth(ctx context.Context, c *Call, s *User) (format.Result, bool) {
-	c.User = s
+	a := &c.Entry.Access
+	if a.ReqIP == 1 && !c.Trusted && !inList(c.Config.IPAuth, c.Req.RemoteIP) {
+		return Errorf(msgIP), false
+	}
+	if a.ReqUser <= LevelAdmins && c.Config.DefTrustAdmin == 4 && !c.Trusted {
+		return Errorf(msgIP), false
+	}
+	c.User, c.Caller, c.Verified = s, s, true
 	c.Admin = s.IsAdmin() || c.Config.Int("apitrustfromconsole") == 2
 	if !c.Admin && !allowedAt(c.Entry.Access.ReqUser, s.Type) && c.Entry.Access.ReqUser != LevelPublic {
 		return Errorf("access denied: %s needs a higher user level", c.Entry.Name), false
@@ -219,6 +230,16 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 			return Errorf("new nonce is:%sEOF", fresh), false
 		}
 		nonce = n
+	}
+	// Nonce login protects against replay only when the hash covers the
+	// nonce: then only the authv3_ formula (or a clear password from a
+	// trusted IP) is accepted.
+	if needNonce {
+		sum := p.Get("authmd5")
+		v3 := len(sum) > 7 && strings.EqualFold(sum[:7], "authv3_")
+		if !v3 && !(c.Trusted && p.Has("authpwd")) {
+			return Errorf("auth failed: nonce login needs authmd5 in the authv3_ form, computed with the nonce"), false
+		}
 	}
 	secrets := []string{u.Password}
 	if mode != 6 && u.PIN != "" {
@@ -318,17 +339,22 @@ func (e *Engine) authorize(c *Call) (format.Result, bool) {
 // ErrLoginFailed is returned by ConsoleLogin for any refused login.
 var ErrLoginFailed = errors.New("login failed")
 
-// ConsoleLogin checks an admin console login: an enabled admin, srvadmin or
-// support user with this password. Every refusal is ErrLoginFailed.
-func (e *Engine) ConsoleLogin(ctx context.Context, username, password string) (*User, error) {
+// ConsoleLogin checks an admin console login from ip: an enabled admin,
+// srvadmin or support user with this password. A banned or locked IP is
+// refused with the limiter's error; every other refusal is ErrLoginFailed
+// and counts towards the lockout like a failed API authentication.
+func (e *Engine) ConsoleLogin(ctx context.Context, username, password string, ip netip.Addr) (*User, error) {
+	req := &Request{RemoteIP: ip, Transport: "console", Params: Params{}}
+	if err := e.limiter.Allow(ctx, req); err != nil {
+		return nil, err
+	}
 	u, err := e.users.ByUsername(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Disabled() || subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 {
-		return nil, ErrLoginFailed
-	}
-	if !u.IsAdmin() && u.Type != TypeSupport {
+	if u == nil || u.Disabled() || subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 ||
+		(!u.IsAdmin() && u.Type != TypeSupport) {
+		e.limiter.AuthFailed(req)
 		return nil, ErrLoginFailed
 	}
 	return u, nil

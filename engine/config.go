@@ -80,7 +80,11 @@ var ConfigOptions = []Option{
 	{Name: "authlockouttime", Type: TypeInt, Default: "900", Doc: "Seconds a locked IP is refused (every request answers ERROR: auth locked)."},
 	{Name: "requesttimeout", Type: TypeInt, Default: "10", Doc: "Seconds a request may take in all (database included); past it the answer is ERROR. An unreachable database answers within this bound."},
 	{Name: "changepoll", Type: TypeInt, Default: "1", Doc: "Seconds between checks of tb_changes, through which apireload and reload sent to one node reach every node (PostgreSQL also signals at once with NOTIFY)."},
-	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP."},
+	{Name: "tcpport", Type: TypeInt, Default: "0", Doc: "Port of the raw TCP API (one request per line ended by CR/LF, answered in the text format followed by CRLF); 0 turns it off (read at start)."},
+	{Name: "udpport", Type: TypeInt, Default: "0", Doc: "Port of the UDP API (one request per datagram of at most 1490 bytes, one answer datagram cut at 1490 bytes); 0 turns it off (read at start)."},
+	{Name: "udptrust", Type: TypeBool, Default: "0", Doc: "1: UDP requests get IP trust like other transports. Default 0 because a UDP source address can be forged: UDP requests then never count as coming from a trusted IP."},
+	{Name: "streamidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle WebSocket or raw TCP connection stays open."},
+	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
 	// Admin API (issue #5).
 	{Name: "serverdir", Type: TypeString, Default: "files", Doc: "Server folder of putfile/getfile and of the ini files (getini, setini, savesettings, loadinifiles); relative to the working directory. No path can leave it."},
 	{Name: "filestoragedir", Type: TypeString, Default: "filestorage", Doc: "Folder of pputfile/pgetfile (the reference's mvweb/filestorage); relative to the working directory. No path can leave it."},

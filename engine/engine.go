@@ -109,6 +109,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
+		stop()
 		return nil, err
 	}
 	e.cfg.Store(cfg)
@@ -221,7 +222,7 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 		return Errorf("unknown apientry: %s", clip(req.Entry))
 	}
 	defer func() { e.stats.record(entry.Name, res.OK) }()
-	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && !cfg.trusted(req.RemoteIP) {
+	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Errorf("apientry disabled: %s", entry.Name)
 	}
 	if cfg.RequestTimeout > 0 {

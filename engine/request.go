@@ -45,6 +45,9 @@ type Request struct {
 	// console's login); requests then need no key or password, as
 	// apitrustfromconsole allows. Never set it from request parameters.
 	Session *User
+	// Untrusted denies IP trust whatever RemoteIP is: a transport sets it
+	// when the source address can be forged (UDP, unless udptrust=1).
+	Untrusted bool
 }
 
 // aliases maps alternative parameter names to the canonical one the

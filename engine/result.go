@@ -32,11 +32,20 @@ type Call struct {
 	Admin bool
 	// Trusted is true when the request came from a trusted IP.
 	Trusted bool
-	Config  *Config
+	// Caller is the user who authenticated, before any targetuser.
+	Caller *User
+	// Verified is true when the caller proved a secret (authpwd, authmd5,
+	// a PIN, or the console login), not only a trusted IP.
+	Verified bool
+	Config   *Config
 	// actedInTx is set when the success action already ran in the
 	// transaction of the entry's customsql write.
 	actedInTx bool
 }
+
+// VerifiedAdmin reports whether an admin proved its credentials in this
+// request (entries such as db and cmd want more than a trusted IP).
+func (c *Call) VerifiedAdmin() bool { return c.Verified && c.Caller.IsAdmin() }
 
 // DB is the engine's database.
 func (c *Call) DB() *schema.DB { return c.Engine.db }

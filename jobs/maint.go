@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,14 +93,20 @@ func (s *Scheduler) userEmails(ctx context.Context, kind, flag string) (string, 
 		return "", fmt.Errorf("%s emails: %d users to notify but no outbox (configure smtphost)", kind, len(users))
 	}
 	subjects := map[string]string{"lowcredit": "Your credit is low", "daily": "Your daily summary", "monthly": "Your monthly summary"}
+	skipped := 0
 	for _, u := range users {
 		body := fmt.Sprintf("Dear %s,\n\nyour credit is %.4g %s.\n", u.Username, u.Credit, u.Currency)
 		c := &engine.Call{Engine: s.eng, Entry: &engine.Entry{Name: "job:" + kind}, Req: &engine.Request{Params: engine.Params{}, Transport: "scheduler"}, Config: s.eng.Config(), Admin: true}
 		if _, err := m.Enqueue(ctx, c, engine.Message{Kind: "email", To: []string{u.Email}, Subject: subjects[kind], Body: body}); err != nil {
+			if errors.Is(err, engine.ErrInvalidMessage) { // one bad address must not stop the others
+				s.log.Warn("scheduled email skipped", "kind", kind, "userid", u.ID, "err", err)
+				skipped++
+				continue
+			}
 			return "", fmt.Errorf("%s email to user %d: %w", kind, u.ID, err)
 		}
 	}
-	return fmt.Sprintf("%s: %d emails queued", kind, len(users)), nil
+	return fmt.Sprintf("%s: %d emails queued, %d skipped (bad address)", kind, len(users)-skipped, skipped), nil
 }
 
 // dailyReport mails adminemail the last 24 hours: new users, credit

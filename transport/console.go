@@ -58,6 +58,11 @@ func (c *Console) Serve(ln net.Listener) error {
 			return fmt.Errorf("console accept: %w", err)
 		}
 		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			conn.Close()
+			return nil
+		}
 		c.conns[conn] = struct{}{}
 		c.wg.Add(1)
 		c.mu.Unlock()
@@ -128,9 +133,13 @@ func (c *Console) session(conn net.Conn) {
 			f := strings.Fields(line)
 			var err error
 			if len(f) == 3 {
-				user, err = c.Engine.ConsoleLogin(context.Background(), f[1], f[2])
+				user, err = c.Engine.ConsoleLogin(context.Background(), f[1], f[2], ip)
 			} else {
 				err = engine.ErrLoginFailed
+			}
+			if err != nil && !errors.Is(err, engine.ErrLoginFailed) {
+				reply(engine.Errorf("login refused: %v", err)) // banned, locked, or the database
+				return
 			}
 			if err != nil {
 				user = nil

@@ -124,3 +124,22 @@ func testNonceLoginAcrossNodes(t *testing.T, dsn string) {
 	_, body = node1.get(auth("ZZZZZZZZZZZZ")...)
 	wantPrefix(t, body, "ERROR: new nonce is:")
 }
+
+// TestNonceLoginNeedsTheNonceInTheHash: with nonce login required, a
+// replayable ck5Gp hash or a clear password is refused even with a valid nonce.
+func TestNonceLoginNeedsTheNonceInTheHash(t *testing.T) {
+	s := startServer(t, "", map[string]string{"allowtrustedip": "0", "apidefneedlogin": "2"})
+	s.user("ivy", "ivypass12", engine.TypeEndUser, 1)
+	_, body := s.get("apientry", "preauth")
+	nonce := nonceRE.FindStringSubmatch(body)[1]
+	for _, kv := range [][]string{
+		{"authsalt1", "7", "authmd5", engine.AuthMD5("ivy", "ivypass12", "", "7")},
+		{"authpwd", "ivypass12"},
+	} {
+		_, body = s.get(append([]string{"apientry", "balance", "authkey", s.key, "authid", "ivy", "nonce", nonce[:16]}, kv...)...)
+		wantPrefix(t, body, "ERROR: auth failed: nonce login needs authmd5 in the authv3_ form")
+	}
+	_, body = s.get("apientry", "balance", "authkey", s.key, "authid", "ivy", "nonce", nonce[:16],
+		"authsalt1", "7", "authmd5", engine.AuthMD5v3("ivy", "ivypass12", "", "7", "", nonce))
+	wantPrefix(t, body, "Your credit is $1")
+}

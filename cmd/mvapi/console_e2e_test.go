@@ -168,3 +168,13 @@ func TestConsoleIdleTimeoutAndLineLimit(t *testing.T) {
 		t.Fatalf("long line answered %q", got)
 	}
 }
+
+func TestConsoleLoginsCountTowardsTheLockout(t *testing.T) {
+	m := startConsoleServer(t, map[string]string{"allowtrustedip": "0", "authlockoutfailures": "3"})
+	for range 3 {
+		c := dialConsole(t, m)
+		c.must("login root nope", "ERROR: login failed")
+	}
+	c := dialConsole(t, m)
+	c.must("login root rootpass1", "ERROR: login refused: auth locked")
+}
