@@ -68,7 +68,7 @@ func TestDBRefusesSupportOnTheConsole(t *testing.T) {
 	v.user("root", engine.TypeAdmin, 0)
 	v.user("sue", engine.TypeSupport, 0)
 	console := func(user, entry string, kv ...string) string {
-		u, err := v.e.ConsoleLogin(context.Background(), user, pwd(user))
+		u, err := v.e.ConsoleLogin(context.Background(), user, pwd(user), netip.MustParseAddr(remoteIP))
 		if err != nil {
 			t.Fatal(err)
 		}

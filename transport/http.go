@@ -20,9 +20,12 @@ import (
 	"mvapi/engine/wire"
 )
 
-// HTTP serves the API on /mvapireq/ and on the root path (/?apientry=...).
+// HTTP serves the API on /mvapireq/ and on the root path (/?apientry=...),
+// WebSocket on /mvstwebsock and the JSONP forwarder /mvapireq/jppget.
 type HTTP struct {
 	Engine *engine.Engine
+	// WS serves /mvstwebsock; nil answers 404 there.
+	WS *WebSocket
 }
 
 // Prebuilt header values: the hot path assigns them without allocating.
@@ -36,6 +39,14 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // ServeHTTP decodes a GET query, a POST form, or a POST body (query text,
 // JSON, XML, SOAP or ini lines), runs it and encodes the answer.
 func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isWebSocketPath(r.URL.Path) && h.WS != nil {
+		h.WS.ServeHTTP(w, r)
+		return
+	}
+	if isJPPGetPath(r.URL.Path) {
+		h.serveJPPGet(w, r)
+		return
+	}
 	cfg := h.Engine.Config()
 	if r.URL.Path != "/" && !strings.HasPrefix(r.URL.Path, "/mvapireq") {
 		http.NotFound(w, r)
@@ -60,6 +71,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := engine.NewRequest(params, ip, "http")
+	req.Untrusted = FromBrowserPage(r) || req.Callback != ""
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)
 		return
@@ -201,4 +213,19 @@ func Shutdown(srv *http.Server, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.Shutdown(ctx)
+}
+
+// FromBrowserPage reports whether r was sent by a web page rather than typed
+// by a person or sent by a program: it carries an Origin or a Referer, or a
+// Sec-Fetch-Site other than "none". Such requests never get IP trust, so a
+// page the operator's browser happens to open cannot use loopback trust to
+// run admin entries (a cross-site request forgery) or read their answers.
+// JSONP requests are treated the same way, since a <script> tag of any page
+// can load them.
+func FromBrowserPage(r *http.Request) bool {
+	if r.Header.Get("Origin") != "" || r.Header.Get("Referer") != "" {
+		return true
+	}
+	site := r.Header.Get("Sec-Fetch-Site")
+	return site != "" && site != "none"
 }

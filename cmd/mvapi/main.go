@@ -53,6 +53,10 @@ type Main struct {
 	Out           io.Writer // where example URLs are printed
 	Log           *slog.Logger
 
+	// TCPListen and UDPListen are the raw TCP and UDP API addresses; ""
+	// means ":" + tcpport / udpport, and none when that port is 0.
+	TCPListen, UDPListen string
+
 	DB        *schema.DB
 	Engine    *engine.Engine
 	DemoUsers []fixtures.DemoUser
@@ -64,6 +68,11 @@ type Main struct {
 	server      *http.Server
 	console     *transport.Console
 	consoleAddr string
+	ws          *transport.WebSocket
+	tcp         *transport.TCP
+	udp         *transport.UDP
+	tcpAddr     string
+	udpAddr     string
 	ln          net.Listener
 	done        chan error
 	stopWatch   context.CancelFunc
@@ -150,12 +159,18 @@ func (m *Main) Start() error {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
 	m.ln = ln
-	m.server = transport.NewServer(&transport.HTTP{Engine: m.Engine})
+	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
+	m.server = transport.NewServer(&transport.HTTP{Engine: m.Engine, WS: m.ws})
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
 	m.Actions.Start(m.Engine)
 	m.Jobs.Start()
 	if err := m.startConsole(); err != nil {
+		m.server.Close()
+		return err
+	}
+	if err := m.startLineTransports(); err != nil {
+		m.closeLineTransports()
 		m.server.Close()
 		return err
 	}
@@ -210,6 +225,7 @@ func (m *Main) Close() error {
 	if m.console != nil {
 		m.console.Close()
 	}
+	m.closeLineTransports()
 	if m.server != nil {
 		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))

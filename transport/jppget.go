@@ -1,0 +1,91 @@
+package transport
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"mvapi/engine"
+	"mvapi/engine/format"
+	"mvapi/engine/wire"
+)
+
+// isJPPGetPath reports whether an HTTP path is the JSONP forwarder.
+func isJPPGetPath(p string) bool {
+	return p == "/mvapireq/jppget" || p == "/mvapireq/jppget/"
+}
+
+// serveJPPGet is the WebPhone's last resort when neither WebSocket nor CORS
+// XHR works: GET /mvapireq/jppget?url=ENCODED_URL&callback=NAME, answered
+// NAME({"contents":"BODY"}); with BODY the text answer of the request in
+// url's query. Only the query of url is used: its scheme and host are
+// ignored and nothing remote is ever fetched. Parameters sent next to url
+// (other than url and callback), as a client that did not encode url
+// leaves them, are added to the request. It needs enablejsonp=2; below
+// that the path does not exist (404).
+func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
+	cfg := h.Engine.Config()
+	if cfg.JSONP < 2 {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	ip := remoteIP(r.RemoteAddr)
+	fail := func(res format.Result) {
+		h.write(w, r, &engine.Request{RemoteIP: ip, Transport: "http", Format: format.Text}, res, cfg)
+	}
+	outer, err := wire.ParseQuery(r.URL.RawQuery, cfg.XORKey)
+	if err != nil {
+		fail(engine.Errorf("bad request: %v", err))
+		return
+	}
+	var target, callback string
+	var extra []wire.Param
+	for _, p := range outer {
+		switch p.Name {
+		case "url":
+			target = p.Value
+		case "callback":
+			callback = p.Value
+		default:
+			extra = append(extra, p)
+		}
+	}
+	if !format.ValidCallback(callback) {
+		fail(engine.Errorf("jppget needs a valid callback name"))
+		return
+	}
+	if strings.TrimSpace(target) == "" {
+		fail(engine.Errorf("jppget needs the url parameter"))
+		return
+	}
+	params, err := wire.ParseQuery(lineQuery(target), cfg.XORKey)
+	if err != nil {
+		fail(engine.Errorf("bad request in url: %v", err))
+		return
+	}
+	req := engine.NewRequest(append(params, extra...), ip, "http")
+	req.Untrusted = true // JSONP serves web pages: never IP trust (see FromBrowserPage)
+	req.Format, req.Callback = format.Text, ""
+	res := h.Engine.Serve(r.Context(), req)
+	text := strings.TrimRight(string(encodeLine(req, res, cfg)), "\r\n")
+	contents, _ := json.Marshal(text) // escapes <, > and & too: safe inside a script
+	body := make([]byte, 0, len(callback)+len(contents)+20)
+	body = append(body, callback...)
+	body = append(body, `({"contents":`...)
+	body = append(body, contents...)
+	body = append(body, "});"...)
+	hd := w.Header()
+	hd.Set("Content-Type", "application/javascript; charset=utf-8")
+	hd["Cache-Control"] = noStore
+	hd["X-Content-Type-Options"] = noSniff
+	corsHeaders(w, r)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}

@@ -1,0 +1,121 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"mvapi/engine"
+)
+
+// wsSubprotocol is the sub-protocol Mizu's WebPhone asks for; the server
+// must echo it or Chrome drops the connection.
+const wsSubprotocol = "api"
+
+// wsWriteTimeout bounds the sending of one answer.
+const wsWriteTimeout = 30 * time.Second
+
+// WebSocket serves the API over WebSocket as Mizu's WebPhone uses it: on
+// the main HTTP port, path /mvstwebsock (also /mvstwebsock/... and any
+// query such as ?requestid=N), sub-protocol "api" (or none). Each text
+// message is one request line (see lineQuery), typically the absolute URL
+// wss://host/mvstwebsock/mvapireq/?apientry=...; each is answered in order
+// with one text message, the text format of the answer or the requested
+// format=. A message is bounded by maxrequestbytes; a connection idle for
+// streamidle seconds is closed.
+type WebSocket struct {
+	Engine *engine.Engine
+	Log    *slog.Logger
+
+	live sessions
+}
+
+// isWebSocketPath reports whether an HTTP path belongs to the WebSocket
+// endpoint.
+func isWebSocketPath(p string) bool {
+	return p == "/mvstwebsock" || strings.HasPrefix(p, "/mvstwebsock/")
+}
+
+// ServeHTTP upgrades the request and serves the connection until the
+// client leaves, it idles out, a message is too large or Close is called.
+func (ws *WebSocket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ws.live.isClosed() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{wsSubprotocol},
+		// Any Origin is accepted: the WebPhone runs on the operator's own
+		// web pages, whose hosts mvapi cannot know. This is safe because
+		// the API authenticates every request itself (key, user, password
+		// or md5 in the request) and uses no cookies or other ambient
+		// credentials, so a foreign page gains nothing it could not get by
+		// sending the same request directly.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		ws.logger().Debug("websocket handshake failed", "remote", r.RemoteAddr, "err", err)
+		return // Accept has answered the HTTP request
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := func() {
+		c.Close(websocket.StatusGoingAway, "server shutting down")
+		cancel()
+	}
+	if !ws.live.add(c, stop) {
+		stop()
+		return
+	}
+	defer ws.live.done(c)
+	ws.session(ctx, c, r)
+}
+
+// session reads request messages and answers each in order.
+func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Request) {
+	defer c.CloseNow()
+	cfg := ws.Engine.Config()
+	c.SetReadLimit(int64(max(cfg.Int("maxrequestbytes"), 1)))
+	ip := remoteIP(r.RemoteAddr)
+	for {
+		rctx, rcancel := context.WithTimeout(ctx, idleTimeout(ws.Engine.Config()))
+		_, data, err := c.Read(rctx)
+		rcancel()
+		if err != nil {
+			if s := websocket.CloseStatus(err); s != websocket.StatusNormalClosure && s != websocket.StatusGoingAway && ctx.Err() == nil {
+				ws.logger().Debug("websocket read ended", "ip", ip.String(), "err", err)
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				c.Close(websocket.StatusNormalClosure, "idle timeout")
+			}
+			return
+		}
+		answer := serveLine(ctx, ws.Engine, string(data), ip, "ws", FromBrowserPage(r))
+		wctx, wcancel := context.WithTimeout(ctx, wsWriteTimeout)
+		err = c.Write(wctx, websocket.MessageText, answer)
+		wcancel()
+		if err != nil {
+			ws.logger().Debug("websocket write failed", "ip", ip.String(), "err", err)
+			return
+		}
+	}
+}
+
+// Close refuses new connections, closes every open one with 1001 (going
+// away) and waits for their requests to finish.
+func (ws *WebSocket) Close() error {
+	ws.live.closeAll()
+	return nil
+}
+
+func (ws *WebSocket) logger() *slog.Logger {
+	if ws.Log == nil {
+		return slog.Default()
+	}
+	return ws.Log
+}
