@@ -90,7 +90,7 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(16)
+	db.SetMaxIdleConns(32) // as many as may be open: no connection churn under load
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(time.Hour)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
