@@ -101,9 +101,7 @@ func (a *Actions) insert(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, c *
 		worker = sql.NullString{String: a.node, Valid: true}
 		attempts = 1
 	}
-	q := d.ReturningID(`INSERT INTO tb_outbox (kind, idemkey, recipients, sender, subject, body, html, isunicode,
- entry, userid, params, onfailure, status, attempts, next_attempt, lease_until, worker, last_error, result, created)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)`)
+	q := outboxInsertSQL(d)
 	var id int64
 	err := tx.QueryRowxContext(ctx, q, m.Kind, key, strings.Join(m.To, "\n"), m.From, m.Subject, m.Body,
 		b2i(m.HTML), b2i(m.Unicode), entry, userID, savedParams(c), b2i(onFailure), statusPending, attempts,
@@ -124,17 +122,14 @@ func (a *Actions) claim(ctx context.Context, db *schema.DB, cfg *engine.Config, 
 		ID   int64  `db:"id"`
 		Kind string `db:"kind"`
 	}
-	err := db.SelectContext(ctx, &due, d.Rebind(`SELECT `+d.Top(n)+`id, kind FROM tb_outbox
- WHERE status = ? AND next_attempt <= ? AND (lease_until IS NULL OR lease_until < ?)
- ORDER BY next_attempt, id`+d.Limit(n)), statusPending, t, t)
+	err := db.SelectContext(ctx, &due, outboxDueSQL(d, n), statusPending, t, t)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: select due: %w", err)
 	}
 	var out []*message
 	for _, r := range due {
 		lease := deliveryTimeout(cfg, r.Kind) + leaseMargin
-		res, err := db.ExecContext(ctx, d.Rebind(`UPDATE tb_outbox SET lease_until = ?, worker = ?, attempts = attempts + 1
- WHERE id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)`), t.Add(lease), a.node, r.ID, statusPending, t)
+		res, err := db.ExecContext(ctx, outboxClaimSQL(d), t.Add(lease), a.node, r.ID, statusPending, t)
 		if err != nil {
 			return out, fmt.Errorf("outbox: claim %d: %w", r.ID, err)
 		}
@@ -153,7 +148,7 @@ func (a *Actions) claim(ctx context.Context, db *schema.DB, cfg *engine.Config, 
 // loadMessage reads one row of tb_outbox.
 func loadMessage(ctx context.Context, q sqlx.QueryerContext, d schema.Dialect, id int64) (*message, error) {
 	m := &message{}
-	err := sqlx.GetContext(ctx, q, m, d.Rebind(`SELECT `+messageColumns+` FROM tb_outbox WHERE id = ?`), id)
+	err := sqlx.GetContext(ctx, q, m, outboxLoadSQL(d), id)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: load %d: %w", id, err)
 	}
@@ -162,8 +157,7 @@ func loadMessage(ctx context.Context, q sqlx.QueryerContext, d schema.Dialect, i
 
 // markSent records a delivery; false when the lease was lost meanwhile.
 func markSent(ctx context.Context, ex sqlx.ExtContext, d schema.Dialect, m *message, node, answer string) (bool, error) {
-	res, err := ex.ExecContext(ctx, d.Rebind(`UPDATE tb_outbox SET status = ?, sent_at = ?, lease_until = NULL, result = ?, last_error = ''
- WHERE id = ? AND worker = ? AND status = ?`), statusSent, now(), clipAnswer(answer), m.ID, node, statusPending)
+	res, err := ex.ExecContext(ctx, outboxSentSQL(d), statusSent, now(), clipAnswer(answer), m.ID, node, statusPending)
 	if err != nil {
 		return false, fmt.Errorf("outbox: mark %d sent: %w", m.ID, err)
 	}
@@ -173,8 +167,7 @@ func markSent(ctx context.Context, ex sqlx.ExtContext, d schema.Dialect, m *mess
 
 // markRetry releases the lease and schedules the next attempt.
 func markRetry(ctx context.Context, ex sqlx.ExtContext, d schema.Dialect, m *message, node, lastErr string, next time.Time) error {
-	_, err := ex.ExecContext(ctx, d.Rebind(`UPDATE tb_outbox SET lease_until = NULL, next_attempt = ?, last_error = ?
- WHERE id = ? AND worker = ? AND status = ?`), next, clipAnswer(lastErr), m.ID, node, statusPending)
+	_, err := ex.ExecContext(ctx, outboxRetrySQL(d), next, clipAnswer(lastErr), m.ID, node, statusPending)
 	if err != nil {
 		return fmt.Errorf("outbox: schedule retry of %d: %w", m.ID, err)
 	}
@@ -184,8 +177,7 @@ func markRetry(ctx context.Context, ex sqlx.ExtContext, d schema.Dialect, m *mes
 // markDead turns a message into a dead letter; false when the lease was
 // lost meanwhile.
 func markDead(ctx context.Context, ex sqlx.ExtContext, d schema.Dialect, m *message, node, lastErr string) (bool, error) {
-	res, err := ex.ExecContext(ctx, d.Rebind(`UPDATE tb_outbox SET status = ?, lease_until = NULL, last_error = ?
- WHERE id = ? AND worker = ? AND status = ?`), statusDead, clipAnswer(lastErr), m.ID, node, statusPending)
+	res, err := ex.ExecContext(ctx, outboxDeadSQL(d), statusDead, clipAnswer(lastErr), m.ID, node, statusPending)
 	if err != nil {
 		return false, fmt.Errorf("outbox: mark %d dead: %w", m.ID, err)
 	}
@@ -219,4 +211,41 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func outboxInsertSQL(d schema.Dialect) string {
+	return d.ReturningID(`INSERT INTO tb_outbox (kind, idemkey, recipients, sender, subject, body, html, isunicode,
+ entry, userid, params, onfailure, status, attempts, next_attempt, lease_until, worker, last_error, result, created)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)`)
+}
+
+// outboxDueSQL selects up to n due, unleased messages.
+func outboxDueSQL(d schema.Dialect, n int) string {
+	return d.Rebind(`SELECT ` + d.Top(n) + `id, kind FROM tb_outbox
+ WHERE status = ? AND next_attempt <= ? AND (lease_until IS NULL OR lease_until < ?)
+ ORDER BY next_attempt, id` + d.Limit(n))
+}
+
+func outboxClaimSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_outbox SET lease_until = ?, worker = ?, attempts = attempts + 1
+ WHERE id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)`)
+}
+
+func outboxLoadSQL(d schema.Dialect) string {
+	return d.Rebind(`SELECT ` + messageColumns + ` FROM tb_outbox WHERE id = ?`)
+}
+
+func outboxSentSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_outbox SET status = ?, sent_at = ?, lease_until = NULL, result = ?, last_error = ''
+ WHERE id = ? AND worker = ? AND status = ?`)
+}
+
+func outboxRetrySQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_outbox SET lease_until = NULL, next_attempt = ?, last_error = ?
+ WHERE id = ? AND worker = ? AND status = ?`)
+}
+
+func outboxDeadSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_outbox SET status = ?, lease_until = NULL, last_error = ?
+ WHERE id = ? AND worker = ? AND status = ?`)
 }

@@ -15,6 +15,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Account entries: getdetails, setfield (setfield.go), changepwd and the
@@ -77,8 +79,7 @@ func getDetails(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	row := map[string]any{}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM tb_users WHERE id = ?"
-	if err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q), c.User.ID).MapScan(row); err != nil {
+	if err := db.QueryRowxContext(ctx, detailsSQL(db.Dialect, cols), c.User.ID).MapScan(row); err != nil {
 		return fail(c, err)
 	}
 	out := make([]string, 0, len(cols)+1)
@@ -131,8 +132,7 @@ func changePwd(ctx context.Context, c *engine.Call) format.Result {
 		if len(question) > 200 || len(strings.TrimSpace(answer)) < 2 || len(answer) > 100 {
 			return engine.Errorf("bad pwdquestion/pwdanswer: a question up to 200 characters and an answer of 2 to 100")
 		}
-		_, err := db.ExecContext(ctx, db.Dialect.Rebind(
-			"UPDATE tb_users SET pwdquestion = ?, pwdanswerhash = ?, pwdanswerfails = 0 WHERE id = ?"),
+		_, err := db.ExecContext(ctx, pwdQuestionSQL(db.Dialect),
 			question, answerHash(u.Username, answer), u.ID)
 		if err != nil {
 			return fail(c, err)
@@ -141,7 +141,7 @@ func changePwd(ctx context.Context, c *engine.Call) format.Result {
 	if newPwd == "" {
 		return engine.OK("password question set")
 	}
-	r, err := db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET password = ? WHERE id = ? AND password = ?"), newPwd, u.ID, u.Password)
+	r, err := db.ExecContext(ctx, changePwdSQL(db.Dialect), newPwd, u.ID, u.Password)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -196,4 +196,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// detailsSQL selects cols (a detailColumns list) of one user.
+func detailsSQL(d schema.Dialect, cols []string) string {
+	return d.Rebind("SELECT " + strings.Join(cols, ", ") + " FROM tb_users WHERE id = ?")
+}
+
+func pwdQuestionSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET pwdquestion = ?, pwdanswerhash = ?, pwdanswerfails = 0 WHERE id = ?")
+}
+
+func changePwdSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET password = ? WHERE id = ? AND password = ?")
 }

@@ -81,7 +81,7 @@ func delBanned(ctx context.Context, c *engine.Call) format.Result {
 	var err error
 	switch {
 	case all:
-		r, err = db.ExecContext(ctx, "DELETE FROM tb_bannedips")
+		r, err = db.ExecContext(ctx, unbanSQL(db.Dialect, true))
 	case ip == "":
 		return engine.Errorf("missing parameter: ip (an address, a CIDR, or all)")
 	default:
@@ -90,7 +90,7 @@ func delBanned(ctx context.Context, c *engine.Call) format.Result {
 				return engine.Errorf("bad ip %q: an IP address or CIDR, or all", clipText(ip, 48))
 			}
 		}
-		r, err = db.ExecContext(ctx, db.Dialect.Rebind("DELETE FROM tb_bannedips WHERE ip = ?"), ip)
+		r, err = db.ExecContext(ctx, unbanSQL(db.Dialect, false), ip)
 	}
 	if err != nil {
 		return fail(c, err)
@@ -103,4 +103,12 @@ func delBanned(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("not banned: %s", ip)
 	}
 	return engine.OK(fmt.Sprintf("%d removed from the banned list", n))
+}
+
+// unbanSQL removes every ban (all) or the ban of one ip.
+func unbanSQL(d schema.Dialect, all bool) string {
+	if all {
+		return d.Rebind("DELETE FROM tb_bannedips")
+	}
+	return d.Rebind("DELETE FROM tb_bannedips WHERE ip = ?")
 }

@@ -16,6 +16,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Admin diagnostics: what this process and its database are doing. The
@@ -143,7 +145,7 @@ func queryList(_ context.Context, c *engine.Call) format.Result {
 func fastUsers(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	var n int64
-	if err := db.GetContext(ctx, &n, "SELECT COUNT(*) FROM tb_users"); err != nil {
+	if err := db.GetContext(ctx, &n, userCountSQL(db.Dialect)); err != nil {
 		return fail(c, err)
 	}
 	return engine.OK(fmt.Sprintf("0 cached users: mvapi keeps no user cache, every request reads tb_users (%d users)", n))
@@ -163,7 +165,7 @@ func deviceID(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	read := func() (string, error) {
 		var v string
-		err := db.GetContext(ctx, &v, "SELECT value FROM tb_globalconfig WHERE name = 'deviceid'")
+		err := db.GetContext(ctx, &v, deviceIDReadSQL(db.Dialect))
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil
 		}
@@ -181,13 +183,12 @@ func deviceID(ctx context.Context, c *engine.Call) format.Result {
 		return fail(c, err)
 	}
 	fresh := hex.EncodeToString(b)
-	_, err = db.ExecContext(ctx, db.Dialect.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES ('deviceid', ?)"), fresh)
+	_, err = db.ExecContext(ctx, deviceIDInsertSQL(db.Dialect), fresh)
 	if err != nil && !isUnique(err) {
 		return fail(c, err)
 	}
 	if err != nil { // the row exists, perhaps empty: fill it only while empty
-		if _, err := db.ExecContext(ctx, db.Dialect.Rebind(
-			"UPDATE tb_globalconfig SET value = ? WHERE name = 'deviceid' AND value = ''"), fresh); err != nil {
+		if _, err := db.ExecContext(ctx, deviceIDFillSQL(db.Dialect), fresh); err != nil {
 			return fail(c, err)
 		}
 	}
@@ -195,4 +196,20 @@ func deviceID(ctx context.Context, c *engine.Call) format.Result {
 		return fail(c, fmt.Errorf("deviceid not stored: %v", err))
 	}
 	return engine.OK(id)
+}
+
+func userCountSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COUNT(*) FROM tb_users")
+}
+
+func deviceIDReadSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT value FROM tb_globalconfig WHERE name = 'deviceid'")
+}
+
+func deviceIDInsertSQL(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES ('deviceid', ?)")
+}
+
+func deviceIDFillSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_globalconfig SET value = ? WHERE name = 'deviceid' AND value = ''")
 }

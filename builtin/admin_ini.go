@@ -13,6 +13,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Settings files: getini/setini read and write one key of an ini file in
@@ -154,7 +156,7 @@ func saveSettings(ctx context.Context, c *engine.Call) format.Result {
 		Name  string `db:"name"`
 		Value string `db:"value"`
 	}
-	if err := db.SelectContext(ctx, &rows, "SELECT name, value FROM tb_globalconfig"); err != nil {
+	if err := db.SelectContext(ctx, &rows, configRowsSQL(db.Dialect)); err != nil {
 		return fail(c, err)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
@@ -217,7 +219,7 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
 		for n, v := range values {
-			r, err := tx.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_globalconfig SET value = ? WHERE name = ?"), v, n)
+			r, err := tx.ExecContext(ctx, configUpdateSQL(db.Dialect), v, n)
 			if err != nil {
 				return err
 			}
@@ -226,7 +228,7 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 			} else if k > 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, db.Dialect.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES (?, ?)"), n, v); err != nil {
+			if _, err := tx.ExecContext(ctx, configInsertSQL(db.Dialect), n, v); err != nil {
 				return err
 			}
 		}
@@ -242,4 +244,16 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 		c.Engine.Logger().Error("loadinifiles: other nodes not told", "err", err)
 	}
 	return engine.OK(fmt.Sprintf("%d settings loaded from %s [%s], config reloaded", len(values), name, configSection))
+}
+
+func configRowsSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT name, value FROM tb_globalconfig")
+}
+
+func configUpdateSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_globalconfig SET value = ? WHERE name = ?")
+}
+
+func configInsertSQL(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES (?, ?)")
 }

@@ -9,6 +9,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // lists and reports: the sizes of what mvapi keeps, and a summary of the
@@ -39,19 +41,10 @@ func listSizes(ctx context.Context, c *engine.Call) format.Result {
 		{"custom entries", strconv.Itoa(custom), "tb_api rows that are not built-ins"},
 		{"running queries", strconv.Itoa(len(c.Engine.RunningQueries())), "see querylist"},
 	}
-	for _, q := range []struct {
-		name, sql, doc string
-		args           []any
-	}{
-		{"users", "SELECT COUNT(*) FROM tb_users", "tb_users", nil},
-		{"banned ips", "SELECT COUNT(*) FROM tb_bannedips WHERE expires IS NULL OR expires > ?", "tb_bannedips in force", []any{now}},
-		{"nonces", "SELECT COUNT(*) FROM tb_nonces WHERE expires > ?", "valid preauth nonces", []any{now}},
-		{"switch requests", "SELECT COUNT(*) FROM tb_switchrequests WHERE status = 0", "queued for the switch", nil},
-		{"outbox", "SELECT COUNT(*) FROM tb_outbox WHERE status = 'pending'", "email and SMS waiting", nil},
-	} {
+	for _, q := range sizeQueries(c.DB().Dialect, now) {
 		db := c.DB()
 		var n int64
-		if err := db.GetContext(ctx, &n, db.Dialect.Rebind(q.sql), q.args...); err != nil {
+		if err := db.GetContext(ctx, &n, q.sql, q.args...); err != nil {
 			if ctx.Err() != nil {
 				return fail(c, err)
 			}
@@ -77,15 +70,16 @@ func activityReport(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	var users, calls, seconds, moves int64
 	var cost, credit float64
+	qs := activitySQL(db.Dialect)
 	for _, q := range []struct {
 		sql  string
 		dest []any
 	}{
-		{"SELECT COUNT(*) FROM tb_users WHERE created >= ?", []any{&users}},
-		{"SELECT COUNT(*), COALESCE(SUM(duration), 0), COALESCE(SUM(cost), 0) FROM tb_cdrs WHERE datum >= ?", []any{&calls, &seconds, &cost}},
-		{"SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?", []any{&moves, &credit}},
+		{qs[0], []any{&users}},
+		{qs[1], []any{&calls, &seconds, &cost}},
+		{qs[2], []any{&moves, &credit}},
 	} {
-		if err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q.sql), since).Scan(q.dest...); err != nil {
+		if err := db.QueryRowxContext(ctx, q.sql, since).Scan(q.dest...); err != nil {
 			return fail(c, err)
 		}
 	}
@@ -102,4 +96,31 @@ func activityReport(ctx context.Context, c *engine.Call) format.Result {
 	}
 	return table(fmt.Sprintf("report of the last %d day(s), since %s UTC", days, since.Format(time.DateTime)),
 		[]string{"report", "value"}, rows)
+}
+
+// sizeQuery counts the rows of one list.
+type sizeQuery struct {
+	name, sql, doc string
+	args           []any
+}
+
+// sizeQueries are the counts of lists, at time now.
+func sizeQueries(d schema.Dialect, now time.Time) []sizeQuery {
+	return []sizeQuery{
+		{"users", d.Rebind("SELECT COUNT(*) FROM tb_users"), "tb_users", nil},
+		{"banned ips", d.Rebind("SELECT COUNT(*) FROM tb_bannedips WHERE expires IS NULL OR expires > ?"), "tb_bannedips in force", []any{now}},
+		{"nonces", d.Rebind("SELECT COUNT(*) FROM tb_nonces WHERE expires > ?"), "valid preauth nonces", []any{now}},
+		{"switch requests", d.Rebind("SELECT COUNT(*) FROM tb_switchrequests WHERE status = 0"), "queued for the switch", nil},
+		{"outbox", d.Rebind("SELECT COUNT(*) FROM tb_outbox WHERE status = 'pending'"), "email and SMS waiting", nil},
+	}
+}
+
+// activitySQL are the report's statements, each with one ? (since):
+// new users; calls, seconds and cost; credit movements and sum.
+func activitySQL(d schema.Dialect) [3]string {
+	return [3]string{
+		d.Rebind("SELECT COUNT(*) FROM tb_users WHERE created >= ?"),
+		d.Rebind("SELECT COUNT(*), COALESCE(SUM(duration), 0), COALESCE(SUM(cost), 0) FROM tb_cdrs WHERE datum >= ?"),
+		d.Rebind("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?"),
+	}
 }

@@ -39,16 +39,16 @@ func delUser(ctx context.Context, c *engine.Call) format.Result {
 		if err != nil || id <= 0 {
 			return engine.Errorf("bad u_id %q: a user id", clipText(s, 20))
 		}
-		q, arg = "SELECT id, username, type FROM tb_users WHERE id = ?", id
+		q, arg = delUserFindSQL(db.Dialect, "id"), id
 	} else if s := strings.TrimSpace(c.Param("u_username")); s != "" {
-		q, arg = "SELECT id, username, type FROM tb_users WHERE username = ?", s
+		q, arg = delUserFindSQL(db.Dialect, "username"), s
 	} else {
 		return engine.Errorf("missing parameter: u_id or u_username")
 	}
 	var id int64
 	var name string
 	var typ int
-	err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q), arg).Scan(&id, &name, &typ)
+	err := db.QueryRowxContext(ctx, q, arg).Scan(&id, &name, &typ)
 	if errors.Is(err, sql.ErrNoRows) {
 		return engine.Errorf("user not found")
 	}
@@ -61,7 +61,7 @@ func delUser(ctx context.Context, c *engine.Call) format.Result {
 	if typ == engine.TypeSrvAdmin && c.User != nil && c.User.Type != engine.TypeSrvAdmin {
 		return engine.Errorf("access denied: only a srvadmin can delete a srvadmin")
 	}
-	r, err := db.ExecContext(ctx, db.Dialect.Rebind("DELETE FROM tb_users WHERE id = ?"), id)
+	r, err := db.ExecContext(ctx, delUserSQL(db.Dialect), id)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -160,4 +160,13 @@ func listUsersSQL(d schema.Dialect, cols []string, byType bool, order string, co
 	}
 	return d.Rebind("SELECT " + d.Top(count) + strings.Join(cols, ", ") + " FROM tb_users" + where +
 		" ORDER BY " + order + d.Limit(count))
+}
+
+// delUserFindSQL finds a user by key (id or username).
+func delUserFindSQL(d schema.Dialect, key string) string {
+	return d.Rebind("SELECT id, username, type FROM tb_users WHERE " + key + " = ?")
+}
+
+func delUserSQL(d schema.Dialect) string {
+	return d.Rebind("DELETE FROM tb_users WHERE id = ?")
 }

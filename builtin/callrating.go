@@ -77,7 +77,7 @@ func callRating(ctx context.Context, c *engine.Call) format.Result {
 		Called  string    `db:"called"`
 		Started time.Time `db:"started"`
 	}
-	err := db.QueryRowxContext(ctx, d.Rebind("SELECT userid, called, started FROM tb_currentcalls WHERE callid = ?"), callid).StructScan(&cur)
+	err := db.QueryRowxContext(ctx, currentCallSQL(d), callid).StructScan(&cur)
 	if err == nil && (owner < 0 || cur.UserID == owner) {
 		return rateCurrentCall(ctx, c, cur.UserID, cur.Called, cur.Started)
 	}
@@ -89,7 +89,7 @@ func callRating(ctx context.Context, c *engine.Call) format.Result {
 		Duration int64   `db:"duration"`
 		Cost     float64 `db:"cost"`
 	}
-	err = db.QueryRowxContext(ctx, d.Rebind("SELECT "+d.Top(1)+"callerid, duration, cost FROM tb_cdrs WHERE sipcallid = ? ORDER BY id DESC"+d.Limit(1)), callid).StructScan(&ended)
+	err = db.QueryRowxContext(ctx, endedCallSQL(d), callid).StructScan(&ended)
 	if err == nil && (owner < 0 || ended.CallerID == owner) {
 		return engine.OK("call ended, duration=" + strconv.FormatInt(ended.Duration, 10) + ", cost=" + money(ended.Cost))
 	}
@@ -106,7 +106,7 @@ func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called s
 		Postpaid int     `db:"postpaid"`
 		Currency string  `db:"currency"`
 	}
-	if err := db.QueryRowxContext(ctx, db.Dialect.Rebind("SELECT credit, postpaid, currency FROM tb_users WHERE id = ?"), userID).StructScan(&u); err != nil {
+	if err := db.QueryRowxContext(ctx, callerCreditSQL(db.Dialect), userID).StructScan(&u); err != nil {
 		return fail(c, err)
 	}
 	r, err := lookupRate(ctx, db, called)
@@ -128,4 +128,16 @@ func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called s
 	return engine.OK("credit=" + money(u.Credit) + " " + u.Currency + ", maxduration=" + maxdur +
 		", rating=" + money(r.Price) + " " + r.Currency + ", destination=" + r.Destination +
 		", elapsed=" + strconv.FormatInt(elapsed, 10))
+}
+
+func currentCallSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT userid, called, started FROM tb_currentcalls WHERE callid = ?")
+}
+
+func endedCallSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT " + d.Top(1) + "callerid, duration, cost FROM tb_cdrs WHERE sipcallid = ? ORDER BY id DESC" + d.Limit(1))
+}
+
+func callerCreditSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT credit, postpaid, currency FROM tb_users WHERE id = ?")
 }

@@ -12,6 +12,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Calls: mvapi carries no SIP, so callback, p2p and sendfax write a row to
@@ -70,8 +72,7 @@ func enqueue(ctx context.Context, c *engine.Call, r switchRequest) format.Result
 	}
 	now := utcNow()
 	var id int64
-	err := db.QueryRowxContext(ctx, db.Dialect.ReturningID(`INSERT INTO tb_switchrequests
- (kind, userid, anum, bnum, cnum, filename, options, status, result, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`),
+	err := db.QueryRowxContext(ctx, switchRequestSQL(db.Dialect),
 		r.Kind, userID, r.Anum, r.Bnum, r.Cnum, r.Filename, r.Options, reqQueued, now, now).Scan(&id)
 	if err != nil {
 		return fail(c, err)
@@ -96,7 +97,7 @@ func waitRequest(ctx context.Context, c *engine.Call, id int64, waitfor int) for
 	for {
 		var st int
 		var result string
-		err := db.QueryRowxContext(ctx, d.Rebind("SELECT status, result FROM tb_switchrequests WHERE id = ?"), id).Scan(&st, &result)
+		err := db.QueryRowxContext(ctx, switchStatusSQL(d), id).Scan(&st, &result)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
 			return fail(c, err)
 		}
@@ -120,7 +121,7 @@ func waitRequest(ctx context.Context, c *engine.Call, id int64, waitfor int) for
 	}
 	// Not answered in time: a request the switch has not taken is cancelled
 	// so that it cannot ring after the client was told it failed.
-	r, err := db.ExecContext(context.WithoutCancel(ctx), d.Rebind("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?"),
+	r, err := db.ExecContext(context.WithoutCancel(ctx), switchCancelSQL(d),
 		reqCancelled, utcNow(), id, reqQueued)
 	if err == nil {
 		if n, _ := r.RowsAffected(); n == 1 {
@@ -141,7 +142,7 @@ func callback(ctx context.Context, c *engine.Call) format.Result {
 	num := firstParam(c, "num", "anum")
 	if num == "" && c.User != nil {
 		db := c.DB()
-		if err := db.GetContext(ctx, &num, db.Dialect.Rebind("SELECT callbacknumber FROM tb_users WHERE id = ?"), c.User.ID); err != nil {
+		if err := db.GetContext(ctx, &num, callbackNumberSQL(db.Dialect), c.User.ID); err != nil {
 			return fail(c, err)
 		}
 	}
@@ -218,4 +219,21 @@ func sendFax(ctx context.Context, c *engine.Call) format.Result {
 	}
 	r.Filename = name
 	return enqueue(ctx, c, r)
+}
+
+func switchRequestSQL(d schema.Dialect) string {
+	return d.ReturningID(`INSERT INTO tb_switchrequests
+ (kind, userid, anum, bnum, cnum, filename, options, status, result, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`)
+}
+
+func switchStatusSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT status, result FROM tb_switchrequests WHERE id = ?")
+}
+
+func switchCancelSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?")
+}
+
+func callbackNumberSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT callbacknumber FROM tb_users WHERE id = ?")
 }

@@ -8,6 +8,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // cdr lists or summarises call records (tb_cdrs) with the reference's
@@ -150,8 +152,7 @@ func cdrEntry(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	d := db.Dialect
-	rows, err := db.QueryxContext(ctx, d.Rebind("SELECT "+d.Top(f.MaxCount)+sel+" FROM tb_cdrs"+w.sql()+
-		" ORDER BY "+cdrOrder[f.Order]+d.Limit(f.MaxCount)), w.args...)
+	rows, err := db.QueryxContext(ctx, cdrListSQL(d, sel, &w, f.Order, f.MaxCount), w.args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -208,4 +209,11 @@ func scanTable(rows interface {
 		out = append(out, row)
 	}
 	return out, rows.Err()
+}
+
+// cdrListSQL lists the columns sel (from cdrFields) of at most max records
+// in order (a cdrOrder key).
+func cdrListSQL(d schema.Dialect, sel string, w *cdrWhere, order string, max int) string {
+	return d.Rebind("SELECT " + d.Top(max) + sel + " FROM tb_cdrs" + w.sql() +
+		" ORDER BY " + cdrOrder[order] + d.Limit(max))
 }

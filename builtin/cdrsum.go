@@ -53,7 +53,7 @@ func totalColumns(key string, profit bool) []string {
 
 func cdrTotals(ctx context.Context, db *schema.DB, w *cdrWhere) (cdrTotal, error) {
 	var t cdrTotal
-	err := db.QueryRowxContext(ctx, db.Dialect.Rebind("SELECT "+totalsSQL+" FROM tb_cdrs"+w.sql()), w.args...).
+	err := db.QueryRowxContext(ctx, cdrTotalsSQL(db.Dialect, w), w.args...).
 		Scan(&t.Calls, &t.Connected, &t.Duration, &t.Cost, &t.ProviderCost)
 	return t, err
 }
@@ -72,8 +72,7 @@ func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pr
 		return cdrByDay(ctx, c, f, w, profit)
 	}
 	key := f.By // caller or called: a fixed column name
-	rows, err := db.QueryxContext(ctx, d.Rebind("SELECT "+d.Top(f.MaxCount)+key+", "+totalsSQL+" FROM tb_cdrs"+w.sql()+
-		" GROUP BY "+key+" ORDER BY "+key+d.Limit(f.MaxCount)), w.args...)
+	rows, err := db.QueryxContext(ctx, cdrGroupsSQL(d, key, w, f.MaxCount), w.args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -97,7 +96,7 @@ func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pr
 // that one statement serves every database.
 func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) format.Result {
 	db := c.DB()
-	rows, err := db.QueryxContext(ctx, db.Dialect.Rebind("SELECT datum, duration, cost, providercost FROM tb_cdrs"+w.sql()), w.args...)
+	rows, err := db.QueryxContext(ctx, cdrByDaySQL(db.Dialect, w), w.args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -140,4 +139,18 @@ func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pro
 		out = append(out, append([]string{k}, days[k].row(profit)...))
 	}
 	return table(strconv.Itoa(len(out))+" days", totalColumns("day", profit), out)
+}
+
+func cdrTotalsSQL(d schema.Dialect, w *cdrWhere) string {
+	return d.Rebind("SELECT " + totalsSQL + " FROM tb_cdrs" + w.sql())
+}
+
+// cdrGroupsSQL totals per key (caller or called: a fixed column name).
+func cdrGroupsSQL(d schema.Dialect, key string, w *cdrWhere, max int) string {
+	return d.Rebind("SELECT " + d.Top(max) + key + ", " + totalsSQL + " FROM tb_cdrs" + w.sql() +
+		" GROUP BY " + key + " ORDER BY " + key + d.Limit(max))
+}
+
+func cdrByDaySQL(d schema.Dialect, w *cdrWhere) string {
+	return d.Rebind("SELECT datum, duration, cost, providercost FROM tb_cdrs" + w.sql())
 }

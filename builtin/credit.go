@@ -11,6 +11,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Credit movements: recharge PINs (charge), transfers between users
@@ -61,8 +63,7 @@ func charge(ctx context.Context, c *engine.Call) format.Result {
 	var cur string
 	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
 		now := utcNow()
-		res, err := tx.ExecContext(ctx, d.Rebind(`UPDATE tb_pins SET usedby = ?, usedat = ?
- WHERE pin = ? AND usedby IS NULL AND enabled <> 0 AND (expires IS NULL OR expires > ?)`), u.ID, now, pin, now)
+		res, err := tx.ExecContext(ctx, pinClaimSQL(d), u.ID, now, pin, now)
 		if err != nil {
 			return err
 		}
@@ -71,7 +72,7 @@ func charge(ctx context.Context, c *engine.Call) format.Result {
 		} else if n != 1 {
 			return errPinUnusable
 		}
-		if err := tx.QueryRowxContext(ctx, d.Rebind("SELECT value, currency FROM tb_pins WHERE pin = ?"), pin).Scan(&value, &cur); err != nil {
+		if err := tx.QueryRowxContext(ctx, pinValueSQL(d), pin).Scan(&value, &cur); err != nil {
 			return err
 		}
 		if cur != "" && !strings.EqualFold(cur, u.Currency) {
@@ -212,4 +213,14 @@ func addCredit(ctx context.Context, c *engine.Call) format.Result {
 		return fail(c, err)
 	}
 	return engine.OK("credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit))
+}
+
+// pinClaimSQL marks a usable PIN used, once.
+func pinClaimSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_pins SET usedby = ?, usedat = ?
+ WHERE pin = ? AND usedby IS NULL AND enabled <> 0 AND (expires IS NULL OR expires > ?)`)
+}
+
+func pinValueSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT value, currency FROM tb_pins WHERE pin = ?")
 }

@@ -78,10 +78,9 @@ func changeCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int
 	var res sql.Result
 	var err error
 	if amount < 0 {
-		res, err = tx.ExecContext(ctx, d.Rebind(`UPDATE tb_users SET credit = ROUND(credit + ?, 4)
- WHERE id = ? AND (credit >= ? OR postpaid <> 0)`), amount, userID, -amount)
+		res, err = tx.ExecContext(ctx, creditChangeSQL(d, true), amount, userID, -amount)
 	} else {
-		res, err = tx.ExecContext(ctx, d.Rebind("UPDATE tb_users SET credit = ROUND(credit + ?, 4) WHERE id = ?"), amount, userID)
+		res, err = tx.ExecContext(ctx, creditChangeSQL(d, false), amount, userID)
 	}
 	if err != nil {
 		return fmt.Errorf("change credit of user %d: %w", userID, err)
@@ -96,8 +95,7 @@ func changeCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int
 
 // logCredit records a credit movement in tb_creditlog.
 func logCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int64, amount float64, kind string, other int64, ref string) error {
-	_, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
- VALUES (?, ?, ?, ?, ?, ?)`), utcNow(), userID, amount, kind, other, ref)
+	_, err := tx.ExecContext(ctx, creditLogSQL(d), utcNow(), userID, amount, kind, other, ref)
 	if err != nil {
 		return fmt.Errorf("log credit: %w", err)
 	}
@@ -107,7 +105,7 @@ func logCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int64,
 // creditOf reads a user's credit inside tx.
 func creditOf(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int64) (float64, error) {
 	var v float64
-	err := tx.GetContext(ctx, &v, d.Rebind("SELECT credit FROM tb_users WHERE id = ?"), userID)
+	err := tx.GetContext(ctx, &v, creditOfSQL(d), userID)
 	return v, err
 }
 
@@ -126,15 +124,13 @@ type account struct {
 
 // findAccount looks a user up by username, then (byPIN) by PIN; nil when none.
 func findAccount(ctx context.Context, db *schema.DB, name string, byPIN bool) (*account, error) {
-	q := `SELECT id, username, type, currency, parentid, status, statusdate,
- CASE WHEN enabled <> 0 AND temporarydisabled = 0 THEN 1 ELSE 0 END AS enabled FROM tb_users WHERE `
 	wheres := []string{"username = ?"}
 	if byPIN {
 		wheres = append(wheres, "pin = ? AND pin <> ''")
 	}
 	for _, w := range wheres {
 		a := &account{}
-		err := db.QueryRowxContext(ctx, db.Dialect.Rebind(q+w), name).Scan(
+		err := db.QueryRowxContext(ctx, findAccountSQL(db.Dialect, w), name).Scan(
 			&a.ID, &a.Username, &a.Type, &a.Currency, &a.ParentID, &a.Status, &a.StatusAt, &a.Enabled)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -218,4 +214,29 @@ func randomDigits(n int) (string, error) {
 		b[i] = '0' + b[i]%10
 	}
 	return string(b), nil
+}
+
+// creditChangeSQL adds ? to a user's credit; a debit only while the credit
+// covers it or the user is postpaid.
+func creditChangeSQL(d schema.Dialect, debit bool) string {
+	if debit {
+		return d.Rebind(`UPDATE tb_users SET credit = ROUND(credit + ?, 4)
+ WHERE id = ? AND (credit >= ? OR postpaid <> 0)`)
+	}
+	return d.Rebind("UPDATE tb_users SET credit = ROUND(credit + ?, 4) WHERE id = ?")
+}
+
+func creditLogSQL(d schema.Dialect) string {
+	return d.Rebind(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
+ VALUES (?, ?, ?, ?, ?, ?)`)
+}
+
+func creditOfSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT credit FROM tb_users WHERE id = ?")
+}
+
+// findAccountSQL selects an account WHERE where (a fixed condition with one ?).
+func findAccountSQL(d schema.Dialect, where string) string {
+	return d.Rebind(`SELECT id, username, type, currency, parentid, status, statusdate,
+ CASE WHEN enabled <> 0 AND temporarydisabled = 0 THEN 1 ELSE 0 END AS enabled FROM tb_users WHERE ` + where)
 }

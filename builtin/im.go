@@ -9,6 +9,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Chat messages: mvapi carries no SIP MESSAGE, so sendim stores every
@@ -66,15 +68,14 @@ func sendIM(ctx context.Context, c *engine.Call) format.Result {
 	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
 		for name, id := range ids {
 			var n int
-			if err := tx.GetContext(ctx, &n, d.Rebind("SELECT COUNT(*) FROM tb_offlinemessages WHERE touserid = ? AND delivered IS NULL"), id); err != nil {
+			if err := tx.GetContext(ctx, &n, imCountSQL(d), id); err != nil {
 				return err
 			}
 			if n >= max {
 				full = name
 				return errNoFunds // any sentinel: roll back
 			}
-			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO tb_offlinemessages (fromuserid, fromusername, touserid, txt, created)
- VALUES (?, ?, ?, ?, ?)`), c.User.ID, c.User.Username, id, txt, now); err != nil {
+			if _, err := tx.ExecContext(ctx, imInsertSQL(d), c.User.ID, c.User.Username, id, txt, now); err != nil {
 				return err
 			}
 		}
@@ -103,15 +104,14 @@ func takeOfflineMessages(ctx context.Context, c *engine.Call) (string, error) {
 		From string `db:"fromusername"`
 		Txt  string `db:"txt"`
 	}
-	err := db.SelectContext(ctx, &msgs, d.Rebind("SELECT "+d.Top(maxIMPerAnswer)+`id, fromusername, txt FROM tb_offlinemessages
- WHERE touserid = ? AND delivered IS NULL ORDER BY id`+d.Limit(maxIMPerAnswer)), c.User.ID)
+	err := db.SelectContext(ctx, &msgs, imTakeSQL(d), c.User.ID)
 	if err != nil || len(msgs) == 0 {
 		return "", err
 	}
 	var b strings.Builder
 	now := utcNow()
 	for _, m := range msgs {
-		r, err := db.ExecContext(ctx, d.Rebind("UPDATE tb_offlinemessages SET delivered = ? WHERE id = ? AND delivered IS NULL"), now, m.ID)
+		r, err := db.ExecContext(ctx, imDeliveredSQL(d), now, m.ID)
 		if err != nil {
 			return "", err
 		}
@@ -142,4 +142,22 @@ func imText(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+func imCountSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COUNT(*) FROM tb_offlinemessages WHERE touserid = ? AND delivered IS NULL")
+}
+
+func imInsertSQL(d schema.Dialect) string {
+	return d.Rebind(`INSERT INTO tb_offlinemessages (fromuserid, fromusername, touserid, txt, created)
+ VALUES (?, ?, ?, ?, ?)`)
+}
+
+func imTakeSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT " + d.Top(maxIMPerAnswer) + `id, fromusername, txt FROM tb_offlinemessages
+ WHERE touserid = ? AND delivered IS NULL ORDER BY id` + d.Limit(maxIMPerAnswer))
+}
+
+func imDeliveredSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_offlinemessages SET delivered = ? WHERE id = ? AND delivered IS NULL")
 }

@@ -10,6 +10,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // The phone number pool (tb_phonenumbers): getphonenumber lists free
@@ -46,8 +48,7 @@ func getPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	d := db.Dialect
 	var nums []string
-	err := db.SelectContext(ctx, &nums, d.Rebind("SELECT "+d.Top(count)+"number FROM tb_phonenumbers WHERE "+freeNumberSQL+
-		" ORDER BY number"+d.Limit(count)), utcNow())
+	err := db.SelectContext(ctx, &nums, freeNumbersSQL(d, count), utcNow())
 	if err != nil {
 		return fail(c, err)
 	}
@@ -84,7 +85,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 	}
 	if !c.Admin && c.User != nil {
 		var held int
-		if err := db.GetContext(ctx, &held, d.Rebind("SELECT COUNT(*) FROM tb_phonenumbers WHERE userid = ? AND (lockeduntil IS NULL OR lockeduntil >= ?)"), holder, now); err != nil {
+		if err := db.GetContext(ctx, &held, heldNumbersSQL(d), holder, now); err != nil {
 			return fail(c, err)
 		}
 		if held >= maxUserLocks {
@@ -96,8 +97,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 		until = now.Add(time.Duration(c.Config.Int("numberlockexpiry")) * time.Second)
 	}
 	claim := func(num string) (bool, error) {
-		r, err := db.ExecContext(ctx, d.Rebind(`UPDATE tb_phonenumbers SET userid = ?, lockeduntil = ?, lockedat = ?
- WHERE number = ? AND (`+freeNumberSQL+` OR (userid = ? AND lockeduntil IS NOT NULL))`), holder, until, now, num, now, same)
+		r, err := db.ExecContext(ctx, claimNumberSQL(d), holder, until, now, num, now, same)
 		if err != nil {
 			return false, err
 		}
@@ -112,7 +112,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 		}
 		if !ok {
 			var id int64
-			err := db.GetContext(ctx, &id, d.Rebind("SELECT id FROM tb_phonenumbers WHERE number = ?"), num)
+			err := db.GetContext(ctx, &id, numberIDSQL(d), num)
 			if errors.Is(err, sql.ErrNoRows) {
 				return engine.Errorf("number %s is not in the pool", clipText(num, 24))
 			}
@@ -123,7 +123,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 		// skipped and the next one tried.
 		got := false
 		for attempt := 0; attempt < 10 && !got; attempt++ {
-			err := db.GetContext(ctx, &num, d.Rebind("SELECT "+d.Top(1)+"number FROM tb_phonenumbers WHERE "+freeNumberSQL+" ORDER BY number"+d.Limit(1)), now)
+			err := db.GetContext(ctx, &num, freeNumbersSQL(d, 1), now)
 			if errors.Is(err, sql.ErrNoRows) {
 				return engine.Errorf("no free phone number in the pool")
 			}
@@ -142,4 +142,24 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 		return engine.OK(num + " assigned to " + holderName)
 	}
 	return engine.OK(num + " locked until " + until.(time.Time).Format("2006-01-02 15:04:05") + " UTC")
+}
+
+// freeNumbersSQL selects up to count free numbers at time ?.
+func freeNumbersSQL(d schema.Dialect, count int) string {
+	return d.Rebind("SELECT " + d.Top(count) + "number FROM tb_phonenumbers WHERE " + freeNumberSQL +
+		" ORDER BY number" + d.Limit(count))
+}
+
+func heldNumbersSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COUNT(*) FROM tb_phonenumbers WHERE userid = ? AND (lockeduntil IS NULL OR lockeduntil >= ?)")
+}
+
+// claimNumberSQL takes a number that is free or already the holder's.
+func claimNumberSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_phonenumbers SET userid = ?, lockeduntil = ?, lockedat = ?
+ WHERE number = ? AND (` + freeNumberSQL + ` OR (userid = ? AND lockeduntil IS NOT NULL))`)
+}
+
+func numberIDSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT id FROM tb_phonenumbers WHERE number = ?")
 }

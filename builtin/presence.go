@@ -62,8 +62,7 @@ func loadPresence(ctx context.Context, db *schema.DB, names []string) (map[strin
 		args[i] = n
 	}
 	var rows []presenceRow
-	err := db.SelectContext(ctx, &rows, db.Dialect.Rebind(`SELECT username, status, statusdate, presence, presencedate
- FROM tb_users WHERE enabled <> 0 AND temporarydisabled = 0 AND username IN (?`+strings.Repeat(", ?", len(names)-1)+")"), args...)
+	err := db.SelectContext(ctx, &rows, presenceSQL(db.Dialect, len(names)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +138,7 @@ func presenceSet(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("bad pstatus: up to 64 characters without : , or line breaks")
 	}
 	db := c.DB()
-	if _, err := db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET presence = ?, presencedate = ? WHERE id = ?"), ps, utcNow(), c.User.ID); err != nil {
+	if _, err := db.ExecContext(ctx, presenceSetSQL(db.Dialect), ps, utcNow(), c.User.ID); err != nil {
 		return fail(c, err)
 	}
 	msgs, err := takeOfflineMessages(ctx, c)
@@ -157,7 +156,7 @@ func getConfRoom(ctx context.Context, c *engine.Call) format.Result {
 	d := db.Dialect
 	var room, pin string
 	for attempt := 0; attempt < 8; attempt++ {
-		err := db.QueryRowxContext(ctx, d.Rebind("SELECT room, pin FROM tb_confrooms WHERE userid = ?"), c.User.ID).Scan(&room, &pin)
+		err := db.QueryRowxContext(ctx, confRoomSQL(d), c.User.ID).Scan(&room, &pin)
 		if err == nil {
 			return table(room, []string{"room", "pin"}, [][]string{{room, pin}})
 		}
@@ -171,11 +170,29 @@ func getConfRoom(ctx context.Context, c *engine.Call) format.Result {
 		}
 		// A taken room number or a parallel request for the same user is a
 		// unique violation: look again, then retry with a new number.
-		_, err = db.ExecContext(ctx, d.Rebind("INSERT INTO tb_confrooms (userid, room, pin, created) VALUES (?, ?, ?, ?)"),
+		_, err = db.ExecContext(ctx, confRoomInsertSQL(d),
 			c.User.ID, c.Config.Get("confroomprefix")+digits6, newPin, utcNow())
 		if err != nil && !isUnique(err) {
 			return fail(c, err)
 		}
 	}
 	return engine.Errorf("could not allocate a conference room, try again")
+}
+
+// presenceSQL reads the presence of n (at least 1) usernames.
+func presenceSQL(d schema.Dialect, n int) string {
+	return d.Rebind(`SELECT username, status, statusdate, presence, presencedate
+ FROM tb_users WHERE enabled <> 0 AND temporarydisabled = 0 AND username IN (?` + strings.Repeat(", ?", n-1) + ")")
+}
+
+func presenceSetSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET presence = ?, presencedate = ? WHERE id = ?")
+}
+
+func confRoomSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT room, pin FROM tb_confrooms WHERE userid = ?")
+}
+
+func confRoomInsertSQL(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_confrooms (userid, room, pin, created) VALUES (?, ?, ?, ?)")
 }

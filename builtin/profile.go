@@ -11,6 +11,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Profile entries: search, cli, addcallbacknumber, callforward,
@@ -51,20 +53,17 @@ func searchUsers(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	d := db.Dialect
-	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(term))
-	where := `(LOWER(username) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`
+	like := likeEscape(d, strings.ToLower(term))
 	args := []any{like + "%", "%" + like + "%"}
 	cols := []string{"id", "username", "name", "email", "phone", "type", "credit", "enabled"}
 	if !c.Admin {
 		if res, ok := c.RequireUser(); !ok {
 			return res
 		}
-		where += " AND enabled <> 0 AND type = 0 AND parentid = ?"
 		args = append(args, c.User.ParentID)
 		cols = []string{"username", "name"}
 	}
-	rows, err := db.QueryxContext(ctx, d.Rebind("SELECT "+d.Top(limit)+strings.Join(cols, ", ")+", status, statusdate FROM tb_users WHERE "+
-		where+" ORDER BY username"+d.Limit(limit)), args...)
+	rows, err := db.QueryxContext(ctx, userSearchSQL(d, cols, !c.Admin, limit), args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -104,7 +103,7 @@ func addCLI(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	d := db.Dialect
 	var owner int64
-	err = db.GetContext(ctx, &owner, d.Rebind("SELECT userid FROM tb_clis WHERE number = ?"), num)
+	err = db.GetContext(ctx, &owner, cliOwnerSQL(d), num)
 	switch {
 	case err == nil && owner == c.User.ID:
 		return engine.OK("cli already added: " + num)
@@ -114,13 +113,13 @@ func addCLI(ctx context.Context, c *engine.Call) format.Result {
 		return fail(c, err)
 	}
 	var n int
-	if err := db.GetContext(ctx, &n, d.Rebind("SELECT COUNT(*) FROM tb_clis WHERE userid = ?"), c.User.ID); err != nil {
+	if err := db.GetContext(ctx, &n, cliCountSQL(d), c.User.ID); err != nil {
 		return fail(c, err)
 	}
 	if n >= 20 {
 		return engine.Errorf("you have 20 pinless numbers, the most allowed: ask support to remove one")
 	}
-	if _, err := db.ExecContext(ctx, d.Rebind("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)"), c.User.ID, num, utcNow()); err != nil {
+	if _, err := db.ExecContext(ctx, cliInsertSQL(d), c.User.ID, num, utcNow()); err != nil {
 		if isUnique(err) {
 			return engine.Errorf("number %s already belongs to another account", num)
 		}
@@ -138,7 +137,7 @@ func addCallbackNumber(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("%v", err)
 	}
 	db := c.DB()
-	if _, err := db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET callbacknumber = ? WHERE id = ?"), num, c.User.ID); err != nil {
+	if _, err := db.ExecContext(ctx, setCallbackNumberSQL(db.Dialect), num, c.User.ID); err != nil {
 		return fail(c, err)
 	}
 	return engine.OK("callback number set: " + num)
@@ -160,7 +159,7 @@ func callForward(ctx context.Context, c *engine.Call) format.Result {
 		if v != "" && !forwardRE.MatchString(v) {
 			return engine.Errorf("bad %s %q: a number or username", f.param, clipText(v, 24))
 		}
-		sets = append(sets, f.column+" = ?")
+		sets = append(sets, f.column)
 		args = append(args, v)
 	}
 	if len(sets) == 0 {
@@ -168,11 +167,11 @@ func callForward(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	d := db.Dialect
-	if _, err := db.ExecContext(ctx, d.Rebind("UPDATE tb_users SET "+strings.Join(sets, ", ")+" WHERE id = ?"), append(args, c.User.ID)...); err != nil {
+	if _, err := db.ExecContext(ctx, callForwardSQL(d, sets), append(args, c.User.ID)...); err != nil {
 		return fail(c, err)
 	}
 	var always, busy, noanswer string
-	if err := db.QueryRowxContext(ctx, d.Rebind("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?"), c.User.ID).Scan(&always, &busy, &noanswer); err != nil {
+	if err := db.QueryRowxContext(ctx, forwardsSQL(d), c.User.ID).Scan(&always, &busy, &noanswer); err != nil {
 		return fail(c, err)
 	}
 	return engine.OK("callforward always=" + always + ", busy=" + busy + ", noanswer=" + noanswer)
@@ -195,4 +194,50 @@ func sendCCInfo(_ context.Context, c *engine.Call) format.Result {
 	text := "username=" + u.Username + ", pin=" + u.PIN + ", accessnumber=" + access + ", credit=" + money(u.Credit) + " " + u.Currency
 	return table(text, []string{"username", "pin", "accessnumber", "credit", "currency"},
 		[][]string{{u.Username, u.PIN, access, money(u.Credit), u.Currency}})
+}
+
+// userSearchSQL finds users by a username prefix and a name part (two
+// LIKE patterns escaped with \\); own limits them to the caller's siblings
+// (one more ?). cols come from fixed lists.
+func userSearchSQL(d schema.Dialect, cols []string, own bool, limit int) string {
+	where := `(LOWER(username) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`
+	if own {
+		where += " AND enabled <> 0 AND type = 0 AND parentid = ?"
+	}
+	return d.Rebind("SELECT " + d.Top(limit) + strings.Join(cols, ", ") + ", status, statusdate FROM tb_users WHERE " +
+		where + " ORDER BY username" + d.Limit(limit))
+}
+
+func cliOwnerSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT userid FROM tb_clis WHERE number = ?")
+}
+
+func cliCountSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COUNT(*) FROM tb_clis WHERE userid = ?")
+}
+
+func cliInsertSQL(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)")
+}
+
+func setCallbackNumberSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET callbacknumber = ? WHERE id = ?")
+}
+
+// callForwardSQL sets the forward columns cols (fixed names) of a user.
+func callForwardSQL(d schema.Dialect, cols []string) string {
+	return d.Rebind("UPDATE tb_users SET " + strings.Join(cols, " = ?, ") + " = ? WHERE id = ?")
+}
+
+func forwardsSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")
+}
+
+// likeEscape escapes the LIKE wildcards of s for ESCAPE '\': % and _, and
+// on SQL Server also [ (a character class in T-SQL LIKE).
+func likeEscape(d schema.Dialect, s string) string {
+	if d.Name == "sqlserver" {
+		return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`).Replace(s)
+	}
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

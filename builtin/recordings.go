@@ -15,6 +15,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // voicerecdownload answers call recordings from the recordings folder.
@@ -86,8 +88,7 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	d := db.Dialect
 	var recs []recording
-	err = db.SelectContext(ctx, &recs, d.Rebind("SELECT "+d.Top(f.MaxCount)+"id, sipcallid, recordingfile FROM tb_cdrs"+w.sql()+
-		" ORDER BY datum DESC, id DESC"+d.Limit(f.MaxCount)), w.args...)
+	err = db.SelectContext(ctx, &recs, recordingsSQL(d, &w, f.MaxCount), w.args...)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -194,4 +195,9 @@ func recordingError(c *engine.Call, r recording, ext string, err error) format.R
 // non-local name or a symlink out of it, refused by os.Root).
 func isOutside(err error) bool {
 	return err != nil && (errors.Is(err, fs.ErrPermission) || strings.Contains(err.Error(), "escapes"))
+}
+
+func recordingsSQL(d schema.Dialect, w *cdrWhere, max int) string {
+	return d.Rebind("SELECT " + d.Top(max) + "id, sipcallid, recordingfile FROM tb_cdrs" + w.sql() +
+		" ORDER BY datum DESC, id DESC" + d.Limit(max))
 }

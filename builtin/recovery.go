@@ -7,6 +7,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // Password recovery: the question set with changepwd (pwdquestion,
@@ -30,9 +32,7 @@ func recoveryAccount(ctx context.Context, c *engine.Call) (*recoveryRow, format.
 	}
 	db := c.DB()
 	var rows []recoveryRow
-	err := db.SelectContext(ctx, &rows, db.Dialect.Rebind("SELECT "+db.Dialect.Top(2)+
-		"id, username, pwdquestion, pwdanswerhash, pwdanswerfails FROM tb_users WHERE LOWER(email) = LOWER(?) AND enabled <> 0"+
-		db.Dialect.Limit(2)), email)
+	err := db.SelectContext(ctx, &rows, recoveryAccountSQL(db.Dialect), email)
 	switch {
 	case err != nil:
 		return nil, fail(c, err), false
@@ -71,8 +71,7 @@ func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	max := c.Config.Int("pwdanswermaxfails")
-	r, err := db.ExecContext(ctx, db.Dialect.Rebind(
-		"UPDATE tb_users SET pwdanswerfails = pwdanswerfails + 1 WHERE id = ? AND pwdanswerfails < ?"), a.ID, max)
+	r, err := db.ExecContext(ctx, answerFailSQL(db.Dialect), a.ID, max)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -88,7 +87,7 @@ func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
 			return fail(c, err)
 		}
 	}
-	_, err = db.ExecContext(ctx, db.Dialect.Rebind("UPDATE tb_users SET password = ?, pwdanswerfails = 0 WHERE id = ?"), newPwd, a.ID)
+	_, err = db.ExecContext(ctx, recoverPwdSQL(db.Dialect), newPwd, a.ID)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -96,4 +95,19 @@ func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
 		return engine.OK("new password: " + newPwd)
 	}
 	return engine.OK("password changed")
+}
+
+// recoveryAccountSQL finds up to two enabled accounts of an email.
+func recoveryAccountSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT " + d.Top(2) +
+		"id, username, pwdquestion, pwdanswerhash, pwdanswerfails FROM tb_users WHERE LOWER(email) = LOWER(?) AND enabled <> 0" +
+		d.Limit(2))
+}
+
+func answerFailSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET pwdanswerfails = pwdanswerfails + 1 WHERE id = ? AND pwdanswerfails < ?")
+}
+
+func recoverPwdSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_users SET password = ?, pwdanswerfails = 0 WHERE id = ?")
 }

@@ -7,6 +7,8 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
+
+	"mvapi/schema"
 )
 
 // setfield, the user form of the reference: endusers change the fields of
@@ -100,11 +102,7 @@ func setField(ctx context.Context, c *engine.Call) format.Result {
 		return engine.Errorf("%v", err)
 	}
 	db := c.DB()
-	q := "UPDATE tb_users SET " + field + " = ? WHERE id = ?"
-	if once {
-		q += " AND " + field + " = ''"
-	}
-	r, err := db.ExecContext(ctx, db.Dialect.Rebind(q), value, target)
+	r, err := db.ExecContext(ctx, setUserFieldSQL(db.Dialect, field, once), value, target)
 	if err != nil {
 		if isUnique(err) {
 			return engine.Errorf("%s already in use by another user", field)
@@ -191,4 +189,14 @@ func fieldValue(c *engine.Call, field string, kind fieldKind) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// setUserFieldSQL sets field (a userFields key) of a user; once: only
+// while it is empty.
+func setUserFieldSQL(d schema.Dialect, field string, once bool) string {
+	q := "UPDATE tb_users SET " + field + " = ? WHERE id = ?"
+	if once {
+		q += " AND " + field + " = ''"
+	}
+	return d.Rebind(q)
 }

@@ -28,11 +28,11 @@ type stampState struct {
 func (e *Engine) Announce(ctx context.Context, name string) error {
 	e.changes.mu.Lock()
 	defer e.changes.mu.Unlock()
-	if _, err := e.db.ExecContext(ctx, e.db.Dialect.Rebind("UPDATE tb_changes SET stamp = stamp + 1 WHERE name = ?"), name); err != nil {
+	if _, err := e.db.ExecContext(ctx, stampBumpSQL(e.db.Dialect), name); err != nil {
 		return fmt.Errorf("announce %s change: %w", name, err)
 	}
 	var stamp int64
-	if err := e.db.GetContext(ctx, &stamp, e.db.Dialect.Rebind("SELECT stamp FROM tb_changes WHERE name = ?"), name); err != nil {
+	if err := e.db.GetContext(ctx, &stamp, stampSQL(e.db.Dialect), name); err != nil {
 		return fmt.Errorf("announce %s change: %w", name, err)
 	}
 	if e.changes.seen != nil && e.changes.seen[name] == stamp-1 {
@@ -45,7 +45,7 @@ func (e *Engine) Announce(ctx context.Context, name string) error {
 }
 
 func (e *Engine) stamps(ctx context.Context) (map[string]int64, error) {
-	rows, err := e.db.QueryContext(ctx, "SELECT name, stamp FROM tb_changes")
+	rows, err := e.db.QueryContext(ctx, stampsSQL(e.db.Dialect))
 	if err != nil {
 		return nil, fmt.Errorf("read tb_changes: %w", err)
 	}
@@ -104,4 +104,16 @@ func (e *Engine) Watch(ctx context.Context, dsn string, interval time.Duration) 
 			}
 		}
 	}
+}
+
+func stampBumpSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_changes SET stamp = stamp + 1 WHERE name = ?")
+}
+
+func stampSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT stamp FROM tb_changes WHERE name = ?")
+}
+
+func stampsSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT name, stamp FROM tb_changes")
 }

@@ -201,7 +201,7 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 	}
 	source := map[string]string{}
 	if db != nil {
-		rows, err := db.QueryxContext(ctx, "SELECT name, value FROM tb_globalconfig")
+		rows, err := db.QueryxContext(ctx, globalConfigSQL(db.Dialect))
 		if err != nil {
 			return nil, fmt.Errorf("load tb_globalconfig: %w", err)
 		}
@@ -331,4 +331,8 @@ func inList(list []netip.Prefix, ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+func globalConfigSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT name, value FROM tb_globalconfig")
 }

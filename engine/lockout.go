@@ -68,22 +68,20 @@ func (l *Lockout) record(ctx context.Context, ip netip.Addr, cfg *Config) error 
 	window := now.Add(-time.Duration(cfg.Int("authlockoutwindow")) * time.Second)
 	key := ip.String()
 	// A failure outside the window starts a new count.
-	res, err := l.db.ExecContext(ctx, d.Rebind(`UPDATE tb_authfailures SET
- failures = CASE WHEN first < ? THEN 1 ELSE failures + 1 END,
- first = CASE WHEN first < ? THEN ? ELSE first END WHERE ip = ?`), window, window, now, key)
+	res, err := l.db.ExecContext(ctx, failureCountSQL(d), window, window, now, key)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := l.db.ExecContext(ctx, d.Rebind("INSERT INTO tb_authfailures (ip, failures, first) VALUES (?, 1, ?)"), key, now); err != nil {
+		if _, err := l.db.ExecContext(ctx, failureInsertSQL(d), key, now); err != nil {
 			// Another node inserted it first: count this failure there.
-			if _, err2 := l.db.ExecContext(ctx, d.Rebind("UPDATE tb_authfailures SET failures = failures + 1 WHERE ip = ?"), key); err2 != nil {
+			if _, err2 := l.db.ExecContext(ctx, failureAddSQL(d), key); err2 != nil {
 				return err
 			}
 		}
 	}
 	until := now.Add(time.Duration(cfg.Int("authlockouttime")) * time.Second)
-	res, err = l.db.ExecContext(ctx, d.Rebind("UPDATE tb_authfailures SET locked_until = ?, failures = 0, first = ? WHERE ip = ? AND failures >= ?"),
+	res, err = l.db.ExecContext(ctx, lockIPSQL(d),
 		until, now, key, cfg.Int("authlockoutfailures"))
 	if err != nil {
 		return err
@@ -124,7 +122,7 @@ func (l *Lockout) Run(ctx context.Context) {
 }
 
 func (l *Lockout) load(ctx context.Context) error {
-	rows, err := l.db.QueryContext(ctx, l.db.Dialect.Rebind("SELECT ip, locked_until FROM tb_authfailures WHERE locked_until > ?"), time.Now().UTC())
+	rows, err := l.db.QueryContext(ctx, lockedIPsSQL(l.db.Dialect), time.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -152,7 +150,7 @@ func (l *Lockout) load(ctx context.Context) error {
 // loadBanned reads the bans in force of tb_bannedips (an IP or a CIDR each).
 func (l *Lockout) loadBanned(ctx context.Context) error {
 	var ips []string
-	if err := l.db.SelectContext(ctx, &ips, l.db.Dialect.Rebind("SELECT ip FROM tb_bannedips WHERE expires IS NULL OR expires > ?"), time.Now().UTC()); err != nil {
+	if err := l.db.SelectContext(ctx, &ips, bannedIPsSQL(l.db.Dialect), time.Now().UTC()); err != nil {
 		return err
 	}
 	banned := make([]netip.Prefix, 0, len(ips))
@@ -165,4 +163,32 @@ func (l *Lockout) loadBanned(ctx context.Context) error {
 	}
 	l.banned.Store(&banned)
 	return nil
+}
+
+// failureCountSQL counts a failure of an IP; one outside the window (the
+// first two ?) starts a new count at time ?.
+func failureCountSQL(d schema.Dialect) string {
+	return d.Rebind(`UPDATE tb_authfailures SET
+ failures = CASE WHEN first < ? THEN 1 ELSE failures + 1 END,
+ first = CASE WHEN first < ? THEN ? ELSE first END WHERE ip = ?`)
+}
+
+func failureInsertSQL(d schema.Dialect) string {
+	return d.Rebind("INSERT INTO tb_authfailures (ip, failures, first) VALUES (?, 1, ?)")
+}
+
+func failureAddSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_authfailures SET failures = failures + 1 WHERE ip = ?")
+}
+
+func lockIPSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_authfailures SET locked_until = ?, failures = 0, first = ? WHERE ip = ? AND failures >= ?")
+}
+
+func lockedIPsSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT ip, locked_until FROM tb_authfailures WHERE locked_until > ?")
+}
+
+func bannedIPsSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT ip FROM tb_bannedips WHERE expires IS NULL OR expires > ?")
 }

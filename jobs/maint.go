@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"mvapi/engine"
+
+	"mvapi/schema"
 )
 
 // builtinJob is a maintenance job of the server.
@@ -31,11 +33,11 @@ var builtinJobs = []builtinJob{
 // hourly purges expired nonces and expired phone number reservations.
 func hourly(ctx context.Context, s *Scheduler) (string, error) {
 	now := time.Now().UTC()
-	n1, err := s.exec(ctx, "DELETE FROM tb_nonces WHERE expires < ?", now)
+	n1, err := s.exec(ctx, purgeNoncesSQL(s.db.Dialect), now)
 	if err != nil {
 		return "", err
 	}
-	n2, err := s.exec(ctx, "UPDATE tb_phonenumbers SET userid = NULL, lockeduntil = NULL WHERE lockeduntil IS NOT NULL AND lockeduntil < ?", now)
+	n2, err := s.exec(ctx, releaseNumbersSQL(s.db.Dialect), now)
 	if err != nil {
 		return "", err
 	}
@@ -46,11 +48,11 @@ func hourly(ctx context.Context, s *Scheduler) (string, error) {
 // then mails low-credit and daily notices to users who asked for them.
 func daily(ctx context.Context, s *Scheduler) (string, error) {
 	cutoff := time.Now().UTC().AddDate(0, 0, -max(s.eng.Config().Int("logretentiondays"), 1))
-	runs, err := s.exec(ctx, "DELETE FROM tb_jobruns WHERE started < ? AND finished IS NOT NULL", cutoff)
+	runs, err := s.exec(ctx, purgeJobRunsSQL(s.db.Dialect), cutoff)
 	if err != nil {
 		return "", err
 	}
-	sent, err := s.exec(ctx, "DELETE FROM tb_outbox WHERE status = 'sent' AND created < ?", cutoff)
+	sent, err := s.exec(ctx, purgeSentSQL(s.db.Dialect), cutoff)
 	if err != nil {
 		return "", err
 	}
@@ -73,10 +75,9 @@ func (s *Scheduler) userEmails(ctx context.Context, kind, flag string) (string, 
 	}
 	m := s.eng.Messenger()
 	d := s.db.Dialect
-	q := "SELECT id, username, email, credit, currency FROM tb_users WHERE enabled <> 0 AND email <> '' AND " + flag + " <> 0"
+	q := userEmailsSQL(d, flag, kind == "lowcredit")
 	args := []any{}
 	if kind == "lowcredit" {
-		q += " AND postpaid = 0 AND credit < ?"
 		args = append(args, s.eng.Config().Float("lowcreditlimit"))
 	}
 	var users []struct {
@@ -86,7 +87,7 @@ func (s *Scheduler) userEmails(ctx context.Context, kind, flag string) (string, 
 		Credit   float64 `db:"credit"`
 		Currency string  `db:"currency"`
 	}
-	if err := s.db.SelectContext(ctx, &users, d.Rebind(q), args...); err != nil {
+	if err := s.db.SelectContext(ctx, &users, q, args...); err != nil {
 		return "", fmt.Errorf("%s emails: %w", kind, err)
 	}
 	if len(users) > 0 && m == nil {
@@ -114,21 +115,15 @@ func (s *Scheduler) userEmails(ctx context.Context, kind, flag string) (string, 
 func dailyReport(ctx context.Context, s *Scheduler) (string, error) {
 	since := time.Now().UTC().Add(-24 * time.Hour)
 	var lines []string
-	for _, q := range []struct{ label, sql string }{
-		{"new users", "SELECT COUNT(*) FROM tb_users WHERE created >= ?"},
-		{"credit movements", "SELECT COUNT(*) FROM tb_creditlog WHERE datum >= ?"},
-		{"calls", "SELECT COUNT(*) FROM tb_cdrs WHERE datum >= ?"},
-		{"failed job runs", "SELECT COUNT(*) FROM tb_jobruns WHERE started >= ? AND ok = 0"},
-		{"undeliverable messages", "SELECT COUNT(*) FROM tb_outbox WHERE status = 'dead' AND created >= ?"},
-	} {
+	for _, q := range reportQueries(s.db.Dialect) {
 		var n int64
-		if err := s.db.GetContext(ctx, &n, s.db.Dialect.Rebind(q.sql), since); err != nil {
+		if err := s.db.GetContext(ctx, &n, q.sql, since); err != nil {
 			return "", fmt.Errorf("daily report: %s: %w", q.label, err)
 		}
 		lines = append(lines, fmt.Sprintf("%s: %d", q.label, n))
 	}
 	var credit float64
-	if err := s.db.GetContext(ctx, &credit, s.db.Dialect.Rebind("SELECT COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?"), since); err != nil {
+	if err := s.db.GetContext(ctx, &credit, creditMovedSQL(s.db.Dialect), since); err != nil {
 		return "", fmt.Errorf("daily report: credit: %w", err)
 	}
 	lines = append(lines, fmt.Sprintf("credit moved: %.4f", credit))
@@ -154,10 +149,51 @@ func dailyReport(ctx context.Context, s *Scheduler) (string, error) {
 }
 
 func (s *Scheduler) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Dialect.Rebind(q), args...)
+	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", q, err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+func purgeNoncesSQL(d schema.Dialect) string {
+	return d.Rebind("DELETE FROM tb_nonces WHERE expires < ?")
+}
+
+func releaseNumbersSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_phonenumbers SET userid = NULL, lockeduntil = NULL WHERE lockeduntil IS NOT NULL AND lockeduntil < ?")
+}
+
+func purgeJobRunsSQL(d schema.Dialect) string {
+	return d.Rebind("DELETE FROM tb_jobruns WHERE started < ? AND finished IS NOT NULL")
+}
+
+func purgeSentSQL(d schema.Dialect) string {
+	return d.Rebind("DELETE FROM tb_outbox WHERE status = 'sent' AND created < ?")
+}
+
+// userEmailsSQL selects the users to notify: flag is a fixed tb_users
+// column; lowCredit adds the credit limit (?).
+func userEmailsSQL(d schema.Dialect, flag string, lowCredit bool) string {
+	q := "SELECT id, username, email, credit, currency FROM tb_users WHERE enabled <> 0 AND email <> '' AND " + flag + " <> 0"
+	if lowCredit {
+		q += " AND postpaid = 0 AND credit < ?"
+	}
+	return d.Rebind(q)
+}
+
+// reportQueries are the counts of the daily report, each since ?.
+func reportQueries(d schema.Dialect) []struct{ label, sql string } {
+	return []struct{ label, sql string }{
+		{"new users", d.Rebind("SELECT COUNT(*) FROM tb_users WHERE created >= ?")},
+		{"credit movements", d.Rebind("SELECT COUNT(*) FROM tb_creditlog WHERE datum >= ?")},
+		{"calls", d.Rebind("SELECT COUNT(*) FROM tb_cdrs WHERE datum >= ?")},
+		{"failed job runs", d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE started >= ? AND ok = 0")},
+		{"undeliverable messages", d.Rebind("SELECT COUNT(*) FROM tb_outbox WHERE status = 'dead' AND created >= ?")},
+	}
+}
+
+func creditMovedSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?")
 }

@@ -134,7 +134,7 @@ func (s *Scheduler) tick(job string, sched cron.Schedule, taskID int64, run func
 	}
 	if taskID != 0 {
 		next := sched.Next(time.Now().UTC())
-		if _, err := s.db.ExecContext(ctx, s.db.Dialect.Rebind("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?"), next, taskID); err != nil {
+		if _, err := s.db.ExecContext(ctx, taskNextRunSQL(s.db.Dialect), next, taskID); err != nil {
 			s.log.Error("record next run", "job", job, "err", err)
 		}
 	}
@@ -149,7 +149,7 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 	now := time.Now().UTC()
 	var busy int
 	stale := now.Add(-time.Duration(max(s.eng.Config().Int("jobtimeout"), 1)) * time.Second)
-	if err := s.db.GetContext(ctx, &busy, d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?"), job, stale); err != nil {
+	if err := s.db.GetContext(ctx, &busy, jobBusySQL(d), job, stale); err != nil {
 		return "", fmt.Errorf("job %s: %w", job, err)
 	}
 	if busy > 0 {
@@ -157,7 +157,7 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 		return "", errSkipped
 	}
 	var id int64
-	err := s.db.QueryRowxContext(ctx, d.ReturningID("INSERT INTO tb_jobruns (job, tick, node, started) VALUES (?, ?, ?, ?)"),
+	err := s.db.QueryRowxContext(ctx, jobClaimSQL(d),
 		job, tick, s.node, now).Scan(&id)
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -171,11 +171,11 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 		ok, result = 0, "ERROR: "+runErr.Error()
 	}
 	end := time.Now().UTC()
-	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), d.Rebind("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?"), end, ok, clip(result), id); err != nil {
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), jobDoneSQL(d), end, ok, clip(result), id); err != nil {
 		s.log.Error("record job run", "job", job, "err", err)
 	}
 	if taskID != 0 {
-		if _, err := s.db.ExecContext(context.WithoutCancel(ctx), d.Rebind("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?"), end, clip(result), taskID); err != nil {
+		if _, err := s.db.ExecContext(context.WithoutCancel(ctx), taskDoneSQL(d), end, clip(result), taskID); err != nil {
 			s.log.Error("record task run", "job", job, "err", err)
 		}
 	}
@@ -197,3 +197,23 @@ func clip(s string) string {
 type slogPrintf struct{ log *slog.Logger }
 
 func (l slogPrintf) Printf(format string, args ...any) { l.log.Info(fmt.Sprintf(format, args...)) }
+
+func taskNextRunSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?")
+}
+
+func jobBusySQL(d schema.Dialect) string {
+	return d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?")
+}
+
+func jobClaimSQL(d schema.Dialect) string {
+	return d.ReturningID("INSERT INTO tb_jobruns (job, tick, node, started) VALUES (?, ?, ?, ?)")
+}
+
+func jobDoneSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?")
+}
+
+func taskDoneSQL(d schema.Dialect) string {
+	return d.Rebind("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?")
+}

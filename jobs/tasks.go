@@ -10,6 +10,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"mvapi/engine"
+
+	"mvapi/schema"
 )
 
 // task is one compiled row of tb_scheduledtasks.
@@ -34,7 +36,7 @@ type taskRow struct {
 // or action fails the reload and names the row, like a bad tb_api row.
 func (s *Scheduler) Prepare(ctx context.Context) (func(), error) {
 	var rows []taskRow
-	if err := s.db.SelectContext(ctx, &rows, "SELECT id, name, schedule, custom_action, custom_action_body FROM tb_scheduledtasks WHERE enabled <> 0 ORDER BY id"); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, tasksSQL(s.db.Dialect)); err != nil {
 		return nil, fmt.Errorf("load tb_scheduledtasks: %w", err)
 	}
 	var tasks []*task
@@ -85,4 +87,8 @@ func (s *Scheduler) runTask(ctx context.Context, t *task) (string, error) {
 		return "", err
 	}
 	return "OK: " + strings.TrimSpace(t.name) + " done", nil
+}
+
+func tasksSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT id, name, schedule, custom_action, custom_action_body FROM tb_scheduledtasks WHERE enabled <> 0 ORDER BY id")
 }

@@ -21,9 +21,9 @@ type exampleUser struct {
 func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.Config, base string) error {
 	var user, admin exampleUser
 	d := db.Dialect
-	q := "SELECT " + d.Top(1) + "username, password FROM tb_users WHERE type = ? AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id" + d.Limit(1)
-	userErr := db.GetContext(ctx, &user, db.Dialect.Rebind(q), engine.TypeEndUser)
-	adminErr := db.GetContext(ctx, &admin, db.Dialect.Rebind(q), engine.TypeAdmin)
+	q := exampleUserSQL(d)
+	userErr := db.GetContext(ctx, &user, q, engine.TypeEndUser)
+	adminErr := db.GetContext(ctx, &admin, q, engine.TypeAdmin)
 	salt, err := fixtures.RandomDigits(7)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintf(w, "  Credit of user %s with authmd5 (recommended):\n", user.Username)
 		fmt.Fprintln(w, "   ", link("balance", auth(user)...))
 		var prefix string
-		if db.GetContext(ctx, &prefix, "SELECT "+d.Top(1)+"prefix FROM tb_rates ORDER BY "+d.Length("prefix")+" DESC, prefix"+d.Limit(1)) == nil {
+		if db.GetContext(ctx, &prefix, examplePrefixSQL(d)) == nil {
 			fmt.Fprintln(w, "  Rate to a number:")
 			fmt.Fprintln(w, "   ", link("rating", append(auth(user), "bnum", prefix+"123456")...))
 		}
@@ -64,4 +64,14 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintln(w, "   ", link("apireload", auth(admin)...))
 	}
 	return nil
+}
+
+// exampleUserSQL selects the first enabled user of a type (?).
+func exampleUserSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT " + d.Top(1) + "username, password FROM tb_users WHERE type = ? AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id" + d.Limit(1))
+}
+
+// examplePrefixSQL selects the longest rate prefix.
+func examplePrefixSQL(d schema.Dialect) string {
+	return d.Rebind("SELECT " + d.Top(1) + "prefix FROM tb_rates ORDER BY " + d.Length("prefix") + " DESC, prefix" + d.Limit(1))
 }

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"mvapi/schema"
+	"testing"
+)
+
+// TestSQLServerStatements pins the T-SQL of the statements of the examples (SQL Server
+// cannot run here): the exact text sent with the SQLServer dialect, and
+// no construct of another dialect in it.
+func TestSQLServerStatements(t *testing.T) {
+	d := schema.SQLServer
+	for _, c := range []struct{ name, got, want string }{
+		{"exampleUser", exampleUserSQL(d),
+			`SELECT TOP 1 username, password FROM tb_users WHERE type = @p1 AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id`},
+		{"examplePrefix", examplePrefixSQL(d),
+			`SELECT TOP 1 prefix FROM tb_rates ORDER BY LEN(prefix) DESC, prefix`},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
+		}
+		if h := schema.TSQLHazards(c.got); len(h) > 0 {
+			t.Errorf("%s: not T-SQL: %v\n%s", c.name, h, c.got)
+		}
+	}
+}
