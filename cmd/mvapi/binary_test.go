@@ -14,14 +14,8 @@ import (
 // TestBinaryDemoExamplesAndSIGTERM runs the real binary as `make run` does:
 // every example URL it prints answers OK, and SIGTERM stops it cleanly.
 func TestBinaryDemoExamplesAndSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: builds the binary")
-	}
+	bin := buildBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "mvapi")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cmd := exec.Command(bin, "serve", "--demo", "--db", "sqlite:"+filepath.Join(dir, "demo.db"), "--listen", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
