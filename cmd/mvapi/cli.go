@@ -84,6 +84,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 		},
 	}
 	dbFlag(c, &m.DSN)
+	c.Flags().StringVar(&m.TLSListen, "tls", "", "HTTPS address, e.g. :8443 (default \":\" + sslportmain; needs tlscertfile and tlskeyfile)")
 	c.Flags().StringVar(&m.ConsoleListen, "console", "", "admin console address, e.g. 127.0.0.1:8081 (default \":\" + adminport; off when adminport is 0)")
 	c.Flags().StringVar(&m.Listen, "listen", "", "address to listen on, e.g. :8080 or 127.0.0.1:8080 (default \":\" + mainaport)")
 	c.Flags().StringArrayVar(&sets, "set", nil, "global config override name=value (repeatable); wins over tb_globalconfig and MVAPI_<NAME>")

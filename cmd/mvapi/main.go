@@ -45,6 +45,9 @@ func main() {
 type Main struct {
 	DSN    string
 	Listen string // "" means ":" + mainaport
+	// TLSListen is the HTTPS address; "" means ":" + sslportmain, and no
+	// HTTPS when that is 0.
+	TLSListen string
 	// ConsoleListen is the admin console's address; "" means ":" +
 	// adminport, and no console when adminport is 0.
 	ConsoleListen string
@@ -66,6 +69,8 @@ type Main struct {
 	Jobs *jobs.Scheduler
 
 	server      *http.Server
+	tlsServer   *http.Server
+	tlsAddr     string
 	console     *transport.Console
 	consoleAddr string
 	ws          *transport.WebSocket
@@ -160,9 +165,14 @@ func (m *Main) Start() error {
 	}
 	m.ln = ln
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
-	m.server = transport.NewServer(&transport.HTTP{Engine: m.Engine, WS: m.ws})
+	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
+	m.server = transport.NewServer(handler)
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
+	if err := m.startTLS(handler); err != nil {
+		m.server.Close()
+		return err
+	}
 	m.Actions.Start(m.Engine)
 	m.Jobs.Start()
 	if err := m.startConsole(); err != nil {
@@ -226,6 +236,9 @@ func (m *Main) Close() error {
 		m.console.Close()
 	}
 	m.closeLineTransports()
+	if err := m.closeTLS(); err != nil {
+		errs = append(errs, fmt.Errorf("https shutdown: %w", err))
+	}
 	if m.server != nil {
 		if err := transport.Shutdown(m.server, 20*time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
