@@ -6,7 +6,7 @@ LISTEN  ?= 127.0.0.1:8080
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
 
-.PHONY: build run test vet fmt bench bench-go bench-http fuzz clean
+.PHONY: build run test race vet fmt bench bench-go bench-http fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
@@ -18,6 +18,10 @@ run: build
 ## test: the whole suite (what CI runs): vet, gofmt check, unit, end-to-end and fuzz seed corpora
 test: vet fmt
 	$(GO) test -count=1 -timeout 15m ./...
+
+## race: the suite under the race detector (slower; not part of make test)
+race:
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 vet:
 	$(GO) vet ./...
