@@ -1,7 +1,6 @@
 package builtin_test
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,23 +167,7 @@ func TestAddServer(t *testing.T) {
 }
 
 // cell renders a MapScan value for comparison.
-func cell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
-}
+func cell(v any) string { return engine.SQLText(v) }
 
 // TestDelUserAndListUsers: listusers filters, orders and limits without
 // showing passwords; deluser deletes by id or username, never the caller.

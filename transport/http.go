@@ -123,16 +123,7 @@ func guessFormat(bodyFormat string, req *engine.Request, cfg *engine.Config) str
 }
 
 func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request, res format.Result, cfg *engine.Config) {
-	name := req.Format
-	if !format.Valid(name) {
-		name = format.Text
-	}
-	if name == format.JSONP && (cfg.JSONP == 0 || !format.ValidCallback(req.Callback)) {
-		name = format.Text
-		if res.OK || !strings.HasPrefix(res.Text, "ERROR") {
-			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
-		}
-	}
+	name, res := answerFormat(req, res, cfg)
 	if res.OK && res.File != nil {
 		writeFile(w, r, res.File)
 		return
@@ -228,4 +219,21 @@ func FromBrowserPage(r *http.Request) bool {
 	}
 	site := r.Header.Get("Sec-Fetch-Site")
 	return site != "" && site != "none"
+}
+
+// answerFormat is the format an answer is encoded in: the one asked for if
+// valid, else text. JSONP without enablejsonp or a valid callback name
+// falls back to text and, unless the answer is already an error, says why.
+func answerFormat(req *engine.Request, res format.Result, cfg *engine.Config) (string, format.Result) {
+	name := req.Format
+	if !format.Valid(name) {
+		name = format.Text
+	}
+	if name == format.JSONP && (cfg.JSONP == 0 || !format.ValidCallback(req.Callback)) {
+		name = format.Text
+		if res.OK || !strings.HasPrefix(res.Text, "ERROR") {
+			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
+		}
+	}
+	return name, res
 }

@@ -62,16 +62,7 @@ func serveLine(ctx context.Context, e *engine.Engine, line string, ip netip.Addr
 
 // encodeLine encodes an answer for a line transport.
 func encodeLine(req *engine.Request, res format.Result, cfg *engine.Config) []byte {
-	name := req.Format
-	if !format.Valid(name) {
-		name = format.Text
-	}
-	if name == format.JSONP && (cfg.JSONP == 0 || !format.ValidCallback(req.Callback)) {
-		name = format.Text
-		if res.OK || !strings.HasPrefix(res.Text, "ERROR") {
-			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
-		}
-	}
+	name, res := answerFormat(req, res, cfg)
 	if res.OK && res.File != nil {
 		res = engine.Errorf("downloads are answered over HTTP only")
 	}
