@@ -36,16 +36,6 @@ func SplitArgs(line string) ([]string, error) {
 	return out, nil
 }
 
-// QuoteArgs joins args into a command line that SplitArgs splits back into
-// args.
-func QuoteArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'"'"'`) + "'"
-	}
-	return strings.Join(q, " ")
-}
-
 // splitTemplate splits line into argv templates. With a dialect, {field}
 // and {select ...} keywords are compiled wherever they appear (a value
 // substituted later stays inside its argument); with nil, braces are text.

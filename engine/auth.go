@@ -296,11 +296,6 @@ func AuthMD5(authID, pwd, serverSalt, salt1 string) string {
 	return MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
 }
 
-// AuthMD5v3 computes the nonce formula a client sends, with its prefix.
-func AuthMD5v3(authID, pwd, serverSalt, salt1, salt2, nonce string) string {
-	return "authv3_" + MD5Hex(MD5Hex("tU29m"+authID+pwd+salt1)+salt2+serverSalt+nonce)
-}
-
 // authorize applies the per-user checks: registration, credit and rule.
 func (e *Engine) authorize(c *Call) (format.Result, bool) {
 	a, cfg, u := &c.Entry.Access, c.Config, c.User

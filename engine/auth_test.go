@@ -11,6 +11,7 @@ import (
 	"mvapi/engine"
 	"mvapi/engine/wire"
 	"mvapi/internal/mvtest"
+	"mvapi/internal/webphone"
 	"mvapi/schema"
 )
 
@@ -214,7 +215,7 @@ func TestMD5Formulas(t *testing.T) {
 		t.Fatalf("md5 of empty: %s", got)
 	}
 	inner := engine.MD5Hex("tU29m" + "u" + "p" + "s1")
-	if got, want := engine.AuthMD5v3("u", "p", "srv", "s1", "s2", "NONCE"), "authv3_"+engine.MD5Hex(inner+"s2"+"srv"+"NONCE"); got != want {
+	if got, want := webphone.AuthMD5v3("u", "p", "srv", "s1", "s2", "NONCE"), "authv3_"+engine.MD5Hex(inner+"s2"+"srv"+"NONCE"); got != want {
 		t.Fatalf("v3: %s != %s", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"mvapi/engine"
 	"mvapi/engine/wire"
 	"mvapi/internal/mvtest"
+	"mvapi/internal/webphone"
 )
 
 // FuzzServeQuery decodes arbitrary query text as the HTTP transport does and
@@ -29,7 +30,7 @@ func FuzzServeQuery(f *testing.F) {
 		"apientry=find&authkey=" + key + "&authid=fuzzer&authpwd=fuzzpass&sparam1=zz&name=x",
 		"apientry=rating&param1=3630&authid=1&authpwd=1234",
 		"param1=balance&param2=k&param3=fuzzer&param4=fuzzpass",
-		"apientry=preauth", "apientry=apitest1&txt=%00%ff", "mcrfs=" + wire.EncodeXOR("apientry=apitest1", wire.DefaultXORKey),
+		"apientry=preauth", "apientry=apitest1&txt=%00%ff", "mcrfs=" + webphone.EncodeXOR("apientry=apitest1", wire.DefaultXORKey),
 		"apientry=balance&authid=fuzzer&authmd5=authv3_00&nonce=0123456789abcdef&authsalt=1",
 		"apientry=newuseru&u_username=a&u_password=b", "",
 	} {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"mvapi/engine/wire"
+	"mvapi/internal/webphone"
 )
 
 func TestLineQuery(t *testing.T) {
@@ -52,7 +53,7 @@ func FuzzLineQuery(f *testing.F) {
 	for _, s := range []string{
 		"wss://h/mvstwebsock/mvapireq/?apientry=balance&authKey=k&now=415\r\n",
 		"/mvapireq/?apientry=apitest1", "apientry=a&x=?b", "?", "??a=b", "http://x",
-		"mcrfs=" + wire.EncodeXOR("apientry=apitest1", wire.DefaultXORKey), "a%zz=1", "\r\n\r\n",
+		"mcrfs=" + webphone.EncodeXOR("apientry=apitest1", wire.DefaultXORKey), "a%zz=1", "\r\n\r\n",
 	} {
 		f.Add(s)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/internal/mvtest"
+	"mvapi/internal/webphone"
 )
 
 func TestBalanceWithAuthMD5BothFormulas(t *testing.T) {
@@ -26,7 +27,7 @@ func testBalanceWithAuthMD5BothFormulas(t *testing.T, dsn string) {
 	_, body = s.get("apientry", "balance", "authkey", s.key, "authid", "alice", "authsalt", "123456", "authmd5", strings.ToUpper(simple))
 	wantPrefix(t, body, "Your credit is $9.8")
 
-	v3 := engine.AuthMD5v3("alice", "secret77", "srvSalt", "111", "222", "")
+	v3 := webphone.AuthMD5v3("alice", "secret77", "srvSalt", "111", "222", "")
 	_, body = s.get("apientry", "balance", "authkey", s.key, "authid", "alice", "authsalt1", "111", "authsalt2", "222", "authmd5", v3)
 	wantPrefix(t, body, "Your credit is $9.8")
 
@@ -110,7 +111,7 @@ func testNonceLoginAcrossNodes(t *testing.T, dsn string) {
 	wantPrefix(t, body, "OK: new nonce is:")
 	nonce := nonceRE.FindStringSubmatch(body)[1]
 
-	sum := engine.AuthMD5v3("carol", "secret99", "", "s1", "s2", nonce)
+	sum := webphone.AuthMD5v3("carol", "secret99", "", "s1", "s2", nonce)
 	auth := func(sent string) []string {
 		return []string{"apientry", "balance", "authkey", node1.key, "authid", "carol", "authsalt1", "s1", "authsalt2", "s2", "authmd5", sum, "nonce", sent}
 	}
@@ -140,6 +141,6 @@ func TestNonceLoginNeedsTheNonceInTheHash(t *testing.T) {
 		wantPrefix(t, body, "ERROR: auth failed: nonce login needs authmd5 in the authv3_ form")
 	}
 	_, body = s.get("apientry", "balance", "authkey", s.key, "authid", "ivy", "nonce", nonce[:16],
-		"authsalt1", "7", "authmd5", engine.AuthMD5v3("ivy", "ivypass12", "", "7", "", nonce))
+		"authsalt1", "7", "authmd5", webphone.AuthMD5v3("ivy", "ivypass12", "", "7", "", nonce))
 	wantPrefix(t, body, "Your credit is $1")
 }

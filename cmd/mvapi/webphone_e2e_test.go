@@ -9,6 +9,7 @@ import (
 	"mvapi/engine"
 	"mvapi/engine/wire"
 	"mvapi/internal/mvtest"
+	"mvapi/internal/webphone"
 )
 
 // encodeURIComponent is JavaScript's: everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ) is %XX.
@@ -72,10 +73,10 @@ func testWebPhoneRequestsWork(t *testing.T, dsn string) {
 	}{
 		{"balance plain", "/mvapireq/?" + plainBalance, "Your credit is $12.5"},
 		{"balance at root path", "/?" + plainBalance, "Your credit is $12.5"},
-		{"balance mcrfs", "/mvapireq/?mcrfs=" + wire.EncodeXOR(plainBalance, wire.DefaultXORKey), "Your credit is $12.5"},
-		{"rating mcrfs", "/mvapireq/?mcrfs=" + wire.EncodeXOR(plainRating, wire.DefaultXORKey), "0.2 EUR, Destination: Macedonia-cellular"},
-		{"apitest1 mcrfs", "/mvapireq/?mcrfs=" + wire.EncodeXOR("apientry=apitest1&now=415", wire.DefaultXORKey), "OK: API test (127.0.0.1)"},
-		{"oenc1_ value", "/mvapireq/?" + webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "oenc1_"+wire.EncodeXOR("38970", wire.DefaultXORKey)), "0.2 EUR, Destination: Macedonia-cellular"},
+		{"balance mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainBalance, wire.DefaultXORKey), "Your credit is $12.5"},
+		{"rating mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainRating, wire.DefaultXORKey), "0.2 EUR, Destination: Macedonia-cellular"},
+		{"apitest1 mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR("apientry=apitest1&now=415", wire.DefaultXORKey), "OK: API test (127.0.0.1)"},
+		{"oenc1_ value", "/mvapireq/?" + webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "oenc1_"+webphone.EncodeXOR("38970", wire.DefaultXORKey)), "0.2 EUR, Destination: Macedonia-cellular"},
 		{"xml answer", "/mvapireq/?" + plainBalance + "&format=xml", "Your credit is $12.5"},
 	}
 	for _, tc := range cases {

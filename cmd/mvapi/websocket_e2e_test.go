@@ -15,6 +15,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/wire"
+	"mvapi/internal/webphone"
 )
 
 // dialWS opens /mvstwebsock?requestid=1 as the WebPhone does.
@@ -64,7 +65,7 @@ func TestWebSocketAsWebPhone(t *testing.T) {
 	defer cancel()
 	for _, msg := range []string{
 		wsURL + "apientry=apitest1&now=415\r\n",
-		wsURL + "mcrfs=" + wire.EncodeXOR(balance, wire.DefaultXORKey) + "\r\n",
+		wsURL + "mcrfs=" + webphone.EncodeXOR(balance, wire.DefaultXORKey) + "\r\n",
 		wsURL + webphoneQuery("balance", s.key, "webuser", "wrongpass", "") + "\r\n",
 	} {
 		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"mvapi/internal/webphone"
 	"strings"
 	"testing"
 )
@@ -52,7 +53,7 @@ func runBodyErrorCases(t *testing.T, tests []bodyErrorCase) {
 }
 
 func TestParseBodyFormAndINI(t *testing.T) {
-	mcrfs := EncodeXOR(webphoneRequest("apientry", "balance", "authkey", "a b&c"), DefaultXORKey)
+	mcrfs := webphone.EncodeXOR(webphoneRequest("apientry", "balance", "authkey", "a b&c"), DefaultXORKey)
 	runBodyCases(t, []bodyCase{
 		{"form", "application/x-www-form-urlencoded; charset=UTF-8", "apientry=balance&authKey=a%20b+c",
 			p("apientry", "balance", "authkey", "a b c"), "query"},
@@ -68,7 +69,7 @@ func TestParseBodyFormAndINI(t *testing.T) {
 			"; comment\n# comment\n[section]\n\napientry = balance\nAuthKey=a%20b&c\r\nempty=\n",
 			p("apientry", "balance", "authkey", "a%20b&c", "empty", ""), "ini"},
 		{"ini value keeps '='", "", "a=b=c\nd=e", p("a", "b=c", "d", "e"), "ini"},
-		{"ini oenc1 value", "", "a=1\npw=oenc1_" + EncodeXOR("x", DefaultXORKey),
+		{"ini oenc1 value", "", "a=1\npw=oenc1_" + webphone.EncodeXOR("x", DefaultXORKey),
 			p("a", "1", "pw", "x"), "ini"},
 	})
 }
@@ -96,7 +97,7 @@ func TestParseBodyErrors(t *testing.T) {
 		{"long json name", "", `{"` + long + `":1}`, "longer than"},
 		{"long xml name", "", "<r><" + long + "/></r>", "longer than"},
 		{"mcrfs pushes over the limit", "",
-			many("&", maxParams-1) + "mcrfs=" + EncodeXOR("x=1&y=2", DefaultXORKey), "parameters"},
+			many("&", maxParams-1) + "mcrfs=" + webphone.EncodeXOR("x=1&y=2", DefaultXORKey), "parameters"},
 		{"bad mcrfs in json", "", `{"mcrfs":"***"}`, "mcrfs"},
 	})
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"mvapi/internal/webphone"
 	"strings"
 	"testing"
 )
@@ -35,8 +36,8 @@ func webphoneRequest(pairs ...string) string {
 func TestExpand(t *testing.T) {
 	plain := webphoneRequest("apientry", "balance", "authkey", "k", "authId", "u1",
 		"authsalt", "123456", "authmd5", "abc", "now", "415", "note", "a&b c=d/é")
-	enc := EncodeXOR(plain, DefaultXORKey)
-	webphone := p("apientry", "balance", "authkey", "k", "authid", "u1",
+	enc := webphone.EncodeXOR(plain, DefaultXORKey)
+	wpParams := p("apientry", "balance", "authkey", "k", "authid", "u1",
 		"authsalt", "123456", "authmd5", "abc", "now", "415", "note", "a&b c=d/é")
 
 	tests := []struct {
@@ -45,18 +46,18 @@ func TestExpand(t *testing.T) {
 		want []Param
 	}{
 		{"nothing to expand", p("a", "1", "b", "oenc2_x"), p("a", "1", "b", "oenc2_x")},
-		{"webphone mcrfs", p("mcrfs", enc), webphone},
+		{"webphone mcrfs", p("mcrfs", enc), wpParams},
 		{
 			"outside params kept, mcrfs wins on clash",
 			p("transport", "ws", "authkey", "outer", "mcrfs", enc, "extra", "1"),
-			append(append(p("transport", "ws"), webphone...), p("extra", "1")...),
+			append(append(p("transport", "ws"), wpParams...), p("extra", "1")...),
 		},
-		{"mcrfs name is case-insensitive", p("MCRFS", EncodeXOR("a=1", DefaultXORKey)), p("a", "1")},
-		{"oenc1 value", p("authkey", "oenc1_"+EncodeXOR("s3cret&=", DefaultXORKey)), p("authkey", "s3cret&=")},
+		{"mcrfs name is case-insensitive", p("MCRFS", webphone.EncodeXOR("a=1", DefaultXORKey)), p("a", "1")},
+		{"oenc1 value", p("authkey", "oenc1_"+webphone.EncodeXOR("s3cret&=", DefaultXORKey)), p("authkey", "s3cret&=")},
 		{"empty oenc1 value", p("x", "oenc1_"), p("x", "")},
 		{
 			"oenc1 inside mcrfs",
-			p("mcrfs", EncodeXOR("pw=oenc1_"+EncodeXOR("hidden", DefaultXORKey), DefaultXORKey)),
+			p("mcrfs", webphone.EncodeXOR("pw=oenc1_"+webphone.EncodeXOR("hidden", DefaultXORKey), DefaultXORKey)),
 			p("pw", "hidden"),
 		},
 		{"empty mcrfs", p("a", "1", "mcrfs", ""), p("a", "1")},
@@ -82,7 +83,7 @@ func TestExpand(t *testing.T) {
 // would: GET /mvapireq/?mcrfs=ENC.
 func TestExpandThroughParseQuery(t *testing.T) {
 	plain := webphoneRequest("apientry", "balance", "authkey", "k", "authid", "u1", "now", "415")
-	got, err := ParseQuery("/mvapireq/?mcrfs="+EncodeXOR(plain, DefaultXORKey), DefaultXORKey)
+	got, err := ParseQuery("/mvapireq/?mcrfs="+webphone.EncodeXOR(plain, DefaultXORKey), DefaultXORKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,19 +94,19 @@ func TestExpandThroughParseQuery(t *testing.T) {
 }
 
 func TestExpandErrors(t *testing.T) {
-	inner := EncodeXOR("a=1", DefaultXORKey)
+	inner := webphone.EncodeXOR("a=1", DefaultXORKey)
 	tests := []struct {
 		name      string
 		in        []Param
 		wantInErr string
 	}{
-		{"nested mcrfs", p("mcrfs", EncodeXOR("a=1&mcrfs="+inner, DefaultXORKey)), "nested"},
+		{"nested mcrfs", p("mcrfs", webphone.EncodeXOR("a=1&mcrfs="+inner, DefaultXORKey)), "nested"},
 		{"two mcrfs", p("mcrfs", inner, "mcrfs", inner), "more than once"},
 		{"corrupt mcrfs base64", p("mcrfs", "AB*CD"), "mcrfs"},
 		{"mcrfs with impossible length", p("mcrfs", "ABCDE"), "mcrfs"},
-		{"bad escape inside mcrfs", p("mcrfs", EncodeXOR("authkey=%zz", DefaultXORKey)), `"authkey"`},
+		{"bad escape inside mcrfs", p("mcrfs", webphone.EncodeXOR("authkey=%zz", DefaultXORKey)), `"authkey"`},
 		{"corrupt oenc1 value", p("authkey", "oenc1_!!"), `"authkey"`},
-		{"corrupt oenc1 inside mcrfs", p("mcrfs", EncodeXOR("pw=oenc1_%21", DefaultXORKey)), `"pw"`},
+		{"corrupt oenc1 inside mcrfs", p("mcrfs", webphone.EncodeXOR("pw=oenc1_%21", DefaultXORKey)), `"pw"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

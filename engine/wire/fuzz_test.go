@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"mvapi/internal/webphone"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -26,11 +27,11 @@ func checkParams(t *testing.T, params []Param) {
 }
 
 func FuzzParseQuery(f *testing.F) {
-	mcrfs := EncodeXOR("apientry=balance&authkey=a%26b%20c&now=415", DefaultXORKey)
+	mcrfs := webphone.EncodeXOR("apientry=balance&authkey=a%26b%20c&now=415", DefaultXORKey)
 	for _, seed := range []string{
 		"", "apientry=balance&authKey=k&now", "/mvapireq/?apientry=x", "http://h/mvapireq/?a=b",
 		"mvstwebsock/mvapireq/?a=b", "?a=%C3%A9+b", "a=%zz", "=&&=", "mcrfs=" + mcrfs,
-		"a=1&mcrfs=" + mcrfs + "&apientry=outer", "pw=oenc1_" + EncodeXOR("x", DefaultXORKey),
+		"a=1&mcrfs=" + mcrfs + "&apientry=outer", "pw=oenc1_" + webphone.EncodeXOR("x", DefaultXORKey),
 	} {
 		f.Add(seed, DefaultXORKey)
 	}
@@ -61,7 +62,7 @@ func FuzzParseBody(f *testing.F) {
 		{"", `<r a="1"><x>1</x><y><![CDATA[2]]></y><z/></r>`},
 		{"", `<?xml version="1.0" encoding="latin1"?><r><n>` + "\xe9" + `</n></r>`},
 		{"multipart/form-data; boundary=x", "--x"},
-		{"", "\xef\xbb\xbf{\"mcrfs\":\"" + EncodeXOR("a=1", DefaultXORKey) + "\"}"},
+		{"", "\xef\xbb\xbf{\"mcrfs\":\"" + webphone.EncodeXOR("a=1", DefaultXORKey) + "\"}"},
 	}
 	for _, s := range seeds {
 		f.Add(s.contentType, []byte(s.body), DefaultXORKey)
@@ -98,13 +99,13 @@ func FuzzXORRoundTrip(f *testing.F) {
 			}
 			s = string(b)
 		}
-		enc := EncodeXOR(s, key)
+		enc := webphone.EncodeXOR(s, key)
 		if strings.ContainsAny(enc, "=+/") {
-			t.Fatalf("EncodeXOR(%q) = %q uses a character of '=', '+', '/'", s, enc)
+			t.Fatalf("webphone.EncodeXOR(%q) = %q uses a character of '=', '+', '/'", s, enc)
 		}
 		got, err := DecodeXOR(enc, key)
 		if err != nil || got != s {
-			t.Fatalf("DecodeXOR(EncodeXOR(%q)) = %q, %v", s, got, err)
+			t.Fatalf("DecodeXOR(webphone.EncodeXOR(%q)) = %q, %v", s, got, err)
 		}
 	})
 }
@@ -128,7 +129,7 @@ func FuzzDecodeXOR(f *testing.F) {
 				t.Fatalf("DecodeXOR(%q) = %q is not ASCII", enc, plain)
 			}
 		}
-		if again, err := DecodeXOR(EncodeXOR(plain, key), key); err != nil || again != plain {
+		if again, err := DecodeXOR(webphone.EncodeXOR(plain, key), key); err != nil || again != plain {
 			t.Fatalf("re-encoding %q gave %q, %v", plain, again, err)
 		}
 	})

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"mvapi/internal/webphone"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestParseQuery(t *testing.T) {
 		{"path without query", "/mvapireq/", nil},
 		{"question mark in a value", "a=b?c&d=/x?y", p("a", "b?c", "d", "/x?y")},
 		{"value mentioning mvapireq", "url=/mvapireq/?x&a=1", p("url", "/mvapireq/?x", "a", "1")},
-		{"oenc1 value expanded", "authkey=oenc1_" + EncodeXOR("s3cret", DefaultXORKey), p("authkey", "s3cret")},
+		{"oenc1 value expanded", "authkey=oenc1_" + webphone.EncodeXOR("s3cret", DefaultXORKey), p("authkey", "s3cret")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

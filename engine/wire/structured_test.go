@@ -1,6 +1,10 @@
 package wire
 
-import "testing"
+import (
+	"testing"
+
+	"mvapi/internal/webphone"
+)
 
 func TestParseBodyJSON(t *testing.T) {
 	runBodyCases(t, []bodyCase{
@@ -22,9 +26,9 @@ func TestParseBodyJSON(t *testing.T) {
 		{"params as a plain value", "", `{"params":"p"}`, p("params", "p"), "json"},
 		{"duplicates kept", "", `{"a":"1","a":"2"}`, p("a", "1", "a", "2"), "json"},
 		{"empty key skipped", "", `{"":"x","a":"1"}`, p("a", "1"), "json"},
-		{"oenc1 value", "", `{"authkey":"oenc1_` + EncodeXOR("k", DefaultXORKey) + `"}`,
+		{"oenc1 value", "", `{"authkey":"oenc1_` + webphone.EncodeXOR("k", DefaultXORKey) + `"}`,
 			p("authkey", "k"), "json"},
-		{"mcrfs value", "", `{"mcrfs":"` + EncodeXOR("apientry=x&now", DefaultXORKey) + `"}`,
+		{"mcrfs value", "", `{"mcrfs":"` + webphone.EncodeXOR("apientry=x&now", DefaultXORKey) + `"}`,
 			p("apientry", "x", "now", ""), "json"},
 	})
 	runBodyErrorCases(t, []bodyErrorCase{
@@ -81,7 +85,7 @@ func TestParseBodyXML(t *testing.T) {
 		{"root leaf", "", `<apientry>x</apientry>`, p("apientry", "x"), "xml"},
 		{"latin-1 document", "", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r><n>\xe9t\xe9</n></r>",
 			p("n", "été"), "xml"},
-		{"oenc1 value", "", "<r><pw>oenc1_" + EncodeXOR("x", DefaultXORKey) + "</pw></r>", p("pw", "x"), "xml"},
+		{"oenc1 value", "", "<r><pw>oenc1_" + webphone.EncodeXOR("x", DefaultXORKey) + "</pw></r>", p("pw", "x"), "xml"},
 	})
 	runBodyErrorCases(t, []bodyErrorCase{
 		{"unclosed", "", `<r><a>1</a>`, "xml"},

@@ -10,32 +10,14 @@ import (
 // obfuscate API requests: "aJ6aqK4Nah3hnP7aht".
 const DefaultXORKey = "aJ6aqK4Nah3hnP7aht"
 
-// toWire maps the Base64 characters that are awkward in a URL to the ones the
-// WebPhone sends ('=' → '-', '+' → '_', '/' → '.'); fromWire undoes it.
-// fromWire also reads a space as '+', in case a raw Base64 text went through
-// form decoding.
-var (
-	toWire   = strings.NewReplacer("=", "-", "+", "_", "/", ".")
-	fromWire = strings.NewReplacer("-", "=", "_", "+", ".", "/", " ", "+")
-)
+// fromWire maps the characters the WebPhone sends in place of the Base64
+// characters that are awkward in a URL back ('-' → '=', '_' → '+', '.' → '/');
+// it also reads a space as '+', in case a raw Base64 text went through form
+// decoding.
+var fromWire = strings.NewReplacer("-", "=", "_", "+", ".", "/", " ", "+")
 
-// EncodeXOR obfuscates plain the way Mizu's WebPhone does: each byte i of the
-// text is XOR'ed with key[i % len(key)] and reduced modulo 128, the result is
-// Base64-encoded (standard alphabet, padded) and then '=' becomes '-', '+'
-// becomes '_' and '/' becomes '.'.
-//
-// The modulo makes the scheme lossy for bytes ≥ 128 (non-ASCII UTF-8): their
-// high bit is dropped, exactly as in Mizu's implementation, so only ASCII text
-// survives a round trip. The WebPhone only encodes ASCII, because its values
-// are encodeURIComponent'ed first. An empty key means no XOR and no modulo:
-// the text is only Base64-encoded and mapped, which is lossless.
-func EncodeXOR(plain, key string) string {
-	buf := []byte(plain)
-	xorBytes(buf, key)
-	return toWire.Replace(base64.StdEncoding.EncodeToString(buf))
-}
-
-// DecodeXOR reverses [EncodeXOR]: it maps '-' → '=', '_' → '+' and '.' → '/'
+// DecodeXOR reverses the WebPhone's obfuscation (see internal/webphone,
+// its client side, for the encoding): it maps '-' → '=', '_' → '+' and '.' → '/'
 // (and a space → '+'), Base64-decodes the text (padding may be missing), then
 // XORs each byte i with key[i % len(key)] and reduces it modulo 128.
 //

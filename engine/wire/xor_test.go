@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"mvapi/internal/webphone"
 	"strings"
 	"testing"
 )
@@ -41,12 +42,12 @@ var xorVectors = []struct {
 func TestEncodeXORKnownAnswers(t *testing.T) {
 	for _, tc := range xorVectors {
 		t.Run(tc.name, func(t *testing.T) {
-			got := EncodeXOR(tc.plain, tc.key)
+			got := webphone.EncodeXOR(tc.plain, tc.key)
 			if got != tc.enc {
-				t.Errorf("EncodeXOR(%q) = %q, want %q", tc.plain, got, tc.enc)
+				t.Errorf("webphone.EncodeXOR(%q) = %q, want %q", tc.plain, got, tc.enc)
 			}
 			if strings.ContainsAny(got, "=+/") {
-				t.Errorf("EncodeXOR(%q) = %q contains a character of '=', '+', '/'", tc.plain, got)
+				t.Errorf("webphone.EncodeXOR(%q) = %q contains a character of '=', '+', '/'", tc.plain, got)
 			}
 			back, err := DecodeXOR(got, tc.key)
 			if err != nil || back != tc.plain {
@@ -100,7 +101,7 @@ func TestXORRoundTripASCII(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DecodeXOR(EncodeXOR(tc.plain, tc.key), tc.key)
+			got, err := DecodeXOR(webphone.EncodeXOR(tc.plain, tc.key), tc.key)
 			if err != nil || got != tc.plain {
 				t.Fatalf("round trip of %q = %q, %v", tc.plain, got, err)
 			}
@@ -111,7 +112,7 @@ func TestXORRoundTripASCII(t *testing.T) {
 // TestXORLossyAboveASCII documents Mizu's mod 128: bytes ≥ 128 lose their
 // high bit, so non-ASCII text does not survive a keyed round trip.
 func TestXORLossyAboveASCII(t *testing.T) {
-	got, err := DecodeXOR(EncodeXOR("é", DefaultXORKey), DefaultXORKey) // c3 a9
+	got, err := DecodeXOR(webphone.EncodeXOR("é", DefaultXORKey), DefaultXORKey) // c3 a9
 	if err != nil {
 		t.Fatal(err)
 	}
