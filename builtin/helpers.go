@@ -193,16 +193,9 @@ func table(text string, cols []string, rows [][]string) format.Result {
 	return res
 }
 
-// isUnique reports whether err is a unique constraint violation (SQLite
-// "UNIQUE constraint failed", PostgreSQL "duplicate key ... unique
-// constraint", SQL Server "UNIQUE KEY constraint").
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "unique") || strings.Contains(s, "duplicate key")
-}
+// isUnique reports whether err is a unique constraint violation; see
+// schema.IsUniqueViolation.
+func isUnique(err error) bool { return schema.IsUniqueViolation(err) }
 
 // randomDigits returns n random decimal digits.
 func randomDigits(n int) (string, error) {

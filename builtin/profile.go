@@ -53,7 +53,7 @@ func searchUsers(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	d := db.Dialect
-	like := likeEscape(d, strings.ToLower(term))
+	like := d.LikeEscape(strings.ToLower(term))
 	args := []any{like + "%", "%" + like + "%"}
 	cols := []string{"id", "username", "name", "email", "phone", "type", "credit", "enabled"}
 	if !c.Admin {
@@ -231,13 +231,4 @@ func callForwardSQL(d schema.Dialect, cols []string) string {
 
 func forwardsSQL(d schema.Dialect) string {
 	return d.Rebind("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")
-}
-
-// likeEscape escapes the LIKE wildcards of s for ESCAPE '\': % and _, and
-// on SQL Server also [ (a character class in T-SQL LIKE).
-func likeEscape(d schema.Dialect, s string) string {
-	if d.Name == "sqlserver" {
-		return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`).Replace(s)
-	}
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

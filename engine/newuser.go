@@ -64,7 +64,7 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 	err := db.QueryRowxContext(ctx, createUserSQL(db.Dialect), n.Type, n.Username, n.Password, n.Name, n.Email, n.Phone, strings.ToUpper(n.Currency),
 		n.Country, n.Address, n.Credit, n.DeviceID, pin).Scan(&id)
 	if err != nil {
-		if strings.Contains(strings.ToLower(err.Error()), "unique") {
+		if schema.IsUniqueViolation(err) {
 			return 0, ErrUserExists
 		}
 		return 0, fmt.Errorf("create user %q: %w", n.Username, err)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -160,7 +159,7 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 	err := s.db.QueryRowxContext(ctx, jobClaimSQL(d),
 		job, tick, s.node, now).Scan(&id)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if schema.IsUniqueViolation(err) {
 			return "", errSkipped
 		}
 		return "", fmt.Errorf("job %s: claim tick: %w", job, err)
@@ -180,11 +179,6 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 		}
 	}
 	return result, runErr
-}
-
-func isUniqueViolation(err error) bool {
-	m := strings.ToLower(err.Error())
-	return strings.Contains(m, "unique") || strings.Contains(m, "duplicate") || strings.Contains(m, "23505")
 }
 
 func clip(s string) string {
