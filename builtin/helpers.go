@@ -219,14 +219,10 @@ func creditChangeSQL(d schema.Dialect, debit bool) string {
 	return d.Rebind("UPDATE tb_users SET credit = ROUND(credit + ?, 4) WHERE id = ?")
 }
 
-func creditLogSQL(d schema.Dialect) string {
-	return d.Rebind(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
+var creditLogSQL = schema.Statement(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
  VALUES (?, ?, ?, ?, ?, ?)`)
-}
 
-func creditOfSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT credit FROM tb_users WHERE id = ?")
-}
+var creditOfSQL = schema.Statement("SELECT credit FROM tb_users WHERE id = ?")
 
 // findAccountSQL selects an account WHERE where (a fixed condition with one ?).
 func findAccountSQL(d schema.Dialect, where string) string {

@@ -208,27 +208,17 @@ func userSearchSQL(d schema.Dialect, cols []string, own bool, limit int) string 
 		where + " ORDER BY username" + d.Limit(limit))
 }
 
-func cliOwnerSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT userid FROM tb_clis WHERE number = ?")
-}
+var cliOwnerSQL = schema.Statement("SELECT userid FROM tb_clis WHERE number = ?")
 
-func cliCountSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_clis WHERE userid = ?")
-}
+var cliCountSQL = schema.Statement("SELECT COUNT(*) FROM tb_clis WHERE userid = ?")
 
-func cliInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)")
-}
+var cliInsertSQL = schema.Statement("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)")
 
-func setCallbackNumberSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET callbacknumber = ? WHERE id = ?")
-}
+var setCallbackNumberSQL = schema.Statement("UPDATE tb_users SET callbacknumber = ? WHERE id = ?")
 
 // callForwardSQL sets the forward columns cols (fixed names) of a user.
 func callForwardSQL(d schema.Dialect, cols []string) string {
 	return d.Rebind("UPDATE tb_users SET " + strings.Join(cols, " = ?, ") + " = ? WHERE id = ?")
 }
 
-func forwardsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")
-}
+var forwardsSQL = schema.Statement("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")

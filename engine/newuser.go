@@ -72,8 +72,8 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 	return id, nil
 }
 
-func createUserSQL(d schema.Dialect) string {
+var createUserSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID(`INSERT INTO tb_users
  (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-}
+})

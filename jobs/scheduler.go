@@ -192,22 +192,14 @@ type slogPrintf struct{ log *slog.Logger }
 
 func (l slogPrintf) Printf(format string, args ...any) { l.log.Info(fmt.Sprintf(format, args...)) }
 
-func taskNextRunSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?")
-}
+var taskNextRunSQL = schema.Statement("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?")
 
-func jobBusySQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?")
-}
+var jobBusySQL = schema.Statement("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?")
 
-func jobClaimSQL(d schema.Dialect) string {
+var jobClaimSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID("INSERT INTO tb_jobruns (job, tick, node, started) VALUES (?, ?, ?, ?)")
-}
+})
 
-func jobDoneSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?")
-}
+var jobDoneSQL = schema.Statement("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?")
 
-func taskDoneSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?")
-}
+var taskDoneSQL = schema.Statement("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?")
