@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"mvapi/engine/sqltemplate"
+	"mvapi/schema"
 )
 
 func TestSplitArgs(t *testing.T) {
@@ -60,7 +60,7 @@ func TestQuoteArgsRoundTrips(t *testing.T) {
 // stand, a {select ...} with spaces stays one piece, and the program must be
 // literal.
 func TestSplitTemplateKeywords(t *testing.T) {
-	args, err := splitTemplate(`notify --to={email} '{txt} x' {select name from t where id = USERID}`, sqltemplate.SQLite)
+	args, err := splitTemplate(`notify --to={email} '{txt} x' {select name from t where id = USERID}`, schema.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func FuzzSplitArgs(f *testing.F) {
 			t.Fatalf("%q: quote round trip %q -> %q, %v", line, args, again, err)
 		}
 		// Keyword-aware splitting of the same line never panics either.
-		splitTemplate(line, sqltemplate.SQLite)
+		splitTemplate(line, schema.SQLite)
 	})
 }
 

@@ -29,7 +29,7 @@ func lits(t text) string {
 func TestParseBodyHeadersAndKeywords(t *testing.T) {
 	src := "***TO=admin@example.com, {Email};{sparam1}\r\n***subject: Hi {username}\n" +
 		"Dear {name}, your last call: {select top 1 callednumber from tb_cdrs with(nolock) where callerid = USERID}\n{\"json\": 1}"
-	b, err := ParseBody(src, sqltemplate.SQLServer)
+	b, err := ParseBody(src, schema.SQLServer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +50,11 @@ func TestParseBodyHeadersAndKeywords(t *testing.T) {
 }
 
 func TestParseBodyPlainAndHTML(t *testing.T) {
-	b, err := ParseBody("no headers {txt}", sqltemplate.SQLite)
+	b, err := ParseBody("no headers {txt}", schema.SQLite)
 	if err != nil || b.To != nil || b.HasSubject || lits(b.Main) != "no headers <txt>" {
 		t.Fatalf("%+v %v", b, err)
 	}
-	b, err = ParseBody("***SUBJECT=x\n  <p>{txt}</p>", sqltemplate.SQLite)
+	b, err = ParseBody("***SUBJECT=x\n  <p>{txt}</p>", schema.SQLite)
 	if err != nil || !b.HTML {
 		t.Fatalf("html body not detected: %+v %v", b, err)
 	}
@@ -63,7 +63,7 @@ func TestParseBodyPlainAndHTML(t *testing.T) {
 // TestSubqueryUSERID: only the bare upper-case word USERID is bound; a
 // column named userid, a string 'USERID' and [USERID] keep their meaning.
 func TestSubqueryUSERID(t *testing.T) {
-	b, err := ParseBody("{select a from t where x = USERID and 'USERID' <> userid and y = [USERID] and USERIDS = 1}", sqltemplate.Postgres)
+	b, err := ParseBody("{select a from t where x = USERID and 'USERID' <> userid and y = [USERID] and USERIDS = 1}", schema.Postgres)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestParseBodyErrors(t *testing.T) {
 		"***SUBJECT={AuthMD5}\nx":      "***SUBJECT: byte 0: {authmd5}: credentials",
 		"***TO={password}@x.com\nbody": "***TO: byte 0: {password}: credentials",
 	} {
-		_, err := ParseBody(src, sqltemplate.SQLite)
+		_, err := ParseBody(src, schema.SQLite)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseBody(%q): %v, want %q", src, err, want)
 		}
@@ -98,7 +98,7 @@ func TestParseBodyErrors(t *testing.T) {
 
 func TestParseBodyLeavesNonKeywordsLiteral(t *testing.T) {
 	for _, src := range []string{"{", "}", "{}", "{ a }", "{a b}", "{1x}", "{selected rows}", "{\"a\":{\"b\":2}}", "a\n***TO=x"} {
-		b, err := ParseBody(src, sqltemplate.SQLite)
+		b, err := ParseBody(src, schema.SQLite)
 		if err != nil {
 			t.Errorf("%q: %v", src, err)
 			continue
@@ -143,7 +143,7 @@ func FuzzParseBody(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		b, err := ParseBody(src, sqltemplate.SQLite)
+		b, err := ParseBody(src, schema.SQLite)
 		if err != nil {
 			return
 		}

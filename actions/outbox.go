@@ -213,11 +213,11 @@ func b2i(b bool) int {
 	return 0
 }
 
-func outboxInsertSQL(d schema.Dialect) string {
+var outboxInsertSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID(`INSERT INTO tb_outbox (kind, idemkey, recipients, sender, subject, body, html, isunicode,
  entry, userid, params, onfailure, status, attempts, next_attempt, lease_until, worker, last_error, result, created)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)`)
-}
+})
 
 // outboxDueSQL selects up to n due, unleased messages.
 func outboxDueSQL(d schema.Dialect, n int) string {
@@ -226,26 +226,16 @@ func outboxDueSQL(d schema.Dialect, n int) string {
  ORDER BY next_attempt, id` + d.Limit(n))
 }
 
-func outboxClaimSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_outbox SET lease_until = ?, worker = ?, attempts = attempts + 1
+var outboxClaimSQL = schema.Statement(`UPDATE tb_outbox SET lease_until = ?, worker = ?, attempts = attempts + 1
  WHERE id = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)`)
-}
 
-func outboxLoadSQL(d schema.Dialect) string {
-	return d.Rebind(`SELECT ` + messageColumns + ` FROM tb_outbox WHERE id = ?`)
-}
+var outboxLoadSQL = schema.Statement(`SELECT ` + messageColumns + ` FROM tb_outbox WHERE id = ?`)
 
-func outboxSentSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_outbox SET status = ?, sent_at = ?, lease_until = NULL, result = ?, last_error = ''
+var outboxSentSQL = schema.Statement(`UPDATE tb_outbox SET status = ?, sent_at = ?, lease_until = NULL, result = ?, last_error = ''
  WHERE id = ? AND worker = ? AND status = ?`)
-}
 
-func outboxRetrySQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_outbox SET lease_until = NULL, next_attempt = ?, last_error = ?
+var outboxRetrySQL = schema.Statement(`UPDATE tb_outbox SET lease_until = NULL, next_attempt = ?, last_error = ?
  WHERE id = ? AND worker = ? AND status = ?`)
-}
 
-func outboxDeadSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_outbox SET status = ?, lease_until = NULL, last_error = ?
+var outboxDeadSQL = schema.Statement(`UPDATE tb_outbox SET status = ?, lease_until = NULL, last_error = ?
  WHERE id = ? AND worker = ? AND status = ?`)
-}

@@ -203,10 +203,6 @@ func detailsSQL(d schema.Dialect, cols []string) string {
 	return d.Rebind("SELECT " + strings.Join(cols, ", ") + " FROM tb_users WHERE id = ?")
 }
 
-func pwdQuestionSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET pwdquestion = ?, pwdanswerhash = ?, pwdanswerfails = 0 WHERE id = ?")
-}
+var pwdQuestionSQL = schema.Statement("UPDATE tb_users SET pwdquestion = ?, pwdanswerhash = ?, pwdanswerfails = 0 WHERE id = ?")
 
-func changePwdSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET password = ? WHERE id = ? AND password = ?")
-}
+var changePwdSQL = schema.Statement("UPDATE tb_users SET password = ? WHERE id = ? AND password = ?")

@@ -47,13 +47,7 @@ func registerAdminBackup(reg *engine.Registry) {
 
 // otherDBTools answers dbbackup/dbrestore on a database server.
 func otherDBTools(c *engine.Call, d schema.Dialect) format.Result {
-	switch d.Name {
-	case "postgres":
-		return engine.Errorf("%s: not supported on PostgreSQL: use pg_dump and pg_restore (or your provider's snapshots)", c.Entry.Name)
-	case "sqlserver":
-		return engine.Errorf("%s: not supported on SQL Server: use BACKUP DATABASE / RESTORE DATABASE (sqlcmd or SSMS)", c.Entry.Name)
-	}
-	return engine.Errorf("%s: not supported on %s", c.Entry.Name, d.Name)
+	return engine.Errorf("%s: not supported on %s: %s", c.Entry.Name, d.Title(), d.BackupTools())
 }
 
 // backupName checks a plain file name of the backup folder.
@@ -67,7 +61,7 @@ func backupName(s string) (string, error) {
 
 func dbBackup(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
-	if db.Dialect.Name != "sqlite" {
+	if !db.Dialect.SupportsOnlineBackup() {
 		return otherDBTools(c, db.Dialect)
 	}
 	raw := c.Param("path")
@@ -187,7 +181,7 @@ func liveVersion(ctx context.Context, db *schema.DB) (int64, error) {
 
 func dbRestore(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
-	if db.Dialect.Name != "sqlite" {
+	if !db.Dialect.SupportsOnlineBackup() {
 		return otherDBTools(c, db.Dialect)
 	}
 	if strings.TrimSpace(c.Param("path")) == "" {

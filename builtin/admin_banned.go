@@ -69,9 +69,9 @@ func bannedList(ctx context.Context, c *engine.Call) format.Result {
 		[]string{"id", "ip", "reason", "created", "expires", "active"}, out)
 }
 
-func bannedListSQL(d schema.Dialect) string {
+var bannedListSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return "SELECT " + d.Top(maxBannedRows) + "id, ip, reason, created, expires FROM tb_bannedips ORDER BY id" + d.Limit(maxBannedRows)
-}
+})
 
 func delBanned(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()

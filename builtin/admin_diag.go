@@ -198,18 +198,10 @@ func deviceID(ctx context.Context, c *engine.Call) format.Result {
 	return engine.OK(id)
 }
 
-func userCountSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_users")
-}
+var userCountSQL = schema.Statement("SELECT COUNT(*) FROM tb_users")
 
-func deviceIDReadSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT value FROM tb_globalconfig WHERE name = 'deviceid'")
-}
+var deviceIDReadSQL = schema.Statement("SELECT value FROM tb_globalconfig WHERE name = 'deviceid'")
 
-func deviceIDInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES ('deviceid', ?)")
-}
+var deviceIDInsertSQL = schema.Statement("INSERT INTO tb_globalconfig (name, value) VALUES ('deviceid', ?)")
 
-func deviceIDFillSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_globalconfig SET value = ? WHERE name = 'deviceid' AND value = ''")
-}
+var deviceIDFillSQL = schema.Statement("UPDATE tb_globalconfig SET value = ? WHERE name = 'deviceid' AND value = ''")

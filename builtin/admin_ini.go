@@ -246,14 +246,8 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 	return engine.OK(fmt.Sprintf("%d settings loaded from %s [%s], config reloaded", len(values), name, configSection))
 }
 
-func configRowsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT name, value FROM tb_globalconfig")
-}
+var configRowsSQL = schema.Statement("SELECT name, value FROM tb_globalconfig")
 
-func configUpdateSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_globalconfig SET value = ? WHERE name = ?")
-}
+var configUpdateSQL = schema.Statement("UPDATE tb_globalconfig SET value = ? WHERE name = ?")
 
-func configInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_globalconfig (name, value) VALUES (?, ?)")
-}
+var configInsertSQL = schema.Statement("INSERT INTO tb_globalconfig (name, value) VALUES (?, ?)")

@@ -154,27 +154,13 @@ func goroutineList(withWhere, withStack bool) engine.Handler {
 	}
 }
 
-// lockWaitsSQL lists lock requests the database has not granted yet.
-func lockWaitsSQL(dialect string) string {
-	switch dialect {
-	case "postgres":
-		return `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
- COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
- FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`
-	case "sqlserver":
-		return `SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
- CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`
-	}
-	return ""
-}
-
 func lockWaits(ctx context.Context, c *engine.Call) format.Result {
 	db := c.DB()
 	st := db.Stats()
 	rows := [][]string{{"pool", "connections", fmt.Sprintf("%d in use of %d", st.InUse, st.MaxOpenConnections),
 		fmt.Sprintf("%d waits for a free connection since start, %s in all", st.WaitCount, st.WaitDuration)}}
 	waiting := 0
-	q := lockWaitsSQL(db.Dialect.Name)
+	q := db.Dialect.LockWaitsSQL()
 	if q == "" {
 		rows = append(rows, []string{"database", "sqlite", "-",
 			"one writer at a time; a writer waits for the lock up to the busy timeout (10 s): see querylist"})

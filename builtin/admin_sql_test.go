@@ -49,11 +49,11 @@ func TestAdminSQL(t *testing.T) {
 				t.Errorf("%s:\n got %s\nwant %s", c.d.Name, p[0], p[1])
 			}
 		}
-		if q := columnsSQL(c.d); q == "" || tablesSQL(c.d) == "" {
+		if q := c.d.ColumnsSQL(); q == "" || c.d.TablesSQL() == "" {
 			t.Errorf("%s: no catalogue query", c.d.Name)
 		}
 	}
-	if lockWaitsSQL("sqlite") != "" || lockWaitsSQL("postgres") == "" || lockWaitsSQL("sqlserver") == "" {
+	if schema.SQLite.LockWaitsSQL() != "" || schema.Postgres.LockWaitsSQL() == "" || schema.SQLServer.LockWaitsSQL() == "" {
 		t.Error("lock wait queries")
 	}
 }

@@ -167,6 +167,4 @@ func delUserFindSQL(d schema.Dialect, key string) string {
 	return d.Rebind("SELECT id, username, type FROM tb_users WHERE " + key + " = ?")
 }
 
-func delUserSQL(d schema.Dialect) string {
-	return d.Rebind("DELETE FROM tb_users WHERE id = ?")
-}
+var delUserSQL = schema.Statement("DELETE FROM tb_users WHERE id = ?")

@@ -130,14 +130,10 @@ func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called s
 		", elapsed=" + strconv.FormatInt(elapsed, 10))
 }
 
-func currentCallSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT userid, called, started FROM tb_currentcalls WHERE callid = ?")
-}
+var currentCallSQL = schema.Statement("SELECT userid, called, started FROM tb_currentcalls WHERE callid = ?")
 
-func endedCallSQL(d schema.Dialect) string {
+var endedCallSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.Rebind("SELECT " + d.Top(1) + "callerid, duration, cost FROM tb_cdrs WHERE sipcallid = ? ORDER BY id DESC" + d.Limit(1))
-}
+})
 
-func callerCreditSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT credit, postpaid, currency FROM tb_users WHERE id = ?")
-}
+var callerCreditSQL = schema.Statement("SELECT credit, postpaid, currency FROM tb_users WHERE id = ?")

@@ -221,19 +221,13 @@ func sendFax(ctx context.Context, c *engine.Call) format.Result {
 	return enqueue(ctx, c, r)
 }
 
-func switchRequestSQL(d schema.Dialect) string {
+var switchRequestSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID(`INSERT INTO tb_switchrequests
  (kind, userid, anum, bnum, cnum, filename, options, status, result, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`)
-}
+})
 
-func switchStatusSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT status, result FROM tb_switchrequests WHERE id = ?")
-}
+var switchStatusSQL = schema.Statement("SELECT status, result FROM tb_switchrequests WHERE id = ?")
 
-func switchCancelSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?")
-}
+var switchCancelSQL = schema.Statement("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?")
 
-func callbackNumberSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT callbacknumber FROM tb_users WHERE id = ?")
-}
+var callbackNumberSQL = schema.Statement("SELECT callbacknumber FROM tb_users WHERE id = ?")

@@ -216,11 +216,7 @@ func addCredit(ctx context.Context, c *engine.Call) format.Result {
 }
 
 // pinClaimSQL marks a usable PIN used, once.
-func pinClaimSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_pins SET usedby = ?, usedat = ?
+var pinClaimSQL = schema.Statement(`UPDATE tb_pins SET usedby = ?, usedat = ?
  WHERE pin = ? AND usedby IS NULL AND enabled <> 0 AND (expires IS NULL OR expires > ?)`)
-}
 
-func pinValueSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT value, currency FROM tb_pins WHERE pin = ?")
-}
+var pinValueSQL = schema.Statement("SELECT value, currency FROM tb_pins WHERE pin = ?")

@@ -38,26 +38,6 @@ type dbColumn struct {
 // it in the database's own list).
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
-func tablesSQL(d schema.Dialect) string {
-	switch d.Name {
-	case "postgres":
-		return "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-	case "sqlserver":
-		return "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA = SCHEMA_NAME()"
-	}
-	return "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
-}
-
-func columnsSQL(d schema.Dialect) string {
-	switch d.Name {
-	case "postgres":
-		return d.Rebind("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")
-	case "sqlserver":
-		return d.Rebind("SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")
-	}
-	return "SELECT name, type FROM pragma_table_info(?) ORDER BY cid"
-}
-
 // resolveTable returns the database's spelling of table name (matched
 // case-insensitively), or an error a client may read.
 func resolveTable(ctx context.Context, db *schema.DB, name string) (string, error) {
@@ -66,7 +46,7 @@ func resolveTable(ctx context.Context, db *schema.DB, name string) (string, erro
 		return "", fmt.Errorf("bad table name %q", clipText(name, 40))
 	}
 	var tables []string
-	if err := db.SelectContext(ctx, &tables, tablesSQL(db.Dialect)); err != nil {
+	if err := db.SelectContext(ctx, &tables, db.Dialect.TablesSQL()); err != nil {
 		return "", fmt.Errorf("list tables: %w", err)
 	}
 	for _, t := range tables {
@@ -79,7 +59,7 @@ func resolveTable(ctx context.Context, db *schema.DB, name string) (string, erro
 
 // tableColumns lists the columns of a table resolveTable returned.
 func tableColumns(ctx context.Context, db *schema.DB, table string) ([]dbColumn, error) {
-	rows, err := db.QueryContext(ctx, columnsSQL(db.Dialect), table)
+	rows, err := db.QueryContext(ctx, db.Dialect.ColumnsSQL(), table)
 	if err != nil {
 		return nil, fmt.Errorf("list columns of %s: %w", table, err)
 	}

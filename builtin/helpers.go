@@ -193,16 +193,9 @@ func table(text string, cols []string, rows [][]string) format.Result {
 	return res
 }
 
-// isUnique reports whether err is a unique constraint violation (SQLite
-// "UNIQUE constraint failed", PostgreSQL "duplicate key ... unique
-// constraint", SQL Server "UNIQUE KEY constraint").
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "unique") || strings.Contains(s, "duplicate key")
-}
+// isUnique reports whether err is a unique constraint violation; see
+// schema.IsUniqueViolation.
+func isUnique(err error) bool { return schema.IsUniqueViolation(err) }
 
 // randomDigits returns n random decimal digits.
 func randomDigits(n int) (string, error) {
@@ -226,14 +219,10 @@ func creditChangeSQL(d schema.Dialect, debit bool) string {
 	return d.Rebind("UPDATE tb_users SET credit = ROUND(credit + ?, 4) WHERE id = ?")
 }
 
-func creditLogSQL(d schema.Dialect) string {
-	return d.Rebind(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
+var creditLogSQL = schema.Statement(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
  VALUES (?, ?, ?, ?, ?, ?)`)
-}
 
-func creditOfSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT credit FROM tb_users WHERE id = ?")
-}
+var creditOfSQL = schema.Statement("SELECT credit FROM tb_users WHERE id = ?")
 
 // findAccountSQL selects an account WHERE where (a fixed condition with one ?).
 func findAccountSQL(d schema.Dialect, where string) string {

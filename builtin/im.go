@@ -144,20 +144,14 @@ func imText(s string) string {
 	return b.String()
 }
 
-func imCountSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_offlinemessages WHERE touserid = ? AND delivered IS NULL")
-}
+var imCountSQL = schema.Statement("SELECT COUNT(*) FROM tb_offlinemessages WHERE touserid = ? AND delivered IS NULL")
 
-func imInsertSQL(d schema.Dialect) string {
-	return d.Rebind(`INSERT INTO tb_offlinemessages (fromuserid, fromusername, touserid, txt, created)
+var imInsertSQL = schema.Statement(`INSERT INTO tb_offlinemessages (fromuserid, fromusername, touserid, txt, created)
  VALUES (?, ?, ?, ?, ?)`)
-}
 
-func imTakeSQL(d schema.Dialect) string {
+var imTakeSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.Rebind("SELECT " + d.Top(maxIMPerAnswer) + `id, fromusername, txt FROM tb_offlinemessages
  WHERE touserid = ? AND delivered IS NULL ORDER BY id` + d.Limit(maxIMPerAnswer))
-}
+})
 
-func imDeliveredSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_offlinemessages SET delivered = ? WHERE id = ? AND delivered IS NULL")
-}
+var imDeliveredSQL = schema.Statement("UPDATE tb_offlinemessages SET delivered = ? WHERE id = ? AND delivered IS NULL")

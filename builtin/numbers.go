@@ -150,16 +150,10 @@ func freeNumbersSQL(d schema.Dialect, count int) string {
 		" ORDER BY number" + d.Limit(count))
 }
 
-func heldNumbersSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_phonenumbers WHERE userid = ? AND (lockeduntil IS NULL OR lockeduntil >= ?)")
-}
+var heldNumbersSQL = schema.Statement("SELECT COUNT(*) FROM tb_phonenumbers WHERE userid = ? AND (lockeduntil IS NULL OR lockeduntil >= ?)")
 
 // claimNumberSQL takes a number that is free or already the holder's.
-func claimNumberSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_phonenumbers SET userid = ?, lockeduntil = ?, lockedat = ?
+var claimNumberSQL = schema.Statement(`UPDATE tb_phonenumbers SET userid = ?, lockeduntil = ?, lockedat = ?
  WHERE number = ? AND (` + freeNumberSQL + ` OR (userid = ? AND lockeduntil IS NOT NULL))`)
-}
 
-func numberIDSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT id FROM tb_phonenumbers WHERE number = ?")
-}
+var numberIDSQL = schema.Statement("SELECT id FROM tb_phonenumbers WHERE number = ?")

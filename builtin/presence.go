@@ -185,14 +185,8 @@ func presenceSQL(d schema.Dialect, n int) string {
  FROM tb_users WHERE enabled <> 0 AND temporarydisabled = 0 AND username IN (?` + strings.Repeat(", ?", n-1) + ")")
 }
 
-func presenceSetSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET presence = ?, presencedate = ? WHERE id = ?")
-}
+var presenceSetSQL = schema.Statement("UPDATE tb_users SET presence = ?, presencedate = ? WHERE id = ?")
 
-func confRoomSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT room, pin FROM tb_confrooms WHERE userid = ?")
-}
+var confRoomSQL = schema.Statement("SELECT room, pin FROM tb_confrooms WHERE userid = ?")
 
-func confRoomInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_confrooms (userid, room, pin, created) VALUES (?, ?, ?, ?)")
-}
+var confRoomInsertSQL = schema.Statement("INSERT INTO tb_confrooms (userid, room, pin, created) VALUES (?, ?, ?, ?)")

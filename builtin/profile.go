@@ -53,7 +53,7 @@ func searchUsers(ctx context.Context, c *engine.Call) format.Result {
 	}
 	db := c.DB()
 	d := db.Dialect
-	like := likeEscape(d, strings.ToLower(term))
+	like := d.LikeEscape(strings.ToLower(term))
 	args := []any{like + "%", "%" + like + "%"}
 	cols := []string{"id", "username", "name", "email", "phone", "type", "credit", "enabled"}
 	if !c.Admin {
@@ -208,36 +208,17 @@ func userSearchSQL(d schema.Dialect, cols []string, own bool, limit int) string 
 		where + " ORDER BY username" + d.Limit(limit))
 }
 
-func cliOwnerSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT userid FROM tb_clis WHERE number = ?")
-}
+var cliOwnerSQL = schema.Statement("SELECT userid FROM tb_clis WHERE number = ?")
 
-func cliCountSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_clis WHERE userid = ?")
-}
+var cliCountSQL = schema.Statement("SELECT COUNT(*) FROM tb_clis WHERE userid = ?")
 
-func cliInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)")
-}
+var cliInsertSQL = schema.Statement("INSERT INTO tb_clis (userid, number, created) VALUES (?, ?, ?)")
 
-func setCallbackNumberSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET callbacknumber = ? WHERE id = ?")
-}
+var setCallbackNumberSQL = schema.Statement("UPDATE tb_users SET callbacknumber = ? WHERE id = ?")
 
 // callForwardSQL sets the forward columns cols (fixed names) of a user.
 func callForwardSQL(d schema.Dialect, cols []string) string {
 	return d.Rebind("UPDATE tb_users SET " + strings.Join(cols, " = ?, ") + " = ? WHERE id = ?")
 }
 
-func forwardsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")
-}
-
-// likeEscape escapes the LIKE wildcards of s for ESCAPE '\': % and _, and
-// on SQL Server also [ (a character class in T-SQL LIKE).
-func likeEscape(d schema.Dialect, s string) string {
-	if d.Name == "sqlserver" {
-		return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`).Replace(s)
-	}
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
+var forwardsSQL = schema.Statement("SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = ?")

@@ -98,16 +98,12 @@ func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
 }
 
 // recoveryAccountSQL finds up to two enabled accounts of an email.
-func recoveryAccountSQL(d schema.Dialect) string {
+var recoveryAccountSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.Rebind("SELECT " + d.Top(2) +
 		"id, username, pwdquestion, pwdanswerhash, pwdanswerfails FROM tb_users WHERE LOWER(email) = LOWER(?) AND enabled <> 0" +
 		d.Limit(2))
-}
+})
 
-func answerFailSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET pwdanswerfails = pwdanswerfails + 1 WHERE id = ? AND pwdanswerfails < ?")
-}
+var answerFailSQL = schema.Statement("UPDATE tb_users SET pwdanswerfails = pwdanswerfails + 1 WHERE id = ? AND pwdanswerfails < ?")
 
-func recoverPwdSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_users SET password = ?, pwdanswerfails = 0 WHERE id = ?")
-}
+var recoverPwdSQL = schema.Statement("UPDATE tb_users SET password = ?, pwdanswerfails = 0 WHERE id = ?")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mvapi/schema"
+	"mvapi/schema/schematest"
 )
 
 // TestRatingSQL pins the statement rating sends to each dialect.
@@ -184,24 +185,24 @@ func TestSQLServerStatements(t *testing.T) {
 			`UPDATE tb_users SET forwardalways = @p1, forwardonbusy = @p2, forwardonnoanswer = @p3 WHERE id = @p4`},
 		{"forwards", forwardsSQL(d),
 			`SELECT forwardalways, forwardonbusy, forwardonnoanswer FROM tb_users WHERE id = @p1`},
-		{"tables", tablesSQL(d),
+		{"tables", d.TablesSQL(),
 			`SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA = SCHEMA_NAME()`},
-		{"columns", columnsSQL(d),
+		{"columns", d.ColumnsSQL(),
 			`SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION`},
-		{"lockWaits", lockWaitsSQL(d.Name),
+		{"lockWaits", d.LockWaitsSQL(),
 			`SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
  CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`},
 		{"getField", getFieldSQL(d, "tb_users", "email", "username", false, true),
 			`SELECT TOP 1 [email] FROM [tb_users] WHERE [username] = @p1 ORDER BY [id]`},
 		{"addServer", addServerSQL(d, []string{"type", "username", "password", "domain", "port", "proxy", "transport", "needauth", "routing", "routingpriority"}),
 			`INSERT INTO tb_users ([type], [username], [password], [domain], [port], [proxy], [transport], [needauth], [routing], [routingpriority]) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)`},
-		{"likeEscape", likeEscape(d, `50%_a[b]\\c`),
+		{"likeEscape", d.LikeEscape(`50%_a[b]\\c`),
 			`50\%\_a\[b]\\\\c`},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
 		}
-		if h := schema.TSQLHazards(c.got); len(h) > 0 {
+		if h := schematest.TSQLHazards(c.got); len(h) > 0 {
 			t.Errorf("%s: not T-SQL: %v\n%s", c.name, h, c.got)
 		}
 	}

@@ -106,14 +106,8 @@ func (e *Engine) Watch(ctx context.Context, dsn string, interval time.Duration) 
 	}
 }
 
-func stampBumpSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_changes SET stamp = stamp + 1 WHERE name = ?")
-}
+var stampBumpSQL = schema.Statement("UPDATE tb_changes SET stamp = stamp + 1 WHERE name = ?")
 
-func stampSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT stamp FROM tb_changes WHERE name = ?")
-}
+var stampSQL = schema.Statement("SELECT stamp FROM tb_changes WHERE name = ?")
 
-func stampsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT name, stamp FROM tb_changes")
-}
+var stampsSQL = schema.Statement("SELECT name, stamp FROM tb_changes")

@@ -336,6 +336,4 @@ func inList(list []netip.Prefix, ip netip.Addr) bool {
 	return false
 }
 
-func globalConfigSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT name, value FROM tb_globalconfig")
-}
+var globalConfigSQL = schema.Statement("SELECT name, value FROM tb_globalconfig")

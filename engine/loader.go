@@ -53,10 +53,7 @@ type apiRow struct {
 
 // apiRowQuery reads tb_api; rule is quoted (a reserved word in T-SQL).
 func apiRowQuery(d schema.Dialect) string {
-	rule := d.Ident("rule") + ` AS rule`
-	if d.Name == "sqlserver" {
-		rule = d.Ident("rule") // RULE is reserved in T-SQL, as an alias too
-	}
+	rule := d.IdentAs("rule")
 	return `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
  req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, ` +
 		rule + `, description FROM tb_api ORDER BY id`

@@ -167,28 +167,16 @@ func (l *Lockout) loadBanned(ctx context.Context) error {
 
 // failureCountSQL counts a failure of an IP; one outside the window (the
 // first two ?) starts a new count at time ?.
-func failureCountSQL(d schema.Dialect) string {
-	return d.Rebind(`UPDATE tb_authfailures SET
+var failureCountSQL = schema.Statement(`UPDATE tb_authfailures SET
  failures = CASE WHEN first < ? THEN 1 ELSE failures + 1 END,
  first = CASE WHEN first < ? THEN ? ELSE first END WHERE ip = ?`)
-}
 
-func failureInsertSQL(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_authfailures (ip, failures, first) VALUES (?, 1, ?)")
-}
+var failureInsertSQL = schema.Statement("INSERT INTO tb_authfailures (ip, failures, first) VALUES (?, 1, ?)")
 
-func failureAddSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_authfailures SET failures = failures + 1 WHERE ip = ?")
-}
+var failureAddSQL = schema.Statement("UPDATE tb_authfailures SET failures = failures + 1 WHERE ip = ?")
 
-func lockIPSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_authfailures SET locked_until = ?, failures = 0, first = ? WHERE ip = ? AND failures >= ?")
-}
+var lockIPSQL = schema.Statement("UPDATE tb_authfailures SET locked_until = ?, failures = 0, first = ? WHERE ip = ? AND failures >= ?")
 
-func lockedIPsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT ip, locked_until FROM tb_authfailures WHERE locked_until > ?")
-}
+var lockedIPsSQL = schema.Statement("SELECT ip, locked_until FROM tb_authfailures WHERE locked_until > ?")
 
-func bannedIPsSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT ip FROM tb_bannedips WHERE expires IS NULL OR expires > ?")
-}
+var bannedIPsSQL = schema.Statement("SELECT ip FROM tb_bannedips WHERE expires IS NULL OR expires > ?")

@@ -64,7 +64,7 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 	err := db.QueryRowxContext(ctx, createUserSQL(db.Dialect), n.Type, n.Username, n.Password, n.Name, n.Email, n.Phone, strings.ToUpper(n.Currency),
 		n.Country, n.Address, n.Credit, n.DeviceID, pin).Scan(&id)
 	if err != nil {
-		if strings.Contains(strings.ToLower(err.Error()), "unique") {
+		if schema.IsUniqueViolation(err) {
 			return 0, ErrUserExists
 		}
 		return 0, fmt.Errorf("create user %q: %w", n.Username, err)
@@ -72,8 +72,8 @@ func CreateUser(ctx context.Context, db *schema.DB, n NewUser) (int64, error) {
 	return id, nil
 }
 
-func createUserSQL(d schema.Dialect) string {
+var createUserSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID(`INSERT INTO tb_users
  (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-}
+})

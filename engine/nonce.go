@@ -66,10 +66,6 @@ func (s nonceStore) find(ctx context.Context, sent string, ip netip.Addr, sameIP
 	return "", nil
 }
 
-func nonceInsert(d schema.Dialect) string {
-	return d.Rebind("INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES (?, ?, ?, ?, ?)")
-}
+var nonceInsert = schema.Statement("INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES (?, ?, ?, ?, ?)")
 
-func nonceFind(d schema.Dialect) string {
-	return d.Rebind("SELECT nonce, ip FROM tb_nonces WHERE prefix = ? AND expires > ?")
-}
+var nonceFind = schema.Statement("SELECT nonce, ip FROM tb_nonces WHERE prefix = ? AND expires > ?")

@@ -157,21 +157,13 @@ func (s *Scheduler) exec(ctx context.Context, q string, args ...any) (int64, err
 	return n, nil
 }
 
-func purgeNoncesSQL(d schema.Dialect) string {
-	return d.Rebind("DELETE FROM tb_nonces WHERE expires < ?")
-}
+var purgeNoncesSQL = schema.Statement("DELETE FROM tb_nonces WHERE expires < ?")
 
-func releaseNumbersSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_phonenumbers SET userid = NULL, lockeduntil = NULL WHERE lockeduntil IS NOT NULL AND lockeduntil < ?")
-}
+var releaseNumbersSQL = schema.Statement("UPDATE tb_phonenumbers SET userid = NULL, lockeduntil = NULL WHERE lockeduntil IS NOT NULL AND lockeduntil < ?")
 
-func purgeJobRunsSQL(d schema.Dialect) string {
-	return d.Rebind("DELETE FROM tb_jobruns WHERE started < ? AND finished IS NOT NULL")
-}
+var purgeJobRunsSQL = schema.Statement("DELETE FROM tb_jobruns WHERE started < ? AND finished IS NOT NULL")
 
-func purgeSentSQL(d schema.Dialect) string {
-	return d.Rebind("DELETE FROM tb_outbox WHERE status = 'sent' AND created < ?")
-}
+var purgeSentSQL = schema.Statement("DELETE FROM tb_outbox WHERE status = 'sent' AND created < ?")
 
 // userEmailsSQL selects the users to notify: flag is a fixed tb_users
 // column; lowCredit adds the credit limit (?).
@@ -194,6 +186,4 @@ func reportQueries(d schema.Dialect) []struct{ label, sql string } {
 	}
 }
 
-func creditMovedSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?")
-}
+var creditMovedSQL = schema.Statement("SELECT COALESCE(SUM(amount), 0) FROM tb_creditlog WHERE datum >= ?")

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -160,7 +159,7 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 	err := s.db.QueryRowxContext(ctx, jobClaimSQL(d),
 		job, tick, s.node, now).Scan(&id)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if schema.IsUniqueViolation(err) {
 			return "", errSkipped
 		}
 		return "", fmt.Errorf("job %s: claim tick: %w", job, err)
@@ -182,11 +181,6 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 	return result, runErr
 }
 
-func isUniqueViolation(err error) bool {
-	m := strings.ToLower(err.Error())
-	return strings.Contains(m, "unique") || strings.Contains(m, "duplicate") || strings.Contains(m, "23505")
-}
-
 func clip(s string) string {
 	if len(s) > 2000 {
 		return s[:2000]
@@ -198,22 +192,14 @@ type slogPrintf struct{ log *slog.Logger }
 
 func (l slogPrintf) Printf(format string, args ...any) { l.log.Info(fmt.Sprintf(format, args...)) }
 
-func taskNextRunSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?")
-}
+var taskNextRunSQL = schema.Statement("UPDATE tb_scheduledtasks SET nextrun = ? WHERE id = ?")
 
-func jobBusySQL(d schema.Dialect) string {
-	return d.Rebind("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?")
-}
+var jobBusySQL = schema.Statement("SELECT COUNT(*) FROM tb_jobruns WHERE job = ? AND finished IS NULL AND started > ?")
 
-func jobClaimSQL(d schema.Dialect) string {
+var jobClaimSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.ReturningID("INSERT INTO tb_jobruns (job, tick, node, started) VALUES (?, ?, ?, ?)")
-}
+})
 
-func jobDoneSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?")
-}
+var jobDoneSQL = schema.Statement("UPDATE tb_jobruns SET finished = ?, ok = ?, result = ? WHERE id = ?")
 
-func taskDoneSQL(d schema.Dialect) string {
-	return d.Rebind("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?")
-}
+var taskDoneSQL = schema.Statement("UPDATE tb_scheduledtasks SET lastrun = ?, lastresult = ? WHERE id = ?")

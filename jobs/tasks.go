@@ -89,6 +89,4 @@ func (s *Scheduler) runTask(ctx context.Context, t *task) (string, error) {
 	return "OK: " + strings.TrimSpace(t.name) + " done", nil
 }
 
-func tasksSQL(d schema.Dialect) string {
-	return d.Rebind("SELECT id, name, schedule, custom_action, custom_action_body FROM tb_scheduledtasks WHERE enabled <> 0 ORDER BY id")
-}
+var tasksSQL = schema.Statement("SELECT id, name, schedule, custom_action, custom_action_body FROM tb_scheduledtasks WHERE enabled <> 0 ORDER BY id")

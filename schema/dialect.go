@@ -5,35 +5,100 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 )
 
 // Dialect holds every difference between the supported SQL engines, so that
-// the rest of mvapi writes each query once with `?` placeholders.
+// the rest of mvapi writes each query once with `?` placeholders and asks
+// the dialect what the database can do instead of which database it is.
+// The three values SQLite, Postgres and SQLServer are the only dialects.
 type Dialect struct {
-	// Name is "sqlite", "postgres" or "sqlserver".
+	// Name is "sqlite", "postgres" or "sqlserver": the folder of the
+	// dialect's migrations and the word shown to operators. Code outside
+	// schema must not branch on it; ask for a capability instead.
 	Name string
 	// DriverName is the database/sql driver registered for the dialect.
 	DriverName string
-	// bind is the sqlx bind type used by Rebind.
-	bind int
-	// concatOp joins expressions ("||"); empty means CONCAT(...).
-	concatOp string
-	// placeholderPrefix is "?" (positional), "$" or "@p" (numbered).
-	placeholderPrefix string
+
+	id                int    // index into dialects (1-based) for StatementFunc
+	title             string // product name for messages
+	bind              int    // sqlx bind type used by Rebind
+	concatOp          string // joins expressions ("||"); empty means CONCAT(...)
+	placeholderPrefix string // "?" (positional), "$" or "@p" (numbered)
+	top               bool   // row limits are SELECT TOP n, not LIMIT n
+	lengthFunc        string // LENGTH or LEN
+	identOpen         string // quotes an identifier: " or [
+	identClose        string
+	likeBracket       bool   // [ opens a character class in LIKE
+	noLock            string // table hint for a read that takes no locks
+	notify            bool   // LISTEN/NOTIFY between nodes
+	onlineBackup      bool   // mvapi backs up and restores the database file itself
+	backupTools       string // what to use for backups when not onlineBackup
+	goose             goose.Dialect
+	tablesSQL         string // lists the base tables of the current schema
+	columnsSQL        string // lists the columns (name, type) of table ?
+	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
-var SQLite = Dialect{Name: "sqlite", DriverName: "sqlite", bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?"}
+var SQLite = Dialect{
+	Name: "sqlite", DriverName: "sqlite", id: 1, title: "SQLite",
+	bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?",
+	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
+	onlineBackup: true,
+	goose:        goose.DialectSQLite3,
+	tablesSQL:    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+	columnsSQL:   "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+}
 
 // Postgres is PostgreSQL through pgx in database/sql mode.
-var Postgres = Dialect{Name: "postgres", DriverName: "pgx", bind: sqlx.DOLLAR, concatOp: "||", placeholderPrefix: "$"}
+var Postgres = Dialect{
+	Name: "postgres", DriverName: "pgx", id: 2, title: "PostgreSQL",
+	bind: sqlx.DOLLAR, concatOp: "||", placeholderPrefix: "$",
+	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
+	notify:      true,
+	backupTools: "use pg_dump and pg_restore (or your provider's snapshots)",
+	goose:       goose.DialectPostgres,
+	tablesSQL:   "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+	columnsSQL:  "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+	lockWaitsSQL: `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
+ COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
+ FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`,
+}
 
 // SQLServer is Microsoft SQL Server through go-mssqldb's "sqlserver" driver.
-var SQLServer = Dialect{Name: "sqlserver", DriverName: "sqlserver", bind: sqlx.AT, placeholderPrefix: "@p"}
+var SQLServer = Dialect{
+	Name: "sqlserver", DriverName: "sqlserver", id: 3, title: "SQL Server",
+	bind: sqlx.AT, placeholderPrefix: "@p", top: true,
+	lengthFunc: "LEN", identOpen: "[", identClose: "]",
+	likeBracket: true,
+	noLock:      " WITH(NOLOCK)",
+	backupTools: "use BACKUP DATABASE / RESTORE DATABASE (sqlcmd or SSMS)",
+	goose:       goose.DialectMSSQL,
+	tablesSQL:   "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA = SCHEMA_NAME()",
+	columnsSQL:  "SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION",
+	lockWaitsSQL: `SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
+ CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`,
+}
+
+// dialects lists every dialect at the index of its id.
+var dialects = [...]Dialect{{}, SQLite, Postgres, SQLServer}
+
+// Dialects returns the supported dialects: SQLite, Postgres, SQLServer.
+func Dialects() []Dialect { return []Dialect{SQLite, Postgres, SQLServer} }
 
 func init() {
 	// modernc registers itself as "sqlite", which sqlx does not know.
 	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Title is the product name for messages: "SQLite", "PostgreSQL" or
+// "SQL Server".
+func (d Dialect) Title() string {
+	if d.title == "" {
+		return d.Name
+	}
+	return d.title
 }
 
 // Placeholder returns the n-th (1-based) bind placeholder of the dialect.
@@ -44,12 +109,37 @@ func (d Dialect) Placeholder(n int) string {
 	return d.placeholderPrefix + strconv.Itoa(n)
 }
 
-// Concat joins SQL expressions into one string expression.
+// maxConcatArgs is the argument limit of SQL Server's CONCAT.
+const maxConcatArgs = 254
+
+// Concat joins SQL expressions into one string expression: (a || b || c)
+// or, on SQL Server, CONCAT(a, b, c). CONCAT takes 2 to 254 arguments, so
+// more parts are concatenated in nested calls of at most 254 arguments
+// each, and a single part is concatenated with an empty string. Note that
+// CONCAT turns NULL into an empty string where || yields NULL. No parts
+// gives the empty string literal.
 func (d Dialect) Concat(parts []string) string {
-	if d.concatOp == "" {
-		return "CONCAT(" + strings.Join(parts, ", ") + ")"
+	switch {
+	case len(parts) == 0:
+		return "''"
+	case d.concatOp != "":
+		return "(" + strings.Join(parts, " "+d.concatOp+" ") + ")"
+	case len(parts) == 1:
+		return "CONCAT(" + parts[0] + ", '')"
 	}
-	return "(" + strings.Join(parts, " "+d.concatOp+" ") + ")"
+	for len(parts) > 1 {
+		next := make([]string, 0, (len(parts)+maxConcatArgs-1)/maxConcatArgs)
+		for i := 0; i < len(parts); i += maxConcatArgs {
+			chunk := parts[i:min(i+maxConcatArgs, len(parts))]
+			if len(chunk) == 1 { // an argument of the outer call
+				next = append(next, chunk[0])
+				continue
+			}
+			next = append(next, "CONCAT("+strings.Join(chunk, ", ")+")")
+		}
+		parts = next
+	}
+	return parts[0]
 }
 
 // Rebind turns mvapi's own `?` queries into the dialect's placeholders.
@@ -60,7 +150,7 @@ func (d Dialect) Rebind(query string) string {
 
 // Top returns "TOP n " for SQL Server (to put after SELECT) and "" elsewhere.
 func (d Dialect) Top(n int) string {
-	if d.Name == "sqlserver" {
+	if d.top {
 		return "TOP " + strconv.Itoa(n) + " "
 	}
 	return ""
@@ -69,7 +159,7 @@ func (d Dialect) Top(n int) string {
 // Limit returns " LIMIT n" (to put at the end of a SELECT) except on SQL
 // Server, where Top does the job.
 func (d Dialect) Limit(n int) string {
-	if d.Name == "sqlserver" {
+	if d.top {
 		return ""
 	}
 	return " LIMIT " + strconv.Itoa(n)
@@ -77,17 +167,17 @@ func (d Dialect) Limit(n int) string {
 
 // Length is the SQL function for the length of a string.
 func (d Dialect) Length(expr string) string {
-	if d.Name == "sqlserver" {
-		return "LEN(" + expr + ")"
+	if d.lengthFunc == "" {
+		return "LENGTH(" + expr + ")"
 	}
-	return "LENGTH(" + expr + ")"
+	return d.lengthFunc + "(" + expr + ")"
 }
 
 // ReturningID turns "INSERT INTO t (...) VALUES (...)" into a statement that
 // returns the new row's id column: RETURNING id, or OUTPUT INSERTED.id on
 // SQL Server. The query uses ? placeholders and is rebound.
 func (d Dialect) ReturningID(insert string) string {
-	if d.Name == "sqlserver" {
+	if d.top { // SQL Server: OUTPUT goes before VALUES
 		i := strings.Index(strings.ToUpper(insert), " VALUES")
 		if i < 0 {
 			panic("schema: ReturningID needs an INSERT ... VALUES: " + insert)
@@ -100,8 +190,66 @@ func (d Dialect) ReturningID(insert string) string {
 // Ident quotes a column name that is a reserved word in some dialect (such
 // as rule in T-SQL).
 func (d Dialect) Ident(name string) string {
-	if d.Name == "sqlserver" {
-		return "[" + name + "]"
+	if d.identOpen == "[" {
+		return "[" + strings.ReplaceAll(name, "]", "]]") + "]"
 	}
-	return `"` + name + `"`
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
+
+// IdentAs is a quoted column for a select list whose result column is
+// called name: `"rule" AS rule`, or `[rule]` on SQL Server, where a reserved
+// word is not a valid bare alias either.
+func (d Dialect) IdentAs(name string) string {
+	if d.identOpen == "[" {
+		return d.Ident(name)
+	}
+	return d.Ident(name) + " AS " + name
+}
+
+// LikeEscape escapes the LIKE wildcards of s for a pattern written with
+// ESCAPE '\': \, % and _, and on SQL Server also [ (a character class in
+// T-SQL LIKE).
+func (d Dialect) LikeEscape(s string) string {
+	if d.likeBracket {
+		return bracketLikeEscaper.Replace(s)
+	}
+	return likeEscaper.Replace(s)
+}
+
+var (
+	likeEscaper        = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	bracketLikeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`)
+)
+
+// NoLock is the table hint to put after a table name for a read that takes
+// no shared locks (" WITH(NOLOCK)" on SQL Server, as Mizu's own statements
+// use), or "" where readers do not block writers anyway.
+func (d Dialect) NoLock() string { return d.noLock }
+
+// SupportsNotify reports whether nodes can signal each other through the
+// database (PostgreSQL LISTEN/NOTIFY); elsewhere they poll. See DB.Notify
+// and Listen.
+func (d Dialect) SupportsNotify() bool { return d.notify }
+
+// SupportsOnlineBackup reports whether mvapi itself backs up the database
+// while serving and restores it (SQLite: VACUUM INTO a file). Elsewhere
+// BackupTools says what the operator uses instead.
+func (d Dialect) SupportsOnlineBackup() bool { return d.onlineBackup }
+
+// BackupTools tells the operator what to back up and restore the database
+// with when SupportsOnlineBackup is false, e.g. "use pg_dump and
+// pg_restore (...)"; it is "" when mvapi does it itself.
+func (d Dialect) BackupTools() string { return d.backupTools }
+
+// TablesSQL lists the base tables of the current schema, one name per row.
+func (d Dialect) TablesSQL() string { return d.tablesSQL }
+
+// ColumnsSQL lists the columns of the table bound to its one placeholder,
+// in table order, as rows of (name, database type).
+func (d Dialect) ColumnsSQL() string { return d.columnsSQL }
+
+// LockWaitsSQL lists the lock requests the database has not granted yet,
+// as rows of four text columns (session, lock kind, mode, what is
+// locked), or is "" when the database has no such view (SQLite: one
+// writer at a time waits up to the busy timeout).
+func (d Dialect) LockWaitsSQL() string { return d.lockWaitsSQL }

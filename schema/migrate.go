@@ -45,16 +45,8 @@ func MigrationStatus(ctx context.Context, db *DB) ([]string, error) {
 }
 
 func provider(db *DB) (*goose.Provider, error) {
-	var dialect goose.Dialect
-	switch db.Dialect.Name {
-	case "sqlite":
-		dialect = goose.DialectSQLite3
-	case "postgres":
-		dialect = goose.DialectPostgres
-	case "sqlserver":
-		dialect = goose.DialectMSSQL
-	default:
-		return nil, fmt.Errorf("migrate: unknown dialect %q", db.Dialect.Name)
+	if db.Dialect.goose == "" {
+		return nil, fmt.Errorf("migrate: dialect %q has no migrations", db.Dialect.Name)
 	}
 	sub, err := fs.Sub(migrations, "migrations/"+db.Dialect.Name)
 	if err != nil {
@@ -62,7 +54,7 @@ func provider(db *DB) (*goose.Provider, error) {
 	}
 	// Issues add migrations in parallel: a database may have applied a later
 	// number before an earlier one lands, so out-of-order is allowed.
-	p, err := goose.NewProvider(dialect, db.DB.DB, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(db.Dialect.goose, db.DB.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

@@ -14,7 +14,7 @@ const NotifyChannel = "mvapi_changes"
 // Notify signals other nodes that name changed (PostgreSQL NOTIFY); on other
 // dialects it does nothing (they poll the change stamp).
 func (db *DB) Notify(ctx context.Context, name string) error {
-	if db.Dialect.Name != "postgres" {
+	if !db.Dialect.SupportsNotify() {
 		return nil
 	}
 	_, err := db.ExecContext(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, name)
@@ -26,7 +26,7 @@ func (db *DB) Notify(ctx context.Context, name string) error {
 // (Open keeps only a redacted one). On other dialects it returns nil: those
 // nodes poll.
 func Listen(ctx context.Context, d Dialect, dsn string, log *slog.Logger) <-chan string {
-	if d.Name != "postgres" {
+	if !d.SupportsNotify() {
 		return nil
 	}
 	out := make(chan string, 16)

@@ -67,11 +67,11 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 }
 
 // exampleUserSQL selects the first enabled user of a type (?).
-func exampleUserSQL(d schema.Dialect) string {
+var exampleUserSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.Rebind("SELECT " + d.Top(1) + "username, password FROM tb_users WHERE type = ? AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id" + d.Limit(1))
-}
+})
 
 // examplePrefixSQL selects the longest rate prefix.
-func examplePrefixSQL(d schema.Dialect) string {
+var examplePrefixSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return d.Rebind("SELECT " + d.Top(1) + "prefix FROM tb_rates ORDER BY " + d.Length("prefix") + " DESC, prefix" + d.Limit(1))
-}
+})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"mvapi/schema"
+	"mvapi/schema/schematest"
 	"testing"
 )
 
@@ -19,7 +20,7 @@ func TestSQLServerStatements(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)
 		}
-		if h := schema.TSQLHazards(c.got); len(h) > 0 {
+		if h := schematest.TSQLHazards(c.got); len(h) > 0 {
 			t.Errorf("%s: not T-SQL: %v\n%s", c.name, h, c.got)
 		}
 	}

@@ -3,6 +3,8 @@ package sqltemplate
 import (
 	"reflect"
 	"testing"
+
+	"mvapi/schema"
 )
 
 // compileCase is one template compiled with the three reference dialects.
@@ -230,7 +232,7 @@ func TestCompile(t *testing.T) {
 				name string
 				d    Dialect
 				want string
-			}{{"sqlite", SQLite, tc.sqlite}, {"postgres", Postgres, tc.pg}, {"sqlserver", SQLServer, tc.mssql}} {
+			}{{"sqlite", schema.SQLite, tc.sqlite}, {"postgres", schema.Postgres, tc.pg}, {"sqlserver", schema.SQLServer, tc.mssql}} {
 				tmpl, err := Compile(tc.src, d.d)
 				if err != nil {
 					t.Fatalf("%s: Compile(%q): %v", d.name, tc.src, err)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"mvapi/schema"
 )
 
 // outsideText returns sql with everything inside string literals, quoted
@@ -130,11 +132,11 @@ func checkPlaceholders(t *testing.T, d Dialect, tmpl *Template) {
 	out := outsideText(tmpl.SQL())
 	var nums []string
 	switch d {
-	case SQLite:
+	case schema.SQLite:
 		nums = make([]string, strings.Count(out, "?"))
-	case Postgres:
+	case schema.Postgres:
 		nums = numberedPlaceholders(out, "$")
-	case SQLServer:
+	case schema.SQLServer:
 		nums = numberedPlaceholders(out, "@p")
 	}
 	if len(nums) != len(tmpl.Keys()) {
@@ -191,7 +193,7 @@ func FuzzCompile(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
 		var first *Template
-		for _, d := range []Dialect{SQLite, Postgres, SQLServer} {
+		for _, d := range []Dialect{schema.SQLite, schema.Postgres, schema.SQLServer} {
 			tmpl, err := Compile(src, d)
 			again, err2 := Compile(src, d)
 			if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
@@ -235,7 +237,7 @@ func FuzzArgsNotInSQL(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
 		const generated = " ()|,'?$@pCONCAT0123456789"
-		for _, d := range []Dialect{SQLite, Postgres, SQLServer} {
+		for _, d := range []Dialect{schema.SQLite, schema.Postgres, schema.SQLServer} {
 			tmpl, err := Compile(src, d)
 			if err != nil {
 				continue

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"mvapi/schema"
 )
 
 func TestReturnsRows(t *testing.T) {
@@ -47,7 +49,7 @@ func TestReturnsRows(t *testing.T) {
 		{"$$select$$", false},
 	}
 	for _, tc := range cases {
-		tmpl, err := Compile(tc.src, SQLite)
+		tmpl, err := Compile(tc.src, schema.SQLite)
 		if err != nil {
 			t.Errorf("Compile(%q): %v", tc.src, err)
 			continue
@@ -79,24 +81,24 @@ func TestCompileErrors(t *testing.T) {
 		{"select 1 /* [USERID]", nil, "customsql: unterminated block comment starting at byte 9"},
 		{"select $$abc", nil, "customsql: unterminated dollar-quoted string $$ starting at byte 7"},
 		{"select $f$abc$g$", nil, "customsql: unterminated dollar-quoted string $f$ starting at byte 7"},
-		{"select * from t where a = ?", SQLite, `customsql: raw placeholder "?" at byte 26`},
-		{"select * from t where a = $1", Postgres, `customsql: raw placeholder "$" at byte 26`},
-		{"select * from t where a = @p1", SQLServer, `customsql: raw placeholder "@p" at byte 26`},
-		{"select * from t where a = @P2", SQLServer, `customsql: raw placeholder "@P" at byte 26`},
+		{"select * from t where a = ?", schema.SQLite, `customsql: raw placeholder "?" at byte 26`},
+		{"select * from t where a = $1", schema.Postgres, `customsql: raw placeholder "$" at byte 26`},
+		{"select * from t where a = @p1", schema.SQLServer, `customsql: raw placeholder "@p" at byte 26`},
+		{"select * from t where a = @P2", schema.SQLServer, `customsql: raw placeholder "@P" at byte 26`},
 	}
 	for _, tc := range cases {
-		dialects := []Dialect{SQLite, Postgres, SQLServer}
+		dialects := []Dialect{schema.SQLite, schema.Postgres, schema.SQLServer}
 		if tc.d != nil {
 			dialects = []Dialect{tc.d}
 		}
 		for _, d := range dialects {
 			tmpl, err := Compile(tc.src, d)
 			if err == nil {
-				t.Errorf("Compile(%q, %T) = %q, want error %q", tc.src, d, tmpl.SQL(), tc.want)
+				t.Errorf("Compile(%q, %s) = %q, want error %q", tc.src, d.(schema.Dialect).Name, tmpl.SQL(), tc.want)
 				continue
 			}
 			if !strings.HasPrefix(err.Error(), tc.want) {
-				t.Errorf("Compile(%q, %T) error %q, want prefix %q", tc.src, d, err, tc.want)
+				t.Errorf("Compile(%q, %s) error %q, want prefix %q", tc.src, d.(schema.Dialect).Name, err, tc.want)
 			}
 		}
 	}
@@ -115,16 +117,16 @@ func TestRawPlaceholderOtherDialects(t *testing.T) {
 		src string
 		d   Dialect
 	}{
-		{"select data ? 'key' from t", Postgres},
-		{"select data ? 'key' from t", SQLServer},
-		{"select $1 from t", SQLite},
-		{"select $1 from t", SQLServer},
-		{"select @p1 from t", SQLite},
-		{"select @p1 from t", Postgres},
-		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", SQLite},
-		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", Postgres},
-		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", SQLServer},
-		{"select a$1 from t", Postgres},
+		{"select data ? 'key' from t", schema.Postgres},
+		{"select data ? 'key' from t", schema.SQLServer},
+		{"select $1 from t", schema.SQLite},
+		{"select $1 from t", schema.SQLServer},
+		{"select @p1 from t", schema.SQLite},
+		{"select @p1 from t", schema.Postgres},
+		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", schema.SQLite},
+		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", schema.Postgres},
+		{"select '?', '$1', '@p1', \"?\", [?], -- ?\n /* $1 */ $$@p1$$ from t", schema.SQLServer},
+		{"select a$1 from t", schema.Postgres},
 	} {
 		if _, err := Compile(tc.src, tc.d); err != nil {
 			t.Errorf("Compile(%q, %T): %v", tc.src, tc.d, err)
@@ -133,7 +135,7 @@ func TestRawPlaceholderOtherDialects(t *testing.T) {
 }
 
 func TestArgs(t *testing.T) {
-	tmpl, err := Compile("select * from t where u = [USERID] and n = [USERNAME] and a = [SPARAM2] and e like '%{email}%' and x = {missing} and u2 = [USERID]", Postgres)
+	tmpl, err := Compile("select * from t where u = [USERID] and n = [USERNAME] and a = [SPARAM2] and e like '%{email}%' and x = {missing} and u2 = [USERID]", schema.Postgres)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +159,7 @@ func TestArgs(t *testing.T) {
 }
 
 func TestKeysIsACopy(t *testing.T) {
-	tmpl, err := Compile("select [USERID]", SQLite)
+	tmpl, err := Compile("select [USERID]", schema.SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +190,7 @@ func TestArgsNeverInSQL(t *testing.T) {
 		"update t set note = 'it''s [SPARAM2]' where id = [SPARAM1] returning id",
 	}
 	for _, src := range srcs {
-		for _, d := range []Dialect{SQLite, Postgres, SQLServer} {
+		for _, d := range []Dialect{schema.SQLite, schema.Postgres, schema.SQLServer} {
 			tmpl, err := Compile(src, d)
 			if err != nil {
 				t.Fatal(err)
@@ -205,32 +207,5 @@ func TestArgsNeverInSQL(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func TestDialectConcat(t *testing.T) {
-	if got := SQLServer.Concat([]string{"'a'"}); got != "'a'" {
-		t.Errorf("SQLServer.Concat(1 part) = %q", got)
-	}
-	if got := SQLServer.Concat(nil); got != "''" {
-		t.Errorf("SQLServer.Concat(nil) = %q", got)
-	}
-	if got := SQLite.Concat(nil); got != "''" {
-		t.Errorf("SQLite.Concat(nil) = %q", got)
-	}
-	parts := make([]string, 300)
-	for i := range parts {
-		parts[i] = "?"
-	}
-	got := SQLServer.Concat(parts)
-	want := "CONCAT(CONCAT(" + strings.Repeat("?, ", 253) + "?), CONCAT(" + strings.Repeat("?, ", 45) + "?))"
-	if got != want {
-		t.Errorf("SQLServer.Concat(300 parts) = %q, want %q", got, want)
-	}
-	if got := Postgres.Placeholder(12); got != "$12" {
-		t.Errorf("Postgres.Placeholder(12) = %q", got)
-	}
-	if got := SQLServer.Placeholder(3); got != "@p3" {
-		t.Errorf("SQLServer.Placeholder(3) = %q", got)
 	}
 }
