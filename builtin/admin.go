@@ -32,7 +32,7 @@ func apireload(ctx context.Context, c *engine.Call) (format.Result, error) {
 	}
 	if err := c.Engine.Announce(ctx, engine.ChangeAPI); err != nil {
 		c.Engine.Logger().Error("apireload: other nodes not told", "err", err)
-		return engine.Errorf("apireload done here, but other nodes were not told: try again"), nil
+		return engine.Failf(engine.KindUnavailable, "apireload done here, but other nodes were not told: try again"), nil
 	}
 	return engine.OK("apireload: " + d.String()), nil
 }
@@ -43,7 +43,7 @@ func reload(ctx context.Context, c *engine.Call) (format.Result, error) {
 	}
 	if err := c.Engine.Announce(ctx, engine.ChangeConfig); err != nil {
 		c.Engine.Logger().Error("reload: other nodes not told", "err", err)
-		return engine.Errorf("config reloaded here, but other nodes were not told: try again"), nil
+		return engine.Failf(engine.KindUnavailable, "config reloaded here, but other nodes were not told: try again"), nil
 	}
 	return engine.OK("config reloaded"), nil
 }

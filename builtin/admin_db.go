@@ -172,7 +172,7 @@ func getField(ctx context.Context, c *engine.Call) (format.Result, error) {
 		if err := rows.Err(); err != nil {
 			return engine.Errorf("sql: %v", err), nil
 		}
-		return engine.Errorf("not found: no %s row with %s = %s", tbl, filter.Name, clipText(c.Param("filterfieldvalue"), 40)), nil
+		return engine.Failf(engine.KindNotFound, "not found: no %s row with %s = %s", tbl, filter.Name, clipText(c.Param("filterfieldvalue"), 40)), nil
 	}
 	var v any
 	if err := rows.Scan(&v); err != nil {

@@ -109,7 +109,7 @@ func getFile(option string) engine.Handler {
 		}
 		root, err := openFolder(c.Config.Get(option), false)
 		if errors.Is(err, fs.ErrNotExist) {
-			return engine.Errorf("file not found: %s", name), nil
+			return engine.Failf(engine.KindNotFound, "file not found: %s", name), nil
 		}
 		if err != nil {
 			c.Engine.Logger().Error("getfile: folder", "option", option, "err", err)
@@ -122,7 +122,7 @@ func getFile(option string) engine.Handler {
 		case errors.Is(err, errTooBig):
 			return engine.Errorf("file too large: at most %d bytes (maxfilebytes)", max), nil
 		case errors.Is(err, fs.ErrNotExist):
-			return engine.Errorf("file not found: %s", name), nil
+			return engine.Failf(engine.KindNotFound, "file not found: %s", name), nil
 		case err != nil:
 			c.Engine.Logger().Warn("getfile refused", "entry", c.Entry.Name, "file", name, "err", err)
 			return engine.Errorf("%s: cannot read %s: %s", c.Entry.Name, name, pathReason(err)), nil

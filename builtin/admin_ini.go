@@ -105,7 +105,7 @@ func getIni(_ context.Context, c *engine.Call) (format.Result, error) {
 	if key == "" {
 		kv, found := f.keys(sec)
 		if !found {
-			return engine.Errorf("not found: [%s] in %s", sec, name), nil
+			return engine.Failf(engine.KindNotFound, "not found: [%s] in %s", sec, name), nil
 		}
 		rows := make([][]string, len(kv))
 		for i, p := range kv {
@@ -115,7 +115,7 @@ func getIni(_ context.Context, c *engine.Call) (format.Result, error) {
 	}
 	v, found := f.get(sec, key)
 	if !found {
-		return engine.Errorf("not found: [%s] %s in %s", sec, key, name), nil
+		return engine.Failf(engine.KindNotFound, "not found: [%s] %s in %s", sec, key, name), nil
 	}
 	return engine.OK(v), nil
 }
@@ -196,7 +196,7 @@ func loadIniFiles(ctx context.Context, c *engine.Call) (format.Result, error) {
 	}
 	kv, found := f.keys(configSection)
 	if !found {
-		return engine.Errorf("not found: [%s] in %s", configSection, name), nil
+		return engine.Failf(engine.KindNotFound, "not found: [%s] in %s", configSection, name), nil
 	}
 	values := map[string]string{}
 	var unknown []string

@@ -97,7 +97,7 @@ func logSearch(_ context.Context, c *engine.Call) (format.Result, error) {
 }
 
 func logRename(context.Context, *engine.Call) (format.Result, error) {
-	return engine.Errorf("not supported: logrename (mvapi writes its log to stderr: rotate it where it goes, e.g. journald or logrotate)"), nil
+	return engine.Failf(engine.KindNotSupported, "not supported: logrename (mvapi writes its log to stderr: rotate it where it goes, e.g. journald or logrotate)"), nil
 }
 
 // secretName guards config rows that are not registered options (a DBA's

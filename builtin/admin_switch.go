@@ -60,9 +60,9 @@ func registerAdminSwitch(reg *engine.Registry) {
 func notSupported(name, why string) engine.Handler {
 	return func(context.Context, *engine.Call) (format.Result, error) {
 		if why != "" {
-			return engine.Errorf("not supported: %s (%s)", name, why), nil
+			return engine.Failf(engine.KindNotSupported, "not supported: %s (%s)", name, why), nil
 		}
-		return engine.Errorf("not supported: %s", name), nil
+		return engine.Failf(engine.KindNotSupported, "not supported: %s", name), nil
 	}
 }
 
@@ -110,14 +110,14 @@ func discCall(ctx context.Context, c *engine.Call) (format.Result, error) {
 // (no shell, bounded time, output to the log).
 func cmdEntry(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if c.Config.Int("allowcmdaction") != 1 {
-		return engine.Errorf("not supported: cmd (commands are off: set allowcmdaction=1 in global config)"), nil
+		return engine.Failf(engine.KindNotSupported, "not supported: cmd (commands are off: set allowcmdaction=1 in global config)"), nil
 	}
 	if !c.VerifiedAdmin() {
 		return engine.Errorf("access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)"), nil
 	}
 	kind, ok := c.Engine.ActionKind(7)
 	if !ok {
-		return engine.Errorf("not supported: cmd (this server has no command runner)"), nil
+		return engine.Failf(engine.KindNotSupported, "not supported: cmd (this server has no command runner)"), nil
 	}
 	line := strings.TrimSpace(firstParam(c, "txt", "cmd"))
 	if line == "" {

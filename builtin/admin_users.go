@@ -50,7 +50,7 @@ func delUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 	var typ int
 	err := db.QueryRowxContext(ctx, q, arg).Scan(&id, &name, &typ)
 	if errors.Is(err, sql.ErrNoRows) {
-		return engine.Errorf("user not found"), nil
+		return engine.Failf(engine.KindNotFound, "user not found"), nil
 	}
 	if err != nil {
 		return format.Result{}, err
@@ -66,7 +66,7 @@ func delUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return format.Result{}, err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
-		return engine.Errorf("user not found"), nil
+		return engine.Failf(engine.KindNotFound, "user not found"), nil
 	}
 	c.Engine.Logger().Info("deluser", "id", id, "username", name)
 	return engine.OK(fmt.Sprintf("user deleted: id=%d username=%s", id, name)), nil

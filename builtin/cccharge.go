@@ -56,11 +56,11 @@ type gatewayAnswer struct {
 func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	gw := strings.TrimSpace(c.Config.Get("ccgatewayurl"))
 	if gw == "" {
-		return engine.Errorf("cccharge: no payment gateway configured (global config ccgatewayurl)"), nil
+		return engine.Failf(engine.KindNotSupported, "cccharge: no payment gateway configured (global config ccgatewayurl)"), nil
 	}
 	if u, err := url.Parse(gw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		c.Engine.Logger().Error("cccharge: bad ccgatewayurl", "url", gw)
-		return engine.Errorf("cccharge: the payment gateway is misconfigured; contact support"), nil
+		return engine.Failf(engine.KindUnavailable, "cccharge: the payment gateway is misconfigured; contact support"), nil
 	}
 	req, err := cardRequest(c, time.Now())
 	if err != nil {
@@ -70,14 +70,14 @@ func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	ans, err := postGateway(ctx, c, gw, req)
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: gateway", "reference", req.Reference, "err", err)
-		return engine.Errorf("payment failed: the payment gateway could not be reached or answered badly (reference %s)", req.Reference), nil
+		return engine.Failf(engine.KindUnavailable, "payment failed: the payment gateway could not be reached or answered badly (reference %s)", req.Reference), nil
 	}
 	if !ans.Approved {
 		reason := strings.TrimSpace(ans.Reason)
 		if reason == "" {
 			reason = "no reason given"
 		}
-		return engine.Errorf("payment declined: %s", clipText(reason, 120)), nil
+		return engine.Failf(engine.KindDenied, "payment declined: %s", clipText(reason, 120)), nil
 	}
 	tid := ans.TransactionID
 	if tid == "" {
@@ -97,7 +97,7 @@ func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	})
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: approved but not credited", "user", u.ID, "transaction", tid, "amount", amount, "err", err)
-		return engine.Errorf("payment approved (transaction %s) but the credit could not be added: contact support with this id", tid), nil
+		return engine.Failf(engine.KindInternal, "payment approved (transaction %s) but the credit could not be added: contact support with this id", tid), nil
 	}
 	return engine.OK("charged " + money(amount) + " " + u.Currency + " (transaction " + tid + "); your credit is " + money(credit)), nil
 }

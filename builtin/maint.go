@@ -69,7 +69,7 @@ func trimOK(s string) string {
 func restart(_ context.Context, c *engine.Call) (format.Result, error) {
 	what := c.Param("what")
 	if what != "" && what != "service" {
-		return engine.Errorf("not supported: restart what=%s (only service; reboot the host with custom_action 6)", clipText(what, 32)), nil
+		return engine.Failf(engine.KindNotSupported, "not supported: restart what=%s (only service; reboot the host with custom_action 6)", clipText(what, 32)), nil
 	}
 	r := c.Engine.Restarter()
 	if r == nil {

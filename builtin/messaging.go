@@ -52,7 +52,7 @@ func sendSMS(s smsEntry) engine.Handler {
 	return func(ctx context.Context, c *engine.Call) (format.Result, error) {
 		mg := c.Engine.Messenger()
 		if mg == nil {
-			return engine.Errorf("SMS is not available on this server"), nil
+			return engine.Failf(engine.KindNotSupported, "SMS is not available on this server"), nil
 		}
 		to := splitRecipients(firstParam(c, "bnum", "to"))
 		text := firstParam(c, "txt", "message")
@@ -118,7 +118,7 @@ func smsSender(c *engine.Call, from string) (string, format.Result, bool) {
 func sendMail(ctx context.Context, c *engine.Call) (format.Result, error) {
 	mg := c.Engine.Messenger()
 	if mg == nil {
-		return engine.Errorf("email is not available on this server"), nil
+		return engine.Failf(engine.KindNotSupported, "email is not available on this server"), nil
 	}
 	to := splitRecipients(firstParam(c, "bnum", "to"))
 	body := firstParam(c, "txt", "message")
@@ -142,7 +142,7 @@ func messageError(c *engine.Call, err error) (format.Result, error) {
 	case errors.Is(err, engine.ErrNotConfigured) && c.Admin:
 		return engine.Errorf("%v", err), nil
 	case errors.Is(err, engine.ErrNotConfigured):
-		return engine.Errorf("%s is not available on this server", c.Entry.Name), nil
+		return engine.Failf(engine.KindNotSupported, "%s is not available on this server", c.Entry.Name), nil
 	}
 	return format.Result{}, err
 }

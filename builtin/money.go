@@ -73,7 +73,7 @@ func rating(ctx context.Context, c *engine.Call) (format.Result, error) {
 	}
 	err := db.QueryRowxContext(ctx, ratingSQL(db.Dialect, len(prefixes)), prefixes...).StructScan(&r)
 	if errors.Is(err, sql.ErrNoRows) {
-		return engine.Errorf("rate not found for %s", num), nil
+		return engine.Failf(engine.KindNotFound, "rate not found for %s", num), nil
 	}
 	if err != nil {
 		return format.Result{}, err

@@ -135,7 +135,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) (format.Result, error)
 			}
 		}
 		if !got {
-			return engine.Errorf("the pool is busy, try again"), nil
+			return engine.Failf(engine.KindBusy, "the pool is busy, try again"), nil
 		}
 	}
 	if permanent {

@@ -33,7 +33,8 @@ import (
 // Limiter decides whether a request may proceed (rate limits, lockouts).
 type Limiter interface {
 	// Allow returns nil to let the request pass, or an error whose text is
-	// answered to the client.
+	// answered to the client: an *Error answers with its Kind, any other
+	// error as KindDenied.
 	Allow(ctx context.Context, req *Request) error
 	// AuthFailed records a failed authentication from the request's origin.
 	AuthFailed(req *Request)
