@@ -83,4 +83,6 @@ func help(_ context.Context, c *engine.Call) (format.Result, error) {
 	return res, nil
 }
 
-func keepalive(context.Context, *engine.Call) (format.Result, error) { return engine.OK("keepalive"), nil }
+func keepalive(context.Context, *engine.Call) (format.Result, error) {
+	return engine.OK("keepalive"), nil
+}

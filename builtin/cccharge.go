@@ -29,7 +29,7 @@ func registerCCCharge(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
 		Name: "cccharge", Access: engine.UserAPI, Params: []string{"cardnum", "expireyear", "expmonth", "ccv2", "ammount"},
 		Handler: ccCharge, NeedsUser: true,
-		Doc:     "Card payment through the gateway of ccgatewayurl; the approved amount is added to the credit.",
+		Doc: "Card payment through the gateway of ccgatewayurl; the approved amount is added to the credit.",
 	})
 }
 
