@@ -32,10 +32,11 @@ func (s *requestStats) record(name string, kind Kind) {
 	if !found {
 		v, _ = s.byEntry.LoadOrStore(name, &entryCounter{})
 	}
-	if int(kind) >= len(v.(*entryCounter).byKind) {
+	c := v.(*entryCounter)
+	if int(kind) >= len(c.byKind) {
 		kind = KindInternal
 	}
-	v.(*entryCounter).byKind[kind].Add(1)
+	c.byKind[kind].Add(1)
 }
 
 // EntryStat is how often one entry answered since the server started.
