@@ -8,14 +8,27 @@ import (
 	"mvapi/engine/format"
 )
 
-// Outcomes, wtf-style: a handler answers a success or a client failure as
-// a format.Result (OK, Errorf, Failf), or returns an error. Serve turns an
-// error into the answer in one place (Engine.failure):
+// Outcomes, wtf-style (benbjohnson/wtf error.go). A handler reports:
 //
-//	*Error (Fail)            "ERROR: " + Message, with its Kind
-//	context.Canceled         KindCanceled: not logged as an error, not a failed request
-//	any other error          KindInternal: logged once with entry and request id,
-//	                         answered "ERROR: internal error, try again later"
+//	a success                 return OK("..."), nil (or Shaped)
+//	bad input (KindInvalid)   return Errorf("bad amount ..."), nil
+//	another kind              return Failf(KindNotFound, "..."), nil, or
+//	                          return format.Result{}, Fail(KindNotFound, "...")
+//	no user                   Builtin.NeedsUser, or return format.Result{}, ErrNeedsUser
+//	an unexpected error       return format.Result{}, err
+//	one with its own answer   return format.Result{}, &Error{Kind: KindInternal, Message: "...", Err: err}
+//
+// Serve turns an error into the answer in one place (Engine.failure):
+//
+//	*Error (Fail)             "ERROR: " + Message, with its Kind
+//	context.Canceled          KindCanceled (also wrapped, or any error once the
+//	                          request's context is cancelled): logged at debug
+//	                          level only, not counted as a failed request
+//	any other error           KindInternal: logged once with entry and request id,
+//	                          answered "ERROR: internal error, try again later"
+//
+// context.DeadlineExceeded (requesttimeout, sqltimeout) is internal: the
+// operator wants to see it. The lockout counts KindAuth answers only.
 
 // Kind says what sort of outcome an answer is; see format.Kind.
 type Kind = format.Kind
