@@ -125,12 +125,11 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 }
 
 // sqlError answers the error of a customsql statement as "ERROR: sql: ..."
-// (the row's author reads it), unless the client went away: that is
-// returned as the error and so counted as canceled, whatever the driver
-// made of the cancellation.
+// (the row's author reads it): KindCanceled when the client went away,
+// whatever the driver made of the cancellation, else KindInvalid.
 func sqlError(ctx context.Context, err error) (format.Result, error) {
 	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
-		return format.Result{}, err
+		return Failf(KindCanceled, "sql: %v", err), nil
 	}
 	return Errorf("sql: %v", err), nil
 }

@@ -247,6 +247,22 @@ func TestServeOutcomes(t *testing.T) {
 		})
 	}
 
+	// customsql keeps its answer text; a hang-up is canceled, not failed.
+	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql, req_key, req_user) VALUES ('pubsql', 'SELECT 1', 0, 14)")
+	if _, err := e.ReloadTable(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.Serve(context.Background(), request("203.0.113.1", "apientry", "pubsql")); res.Text != "OK: 1" {
+		t.Fatalf("pubsql answered %+v", res)
+	}
+	res := e.Serve(cancelled, request("203.0.113.1", "apientry", "pubsql"))
+	if res.Kind != engine.KindCanceled || !strings.HasPrefix(res.Text, "ERROR: sql: ") {
+		t.Fatalf("pubsql after a hang-up answered kind=%v %q", res.Kind, res.Text)
+	}
+	if s := stat(t, e, "pubsql"); s.OK != 1 || s.Failed != 0 || s.Canceled != 1 {
+		t.Errorf("pubsql counted %+v, want 1 ok and 1 canceled", s)
+	}
+
 	// The counters count by kind; a hang-up is not a failed request.
 	if s := stat(t, e, "hangup"); s.Failed != 0 || s.Canceled != 1 || s.Kinds[engine.KindCanceled] != 1 {
 		t.Errorf("hangup counted %+v, want 1 canceled and 0 failed", s)
