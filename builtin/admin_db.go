@@ -38,7 +38,7 @@ func registerAdminDB(reg *engine.Registry) {
 
 func dbStatement(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if !c.VerifiedAdmin() {
-		return engine.Errorf("access denied: db needs an authenticated admin user (authid with authpwd or authmd5)"), nil
+		return engine.Failf(engine.KindDenied, "access denied: db needs an authenticated admin user (authid with authpwd or authmd5)"), nil
 	}
 	txt := strings.TrimSpace(c.Param("txt"))
 	if txt == "" {

@@ -113,7 +113,7 @@ func cmdEntry(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Failf(engine.KindNotSupported, "not supported: cmd (commands are off: set allowcmdaction=1 in global config)"), nil
 	}
 	if !c.VerifiedAdmin() {
-		return engine.Errorf("access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)"), nil
+		return engine.Failf(engine.KindDenied, "access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)"), nil
 	}
 	kind, ok := c.Engine.ActionKind(7)
 	if !ok {

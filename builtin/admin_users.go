@@ -59,7 +59,7 @@ func delUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("deluser: you cannot delete your own account"), nil
 	}
 	if typ == engine.TypeSrvAdmin && c.User != nil && c.User.Type != engine.TypeSrvAdmin {
-		return engine.Errorf("access denied: only a srvadmin can delete a srvadmin"), nil
+		return engine.Failf(engine.KindDenied, "access denied: only a srvadmin can delete a srvadmin"), nil
 	}
 	r, err := db.ExecContext(ctx, delUserSQL(db.Dialect), id)
 	if err != nil {

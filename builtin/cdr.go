@@ -60,7 +60,7 @@ func cdrScope(c *engine.Call, f cdrFilter, w *cdrWhere) (all bool, res format.Re
 	}
 	u := c.User
 	if f.UserID > 0 && f.UserID != u.ID || f.ParentUserID > 0 && f.ParentUserID != u.ID {
-		return false, engine.Errorf("access denied: userid and parentuserid may name only you"), false
+		return false, engine.Failf(engine.KindDenied, "access denied: userid and parentuserid may name only you"), false
 	}
 	own := func(col string) (string, []any) {
 		if u.Type == engine.TypeReseller || u.Type == engine.TypeOwner {

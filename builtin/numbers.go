@@ -79,7 +79,7 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) (format.Result, error)
 		}
 		holder, permanent, same, holderName = a.ID, true, a.ID, a.Username
 	case name != "" && (c.User == nil || name != c.User.Username):
-		return engine.Errorf("access denied: only admins lock numbers for other users"), nil
+		return engine.Failf(engine.KindDenied, "access denied: only admins lock numbers for other users"), nil
 	case c.User != nil:
 		holder, same, holderName = c.User.ID, c.User.ID, c.User.Username
 	}

@@ -94,7 +94,7 @@ func setField(ctx context.Context, c *engine.Call) (format.Result, error) {
 		case onceFields[field]:
 			once = true
 		default:
-			return engine.Errorf("access denied: users cannot change %s", field), nil
+			return engine.Failf(engine.KindDenied, "access denied: users cannot change %s", field), nil
 		}
 	}
 	value, err := fieldValue(c, field, kind)
@@ -134,7 +134,7 @@ func setFieldTarget(c *engine.Call) (int64, format.Result, bool) {
 		return 0, engine.Errorf("bad rowid %q: use a user id", clipText(raw, 20)), false
 	}
 	if !c.Admin && (c.User == nil || id != c.User.ID) {
-		return 0, engine.Errorf("access denied: you can change only your own fields"), false
+		return 0, engine.Failf(engine.KindDenied, "access denied: you can change only your own fields"), false
 	}
 	return id, format.Result{}, true
 }
