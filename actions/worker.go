@@ -149,7 +149,7 @@ func (a *Actions) deadLetter(ctx context.Context, e *engine.Engine, cfg *engine.
 	db, d := e.DB(), e.DB().Dialect
 	var act engine.Action
 	var call *engine.Call
-	res := format.Result{Text: fmt.Sprintf("ERROR: %s not delivered after %d attempt(s): %s", m.Kind, m.Attempts, clipAnswer(lastErr))}
+	res := format.Result{Kind: format.KindUnavailable, Text: fmt.Sprintf("ERROR: %s not delivered after %d attempt(s): %s", m.Kind, m.Attempts, clipAnswer(lastErr))}
 	if m.OnFailure == 1 {
 		if entry, ok := e.Table().Lookup(m.Entry); ok && entry.OnFailure != nil {
 			act, call = entry.OnFailure, a.rebuildCall(ctx, e, cfg, entry, m, lastErr)

@@ -24,7 +24,7 @@ import (
 
 func registerAccount(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
-		Name: "getdetails", Access: engine.UserAPI, Params: []string{"mode"}, Handler: getDetails,
+		Name: "getdetails", Access: engine.UserAPI, Params: []string{"mode"}, Handler: getDetails, NeedsUser: true,
 		Doc: "The caller's account as a one-row table; mode=min, normal (default) or max.",
 	})
 	reg.Add(engine.Builtin{
@@ -33,7 +33,7 @@ func registerAccount(reg *engine.Registry) {
 		Doc:     "Change a field of tb_users: users their allowed fields, admins any field of any user (rowid).",
 	})
 	reg.Add(engine.Builtin{
-		Name: "changepwd", Access: engine.UserAPI, Params: []string{"newpassword", "oldpassword"}, Handler: changePwd,
+		Name: "changepwd", Access: engine.UserAPI, Params: []string{"newpassword", "oldpassword"}, Handler: changePwd, NeedsUser: true,
 		Doc: "Change the password (oldpassword required); pwdquestion and pwdanswer set the recovery question.",
 	})
 	public := engine.PublicAPI
@@ -65,22 +65,19 @@ func init() {
 	detailColumns["max"] = append(maxCols, "type", "parentid", "pwdquestion")
 }
 
-func getDetails(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func getDetails(ctx context.Context, c *engine.Call) (format.Result, error) {
 	mode := strings.ToLower(strings.TrimSpace(c.Param("mode")))
 	if mode == "" {
 		mode = "normal"
 	}
 	cols, ok := detailColumns[mode]
 	if !ok {
-		return engine.Errorf("bad mode %q: use min, normal or max", clipText(mode, 20))
+		return engine.Errorf("bad mode %q: use min, normal or max", clipText(mode, 20)), nil
 	}
 	db := c.DB()
 	row := map[string]any{}
 	if err := db.QueryRowxContext(ctx, detailsSQL(db.Dialect, cols), c.User.ID).MapScan(row); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	out := make([]string, 0, len(cols)+1)
 	for _, col := range cols {
@@ -94,7 +91,7 @@ func getDetails(ctx context.Context, c *engine.Call) format.Result {
 	}
 	cols = append(append([]string{}, cols...), "status")
 	out = append(out, strconv.Itoa(UserStatus(c.User, c.Config)))
-	return table(c.User.Username, cols, [][]string{out})
+	return table(c.User.Username, cols, [][]string{out}), nil
 }
 
 // cellText renders a database value as text for a table cell.
@@ -105,50 +102,47 @@ func cellText(v any) string {
 	return engine.SQLText(v)
 }
 
-func changePwd(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func changePwd(ctx context.Context, c *engine.Call) (format.Result, error) {
 	u, db := c.User, c.DB()
 	newPwd, oldPwd := c.Param("newpassword"), c.Param("oldpassword")
 	question, answer := strings.TrimSpace(c.Param("pwdquestion")), c.Param("pwdanswer")
 	if newPwd == "" && question == "" {
-		return engine.Errorf("missing parameter: newpassword")
+		return engine.Errorf("missing parameter: newpassword"), nil
 	}
 	// An admin acting for a user (targetuser) needs no old password.
 	acting := c.Admin && !u.IsAdmin()
 	if !acting && subtle.ConstantTimeCompare([]byte(oldPwd), []byte(u.Password)) != 1 {
-		return engine.Errorf("wrong oldpassword")
+		return engine.Errorf("wrong oldpassword"), nil
 	}
 	if newPwd != "" {
 		if err := checkPassword(newPwd); err != nil {
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		}
 		if newPwd == u.Password {
-			return engine.Errorf("the new password is the same as the old one")
+			return engine.Errorf("the new password is the same as the old one"), nil
 		}
 	}
 	if question != "" {
 		if len(question) > 200 || len(strings.TrimSpace(answer)) < 2 || len(answer) > 100 {
-			return engine.Errorf("bad pwdquestion/pwdanswer: a question up to 200 characters and an answer of 2 to 100")
+			return engine.Errorf("bad pwdquestion/pwdanswer: a question up to 200 characters and an answer of 2 to 100"), nil
 		}
 		_, err := db.ExecContext(ctx, pwdQuestionSQL(db.Dialect),
 			question, answerHash(u.Username, answer), u.ID)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 	}
 	if newPwd == "" {
-		return engine.OK("password question set")
+		return engine.OK("password question set"), nil
 	}
 	r, err := db.ExecContext(ctx, changePwdSQL(db.Dialect), newPwd, u.ID, u.Password)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n, _ := r.RowsAffected(); n != 1 {
-		return engine.Errorf("the password was changed meanwhile: log in again")
+		return engine.Errorf("the password was changed meanwhile: log in again"), nil
 	}
-	return engine.OK("password changed")
+	return engine.OK("password changed"), nil
 }
 
 // checkPassword applies the sign-up password rules.

@@ -21,32 +21,31 @@ func registerAdmin(reg *engine.Registry) {
 	})
 }
 
-func apireload(ctx context.Context, c *engine.Call) format.Result {
+func apireload(ctx context.Context, c *engine.Call) (format.Result, error) {
 	d, err := c.Engine.ReloadTable(ctx)
 	var ce *engine.CompileError
 	if errors.As(err, &ce) {
-		return engine.Errorf("apireload failed, old table kept: %v", ce)
+		return engine.Errorf("apireload failed, old table kept: %v", ce), nil
 	}
 	if err != nil {
-		c.Engine.Logger().Error("apireload", "err", err)
-		return engine.Errorf("apireload failed, old table kept: internal error")
+		return format.Result{}, &engine.Error{Kind: engine.KindInternal, Message: "apireload failed, old table kept: internal error", Err: err}
 	}
 	if err := c.Engine.Announce(ctx, engine.ChangeAPI); err != nil {
 		c.Engine.Logger().Error("apireload: other nodes not told", "err", err)
-		return engine.Errorf("apireload done here, but other nodes were not told: try again")
+		return engine.Failf(engine.KindUnavailable, "apireload done here, but other nodes were not told: try again"), nil
 	}
-	return engine.OK("apireload: " + d.String())
+	return engine.OK("apireload: " + d.String()), nil
 }
 
-func reload(ctx context.Context, c *engine.Call) format.Result {
+func reload(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err := c.Engine.ReloadConfig(ctx); err != nil {
-		return engine.Errorf("reload failed, old config kept: %v", err)
+		return engine.Errorf("reload failed, old config kept: %v", err), nil
 	}
 	if err := c.Engine.Announce(ctx, engine.ChangeConfig); err != nil {
 		c.Engine.Logger().Error("reload: other nodes not told", "err", err)
-		return engine.Errorf("config reloaded here, but other nodes were not told: try again")
+		return engine.Failf(engine.KindUnavailable, "config reloaded here, but other nodes were not told: try again"), nil
 	}
-	return engine.OK("config reloaded")
+	return engine.OK("config reloaded"), nil
 }
 
 func registerConsole(reg *engine.Registry) {
@@ -62,7 +61,7 @@ func registerConsole(reg *engine.Registry) {
 	})
 }
 
-func help(_ context.Context, c *engine.Call) format.Result {
+func help(_ context.Context, c *engine.Call) (format.Result, error) {
 	entries := c.Engine.Table().Entries()
 	res := engine.OK(strconv.Itoa(len(entries)) + " entries")
 	res.Columns = []string{"entry", "parameters", "access", "description"}
@@ -81,7 +80,9 @@ func help(_ context.Context, c *engine.Call) format.Result {
 		}
 		res.Rows = append(res.Rows, []string{e.Name, strings.Join(e.Params, " "), kind, e.Description})
 	}
-	return res
+	return res, nil
 }
 
-func keepalive(context.Context, *engine.Call) format.Result { return engine.OK("keepalive") }
+func keepalive(context.Context, *engine.Call) (format.Result, error) {
+	return engine.OK("keepalive"), nil
+}

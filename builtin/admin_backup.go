@@ -59,10 +59,10 @@ func backupName(s string) (string, error) {
 	return name, nil
 }
 
-func dbBackup(ctx context.Context, c *engine.Call) format.Result {
+func dbBackup(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	if !db.Dialect.SupportsOnlineBackup() {
-		return otherDBTools(c, db.Dialect)
+		return otherDBTools(c, db.Dialect), nil
 	}
 	raw := c.Param("path")
 	if strings.TrimSpace(raw) == "" {
@@ -70,13 +70,13 @@ func dbBackup(ctx context.Context, c *engine.Call) format.Result {
 	}
 	name, err := backupName(raw)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	dir := c.Config.Get("backupdir")
 	root, err := openFolder(dir, true)
 	if err != nil {
 		c.Engine.Logger().Error("dbbackup: backup folder", "err", err)
-		return engine.Errorf("dbbackup: the backup folder cannot be opened (backupdir)")
+		return engine.Errorf("dbbackup: the backup folder cannot be opened (backupdir)"), nil
 	}
 	defer root.Close()
 	// The file is created empty through the root (never over an existing
@@ -84,16 +84,16 @@ func dbBackup(ctx context.Context, c *engine.Call) format.Result {
 	// target file.
 	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return engine.Errorf("dbbackup: %s already exists: choose another path", name)
+		return engine.Errorf("dbbackup: %s already exists: choose another path", name), nil
 	}
 	if err != nil {
-		return engine.Errorf("dbbackup: cannot create %s: %s", name, pathReason(err))
+		return engine.Errorf("dbbackup: cannot create %s: %s", name, pathReason(err)), nil
 	}
 	f.Close()
 	abs, err := filepath.Abs(filepath.Join(strings.TrimSpace(dir), name))
 	if err != nil {
 		root.Remove(name)
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backupTimeout)
 	defer cancel()
@@ -102,14 +102,14 @@ func dbBackup(ctx context.Context, c *engine.Call) format.Result {
 	if _, err := db.ExecContext(bctx, "VACUUM INTO ?", abs); err != nil {
 		root.Remove(name)
 		c.Engine.Logger().Error("dbbackup failed", "file", abs, "err", err)
-		return engine.Errorf("dbbackup failed: %v", err)
+		return engine.Errorf("dbbackup failed: %v", err), nil
 	}
 	st, err := root.Stat(name)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	c.Engine.Logger().Info("dbbackup", "file", abs, "bytes", st.Size(), "took", time.Since(start).Round(time.Millisecond))
-	return engine.OK(fmt.Sprintf("backup written: %s (%d bytes) in the backup folder", name, st.Size()))
+	return engine.OK(fmt.Sprintf("backup written: %s (%d bytes) in the backup folder", name, st.Size())), nil
 }
 
 // sqliteHeader starts every SQLite database file.
@@ -179,58 +179,58 @@ func liveVersion(ctx context.Context, db *schema.DB) (int64, error) {
 	return v, err
 }
 
-func dbRestore(ctx context.Context, c *engine.Call) format.Result {
+func dbRestore(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	if !db.Dialect.SupportsOnlineBackup() {
-		return otherDBTools(c, db.Dialect)
+		return otherDBTools(c, db.Dialect), nil
 	}
 	if strings.TrimSpace(c.Param("path")) == "" {
-		return engine.Errorf("missing parameter: path (a backup file of the backup folder)")
+		return engine.Errorf("missing parameter: path (a backup file of the backup folder)"), nil
 	}
 	name, err := backupName(c.Param("path"))
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	dir := c.Config.Get("backupdir")
 	root, err := openFolder(dir, false)
 	if err != nil {
-		return engine.Errorf("dbrestore: the backup folder cannot be opened (backupdir)")
+		return engine.Errorf("dbrestore: the backup folder cannot be opened (backupdir)"), nil
 	}
 	defer root.Close()
 	abs, err := filepath.Abs(filepath.Join(strings.TrimSpace(dir), name))
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backupTimeout)
 	defer cancel()
 	live, err := liveVersion(rctx, db)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	version, err := checkBackup(rctx, root, name, abs, live)
 	if err != nil {
-		return engine.Errorf("dbrestore refused: %v", err)
+		return engine.Errorf("dbrestore refused: %v", err), nil
 	}
 	defer c.Engine.TrackQuery(c.Entry.Name, "restore from "+name)()
 	tables, rows, err := restoreSQLite(rctx, c, abs)
 	if err != nil {
 		c.Engine.Logger().Error("dbrestore failed, nothing changed", "file", abs, "err", err)
-		return engine.Errorf("dbrestore failed, nothing changed: %v", err)
+		return engine.Errorf("dbrestore failed, nothing changed: %v", err), nil
 	}
 	c.Engine.Logger().Warn("dbrestore: live data replaced", "file", abs, "tables", tables, "rows", rows)
 	msg := fmt.Sprintf("restored %s: %d tables, %d rows (backup schema version %d, live %d)", name, tables, rows, version, live)
 	if err := c.Engine.ReloadConfig(rctx); err != nil {
-		return engine.Errorf("%s; but the restored config does not load: %v", msg, err)
+		return engine.Errorf("%s; but the restored config does not load: %v", msg, err), nil
 	}
 	if _, err := c.Engine.ReloadTable(rctx); err != nil {
-		return engine.Errorf("%s; but the restored tb_api does not compile, old table kept: %v", msg, err)
+		return engine.Errorf("%s; but the restored tb_api does not compile, old table kept: %v", msg, err), nil
 	}
 	for _, k := range []string{engine.ChangeConfig, engine.ChangeAPI} {
 		if err := c.Engine.Announce(rctx, k); err != nil {
 			c.Engine.Logger().Error("dbrestore: other nodes not told", "err", err)
 		}
 	}
-	return engine.OK(msg)
+	return engine.OK(msg), nil
 }
 
 // restoreSQLite copies every table of the backup at abs into the live

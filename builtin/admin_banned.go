@@ -32,11 +32,11 @@ func registerAdminBanned(reg *engine.Registry) {
 	}
 }
 
-func bannedList(ctx context.Context, c *engine.Call) format.Result {
+func bannedList(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	rows, err := db.QueryContext(ctx, bannedListSQL(db.Dialect))
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	defer rows.Close()
 	now := utcNow()
@@ -48,7 +48,7 @@ func bannedList(ctx context.Context, c *engine.Call) format.Result {
 		var created any
 		var expires sql.NullTime
 		if err := rows.Scan(&id, &ip, &reason, &created, &expires); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		on, exp := "1", ""
 		if expires.Valid {
@@ -63,17 +63,17 @@ func bannedList(ctx context.Context, c *engine.Call) format.Result {
 		out = append(out, []string{strconv.FormatInt(id, 10), ip, reason, engine.SQLText(created), exp, on})
 	}
 	if err := rows.Err(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	return table(fmt.Sprintf("%d banned, %d active", len(out), active),
-		[]string{"id", "ip", "reason", "created", "expires", "active"}, out)
+		[]string{"id", "ip", "reason", "created", "expires", "active"}, out), nil
 }
 
 var bannedListSQL = schema.StatementFunc(func(d schema.Dialect) string {
 	return "SELECT " + d.Top(maxBannedRows) + "id, ip, reason, created, expires FROM tb_bannedips ORDER BY id" + d.Limit(maxBannedRows)
 })
 
-func delBanned(ctx context.Context, c *engine.Call) format.Result {
+func delBanned(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	ip := strings.TrimSpace(c.Param("ip"))
 	all := strings.EqualFold(ip, "all") || c.Param("all") == "1" || strings.EqualFold(c.Param("all"), "true")
@@ -83,26 +83,26 @@ func delBanned(ctx context.Context, c *engine.Call) format.Result {
 	case all:
 		r, err = db.ExecContext(ctx, unbanSQL(db.Dialect, true))
 	case ip == "":
-		return engine.Errorf("missing parameter: ip (an address, a CIDR, or all)")
+		return engine.Errorf("missing parameter: ip (an address, a CIDR, or all)"), nil
 	default:
 		if _, e := netip.ParseAddr(ip); e != nil {
 			if _, e := netip.ParsePrefix(ip); e != nil {
-				return engine.Errorf("bad ip %q: an IP address or CIDR, or all", clipText(ip, 48))
+				return engine.Errorf("bad ip %q: an IP address or CIDR, or all", clipText(ip, 48)), nil
 			}
 		}
 		r, err = db.ExecContext(ctx, unbanSQL(db.Dialect, false), ip)
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	n, err := r.RowsAffected()
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n == 0 && !all {
-		return engine.Errorf("not banned: %s", ip)
+		return engine.Errorf("not banned: %s", ip), nil
 	}
-	return engine.OK(fmt.Sprintf("%d removed from the banned list", n))
+	return engine.OK(fmt.Sprintf("%d removed from the banned list", n)), nil
 }
 
 // unbanSQL removes every ban (all) or the ban of one ip.

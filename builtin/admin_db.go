@@ -36,16 +36,16 @@ func registerAdminDB(reg *engine.Registry) {
 	}
 }
 
-func dbStatement(ctx context.Context, c *engine.Call) format.Result {
+func dbStatement(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if !c.VerifiedAdmin() {
-		return engine.Errorf("access denied: db needs an authenticated admin user (authid with authpwd or authmd5)")
+		return engine.Failf(engine.KindDenied, "access denied: db needs an authenticated admin user (authid with authpwd or authmd5)"), nil
 	}
 	txt := strings.TrimSpace(c.Param("txt"))
 	if txt == "" {
-		return engine.Errorf("missing parameter: txt (the SQL statement)")
+		return engine.Errorf("missing parameter: txt (the SQL statement)"), nil
 	}
 	if len(txt) > maxDBText {
-		return engine.Errorf("txt too long: at most %d bytes", maxDBText)
+		return engine.Errorf("txt too long: at most %d bytes", maxDBText), nil
 	}
 	db := c.DB()
 	verb, _, _ := strings.Cut(strings.ToLower(txt), " ")
@@ -59,22 +59,22 @@ func dbStatement(ctx context.Context, c *engine.Call) format.Result {
 	if t, err := sqltemplate.Compile(txt, db.Dialect); err == nil && !t.ReturnsRows() {
 		r, err := db.ExecContext(ctx, txt)
 		if err != nil {
-			return engine.Errorf("sql: %v", err)
+			return engine.Errorf("sql: %v", err), nil
 		}
 		n, err := r.RowsAffected()
 		if err != nil {
-			return engine.OK("done")
+			return engine.OK("done"), nil
 		}
-		return engine.OK(fmt.Sprintf("%d rows affected", n))
+		return engine.OK(fmt.Sprintf("%d rows affected", n)), nil
 	}
 	rows, err := db.QueryContext(ctx, txt)
 	if err != nil {
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	out := [][]string{}
 	vals := make([]any, len(cols))
@@ -89,7 +89,7 @@ func dbStatement(ctx context.Context, c *engine.Call) format.Result {
 			break
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return engine.Errorf("sql: %v", err)
+			return engine.Errorf("sql: %v", err), nil
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -98,22 +98,22 @@ func dbStatement(ctx context.Context, c *engine.Call) format.Result {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	if len(cols) == 0 {
-		return engine.OK("done")
+		return engine.OK("done"), nil
 	}
 	text := fmt.Sprintf("%d rows", len(out))
 	if more {
 		text = fmt.Sprintf("%d rows (the first %d; there are more)", len(out), maxDBRows)
 	}
-	return table(text, cols, out)
+	return table(text, cols, out), nil
 }
 
 // guessFilter are the filter columns getfield tries, in order.
 var guessFilter = []string{"username", "callerid", "userid"}
 
-func getField(ctx context.Context, c *engine.Call) format.Result {
+func getField(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	name := c.Param("table")
@@ -126,7 +126,7 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 	}
 	cols, err := tableColumns(ctx, db, tbl)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	retName := c.Param("retfieldname")
 	if strings.TrimSpace(retName) == "" {
@@ -134,15 +134,15 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 	}
 	ret, ok := findColumn(cols, retName)
 	if !ok {
-		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(retName, 40))
+		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(retName, 40)), nil
 	}
 	if !c.Req.Params.Has("filterfieldvalue") {
-		return engine.Errorf("missing parameter: filterfieldvalue")
+		return engine.Errorf("missing parameter: filterfieldvalue"), nil
 	}
 	var filter dbColumn
 	if fn := strings.TrimSpace(c.Param("filterfieldname")); fn != "" {
 		if filter, ok = findColumn(cols, fn); !ok {
-			return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fn, 40))
+			return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fn, 40)), nil
 		}
 	} else {
 		for _, g := range guessFilter {
@@ -151,12 +151,12 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 			}
 		}
 		if !ok {
-			return engine.Errorf("send filterfieldname: %s has none of username, callerid, userid", tbl)
+			return engine.Errorf("send filterfieldname: %s has none of username, callerid, userid", tbl), nil
 		}
 	}
 	arg, err := convertValue(filter, c.Param("filterfieldtype"), c.Param("filterfieldvalue"))
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	args := []any{arg}
 	if arg == nil {
@@ -165,26 +165,26 @@ func getField(ctx context.Context, c *engine.Call) format.Result {
 	_, hasID := findColumn(cols, "id")
 	rows, err := db.QueryContext(ctx, getFieldSQL(d, tbl, ret.Name, filter.Name, arg == nil, hasID), args...)
 	if err != nil {
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return engine.Errorf("sql: %v", err)
+			return engine.Errorf("sql: %v", err), nil
 		}
-		return engine.Errorf("not found: no %s row with %s = %s", tbl, filter.Name, clipText(c.Param("filterfieldvalue"), 40))
+		return engine.Failf(engine.KindNotFound, "not found: no %s row with %s = %s", tbl, filter.Name, clipText(c.Param("filterfieldvalue"), 40)), nil
 	}
 	var v any
 	if err := rows.Scan(&v); err != nil {
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
-	return engine.OK(engine.SQLText(v))
+	return engine.OK(engine.SQLText(v)), nil
 }
 
 // setFieldAdmin is the admin form of setfield (setfield.go hands over when
 // an admin sends table): fieldname of any table is set to fieldvalue in the
 // row whose id is rowid.
-func setFieldAdmin(ctx context.Context, c *engine.Call) format.Result {
+func setFieldAdmin(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	tbl, err := resolveTable(ctx, db, c.Param("table"))
@@ -193,42 +193,42 @@ func setFieldAdmin(ctx context.Context, c *engine.Call) format.Result {
 	}
 	cols, err := tableColumns(ctx, db, tbl)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if _, ok := findColumn(cols, "id"); !ok {
-		return engine.Errorf("setfield: %s has no id column for rowid", tbl)
+		return engine.Errorf("setfield: %s has no id column for rowid", tbl), nil
 	}
 	fname := strings.TrimSpace(c.Param("fieldname"))
 	if fname == "" {
-		return engine.Errorf("missing parameter: fieldname")
+		return engine.Errorf("missing parameter: fieldname"), nil
 	}
 	col, ok := findColumn(cols, fname)
 	if !ok {
-		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fname, 40))
+		return engine.Errorf("unknown field: %s has no column %s", tbl, clipText(fname, 40)), nil
 	}
 	if strings.EqualFold(col.Name, "id") {
-		return engine.Errorf("setfield: the id column cannot be changed")
+		return engine.Errorf("setfield: the id column cannot be changed"), nil
 	}
 	raw := strings.TrimSpace(c.Param("rowid"))
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
-		return engine.Errorf("missing or bad rowid %q: the id of the row to change", clipText(raw, 20))
+		return engine.Errorf("missing or bad rowid %q: the id of the row to change", clipText(raw, 20)), nil
 	}
 	val, err := convertValue(col, c.Param("fieldtype"), c.Param("fieldvalue"))
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	r, err := db.ExecContext(ctx, setFieldSQL(d, tbl, col.Name), val, id)
 	if err != nil {
 		if isUnique(err) {
-			return engine.Errorf("%s.%s: value already in use by another row", tbl, col.Name)
+			return engine.Errorf("%s.%s: value already in use by another row", tbl, col.Name), nil
 		}
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	if n, err := r.RowsAffected(); err == nil && n == 0 {
-		return engine.Errorf("no %s row with id %d", tbl, id)
+		return engine.Errorf("no %s row with id %d", tbl, id), nil
 	}
-	return engine.OK(tbl + "." + col.Name + " updated")
+	return engine.OK(tbl + "." + col.Name + " updated"), nil
 }
 
 // getFieldSQL reads column ret of the first row of tbl whose filter column
@@ -253,10 +253,10 @@ func setFieldSQL(d schema.Dialect, tbl, col string) string {
 
 // metaError answers a bad table name to the client and logs a database
 // failure.
-func metaError(c *engine.Call, err error) format.Result {
+func metaError(c *engine.Call, err error) (format.Result, error) {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "bad table name") || strings.HasPrefix(msg, "unknown table") {
-		return engine.Errorf("%s", msg)
+		return engine.Errorf("%s", msg), nil
 	}
-	return fail(c, err)
+	return format.Result{}, err
 }

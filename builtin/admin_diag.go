@@ -41,19 +41,19 @@ func registerAdminDiag(reg *engine.Registry) {
 	}
 }
 
-func hearthbeat(ctx context.Context, c *engine.Call) format.Result {
+func hearthbeat(ctx context.Context, c *engine.Call) (format.Result, error) {
 	switch mode := strings.ToLower(strings.TrimSpace(c.Param("mode"))); mode {
 	case "", "quick":
-		return engine.OK("alive")
+		return engine.OK("alive"), nil
 	case "full":
 		took, err := pingDB(ctx, c)
 		if err != nil {
 			c.Engine.Logger().Error("hearthbeat: database ping failed", "err", err)
-			return engine.Errorf("database unreachable: %v", err)
+			return engine.Errorf("database unreachable: %v", err), nil
 		}
-		return engine.OK(fmt.Sprintf("alive, database ok (%s)", took.Round(time.Microsecond)))
+		return engine.OK(fmt.Sprintf("alive, database ok (%s)", took.Round(time.Microsecond))), nil
 	default:
-		return engine.Errorf("bad mode %q: use quick or full", clipText(mode, 20))
+		return engine.Errorf("bad mode %q: use quick or full", clipText(mode, 20)), nil
 	}
 }
 
@@ -66,7 +66,7 @@ func pingDB(ctx context.Context, c *engine.Call) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-func serverInfo(_ context.Context, c *engine.Call) format.Result {
+func serverInfo(_ context.Context, c *engine.Call) (format.Result, error) {
 	e, db := c.Engine, c.DB()
 	st := db.Stats()
 	var mem runtime.MemStats
@@ -95,15 +95,15 @@ func serverInfo(_ context.Context, c *engine.Call) format.Result {
 		{"heap_bytes", strconv.FormatUint(mem.HeapAlloc, 10)},
 		{"sys_bytes", strconv.FormatUint(mem.Sys, 10)},
 	}
-	return table("mvapi "+e.Version(), []string{"name", "value"}, rows)
+	return table("mvapi "+e.Version(), []string{"name", "value"}, rows), nil
 }
 
-func shortInfo(_ context.Context, c *engine.Call) format.Result {
+func shortInfo(_ context.Context, c *engine.Call) (format.Result, error) {
 	e := c.Engine
 	ok, failed, _ := requestTotals(e)
 	return engine.OK(fmt.Sprintf("mvapi %s, up %s, %s database, %d entries, %d requests (%d failed), %d goroutines",
 		e.Version(), time.Since(e.Started()).Round(time.Second), c.DB().Dialect.Name, e.Table().Len(),
-		ok+failed, failed, runtime.NumGoroutine()))
+		ok+failed, failed, runtime.NumGoroutine())), nil
 }
 
 // requestTotals sums the per-entry counters.
@@ -116,7 +116,7 @@ func requestTotals(e *engine.Engine) (ok, failed, unknown int64) {
 	return ok, failed, unknown
 }
 
-func quickStat(_ context.Context, c *engine.Call) format.Result {
+func quickStat(_ context.Context, c *engine.Call) (format.Result, error) {
 	stats, unknown := c.Engine.RequestStats()
 	sort.SliceStable(stats, func(i, j int) bool { return stats[i].OK+stats[i].Failed > stats[j].OK+stats[j].Failed })
 	var ok, failed int64
@@ -129,38 +129,38 @@ func quickStat(_ context.Context, c *engine.Call) format.Result {
 	}
 	text := fmt.Sprintf("%d requests, %d failed, %d for unknown entries since %s UTC", ok+failed, failed, unknown,
 		c.Engine.Started().UTC().Format(time.DateTime))
-	return table(text, []string{"entry", "requests", "ok", "failed"}, rows)
+	return table(text, []string{"entry", "requests", "ok", "failed"}, rows), nil
 }
 
-func queryList(_ context.Context, c *engine.Call) format.Result {
+func queryList(_ context.Context, c *engine.Call) (format.Result, error) {
 	qs := c.Engine.RunningQueries()
 	rows := make([][]string, 0, len(qs))
 	for _, q := range qs {
 		rows = append(rows, []string{strconv.FormatInt(q.ID, 10), q.Entry,
 			strconv.FormatInt(time.Since(q.Started).Milliseconds(), 10), q.SQL})
 	}
-	return table(fmt.Sprintf("%d running", len(rows)), []string{"id", "entry", "age_ms", "sql"}, rows)
+	return table(fmt.Sprintf("%d running", len(rows)), []string{"id", "entry", "age_ms", "sql"}, rows), nil
 }
 
-func fastUsers(ctx context.Context, c *engine.Call) format.Result {
+func fastUsers(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	var n int64
 	if err := db.GetContext(ctx, &n, userCountSQL(db.Dialect)); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK(fmt.Sprintf("0 cached users: mvapi keeps no user cache, every request reads tb_users (%d users)", n))
+	return engine.OK(fmt.Sprintf("0 cached users: mvapi keeps no user cache, every request reads tb_users (%d users)", n)), nil
 }
 
-func syncUsers(context.Context, *engine.Call) format.Result {
-	return engine.OK("nothing to synchronise: mvapi keeps no user cache, every request reads tb_users")
+func syncUsers(context.Context, *engine.Call) (format.Result, error) {
+	return engine.OK("nothing to synchronise: mvapi keeps no user cache, every request reads tb_users"), nil
 }
 
 // deviceID answers the installation id: global config deviceid, else the
 // tb_globalconfig row (written by another node or an earlier call), else a
 // new random id stored there. Two nodes racing agree on the row that won.
-func deviceID(ctx context.Context, c *engine.Call) format.Result {
+func deviceID(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if id := strings.TrimSpace(c.Config.Get("deviceid")); id != "" {
-		return engine.OK(id)
+		return engine.OK(id), nil
 	}
 	db := c.DB()
 	read := func() (string, error) {
@@ -174,28 +174,28 @@ func deviceID(ctx context.Context, c *engine.Call) format.Result {
 	id, err := read()
 	if err != nil || id != "" {
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
-		return engine.OK(id)
+		return engine.OK(id), nil
 	}
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	fresh := hex.EncodeToString(b)
 	_, err = db.ExecContext(ctx, deviceIDInsertSQL(db.Dialect), fresh)
 	if err != nil && !isUnique(err) {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if err != nil { // the row exists, perhaps empty: fill it only while empty
 		if _, err := db.ExecContext(ctx, deviceIDFillSQL(db.Dialect), fresh); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 	}
 	if id, err = read(); err != nil || id == "" {
-		return fail(c, fmt.Errorf("deviceid not stored: %v", err))
+		return format.Result{}, fmt.Errorf("deviceid not stored: %v", err)
 	}
-	return engine.OK(id)
+	return engine.OK(id), nil
 }
 
 var userCountSQL = schema.Statement("SELECT COUNT(*) FROM tb_users")

@@ -70,64 +70,64 @@ func decodeFileData(s string, max int64) ([]byte, error) {
 }
 
 func putFile(option string) engine.Handler {
-	return func(_ context.Context, c *engine.Call) format.Result {
+	return func(_ context.Context, c *engine.Call) (format.Result, error) {
 		name, err := cleanRelPath(strings.TrimSpace(c.Param("filename")))
 		if err != nil {
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		}
 		if !c.Req.Params.Has("filedata") {
-			return engine.Errorf("missing parameter: filedata (the file's content, base64)")
+			return engine.Errorf("missing parameter: filedata (the file's content, base64)"), nil
 		}
 		max := maxFileBytes(c)
 		data, err := decodeFileData(c.Param("filedata"), max)
 		if errors.Is(err, errTooBig) {
-			return engine.Errorf("file too large: at most %d bytes (maxfilebytes)", max)
+			return engine.Errorf("file too large: at most %d bytes (maxfilebytes)", max), nil
 		}
 		if err != nil {
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		}
 		root, err := openFolder(c.Config.Get(option), true)
 		if err != nil {
 			c.Engine.Logger().Error("putfile: folder", "option", option, "err", err)
-			return engine.Errorf("%s: the folder cannot be opened (%s)", c.Entry.Name, option)
+			return engine.Errorf("%s: the folder cannot be opened (%s)", c.Entry.Name, option), nil
 		}
 		defer root.Close()
 		if err := writeInRoot(root, name, data, 0o640); err != nil {
 			c.Engine.Logger().Warn("putfile refused", "entry", c.Entry.Name, "file", name, "err", err)
-			return engine.Errorf("%s: cannot write %s: %s", c.Entry.Name, name, pathReason(err))
+			return engine.Errorf("%s: cannot write %s: %s", c.Entry.Name, name, pathReason(err)), nil
 		}
 		c.Engine.Logger().Info("file saved", "entry", c.Entry.Name, "file", name, "bytes", len(data))
-		return engine.OK(fmt.Sprintf("saved %s (%d bytes)", name, len(data)))
+		return engine.OK(fmt.Sprintf("saved %s (%d bytes)", name, len(data))), nil
 	}
 }
 
 func getFile(option string) engine.Handler {
-	return func(_ context.Context, c *engine.Call) format.Result {
+	return func(_ context.Context, c *engine.Call) (format.Result, error) {
 		name, err := cleanRelPath(strings.TrimSpace(c.Param("filename")))
 		if err != nil {
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		}
 		root, err := openFolder(c.Config.Get(option), false)
 		if errors.Is(err, fs.ErrNotExist) {
-			return engine.Errorf("file not found: %s", name)
+			return engine.Failf(engine.KindNotFound, "file not found: %s", name), nil
 		}
 		if err != nil {
 			c.Engine.Logger().Error("getfile: folder", "option", option, "err", err)
-			return engine.Errorf("%s: the folder cannot be opened (%s)", c.Entry.Name, option)
+			return engine.Errorf("%s: the folder cannot be opened (%s)", c.Entry.Name, option), nil
 		}
 		defer root.Close()
 		max := maxFileBytes(c)
 		data, err := readInRoot(root, name, max)
 		switch {
 		case errors.Is(err, errTooBig):
-			return engine.Errorf("file too large: at most %d bytes (maxfilebytes)", max)
+			return engine.Errorf("file too large: at most %d bytes (maxfilebytes)", max), nil
 		case errors.Is(err, fs.ErrNotExist):
-			return engine.Errorf("file not found: %s", name)
+			return engine.Failf(engine.KindNotFound, "file not found: %s", name), nil
 		case err != nil:
 			c.Engine.Logger().Warn("getfile refused", "entry", c.Entry.Name, "file", name, "err", err)
-			return engine.Errorf("%s: cannot read %s: %s", c.Entry.Name, name, pathReason(err))
+			return engine.Errorf("%s: cannot read %s: %s", c.Entry.Name, name, pathReason(err)), nil
 		}
-		return engine.OK(base64.StdEncoding.EncodeToString(data))
+		return engine.OK(base64.StdEncoding.EncodeToString(data)), nil
 	}
 }
 

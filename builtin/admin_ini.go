@@ -90,14 +90,14 @@ func loadIni(c *engine.Call, create bool) (*os.Root, string, *iniFile, format.Re
 	return root, name, parseIni(b), format.Result{}, true
 }
 
-func getIni(_ context.Context, c *engine.Call) format.Result {
+func getIni(_ context.Context, c *engine.Call) (format.Result, error) {
 	sec, key := strings.TrimSpace(c.Param("section")), strings.TrimSpace(c.Param("key"))
 	if err := checkIniName(sec, key, false); err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	root, name, f, res, ok := loadIni(c, false)
 	if !ok {
-		return res
+		return res, nil
 	}
 	if root != nil {
 		root.Close()
@@ -105,19 +105,19 @@ func getIni(_ context.Context, c *engine.Call) format.Result {
 	if key == "" {
 		kv, found := f.keys(sec)
 		if !found {
-			return engine.Errorf("not found: [%s] in %s", sec, name)
+			return engine.Failf(engine.KindNotFound, "not found: [%s] in %s", sec, name), nil
 		}
 		rows := make([][]string, len(kv))
 		for i, p := range kv {
 			rows[i] = []string{p[0], p[1]}
 		}
-		return table(fmt.Sprintf("%d keys in [%s]", len(rows), sec), []string{"key", "value"}, rows)
+		return table(fmt.Sprintf("%d keys in [%s]", len(rows), sec), []string{"key", "value"}, rows), nil
 	}
 	v, found := f.get(sec, key)
 	if !found {
-		return engine.Errorf("not found: [%s] %s in %s", sec, key, name)
+		return engine.Failf(engine.KindNotFound, "not found: [%s] %s in %s", sec, key, name), nil
 	}
-	return engine.OK(v)
+	return engine.OK(v), nil
 }
 
 // saveIni writes f back and answers text.
@@ -133,31 +133,31 @@ func saveIni(c *engine.Call, root *os.Root, name string, f *iniFile, text string
 	return engine.OK(text)
 }
 
-func setIni(_ context.Context, c *engine.Call) format.Result {
+func setIni(_ context.Context, c *engine.Call) (format.Result, error) {
 	sec, key, value := strings.TrimSpace(c.Param("section")), strings.TrimSpace(c.Param("key")), strings.TrimSpace(c.Param("value"))
 	if err := checkIniName(sec, key, true); err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	if err := checkIniValue(value); err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	root, name, f, res, ok := loadIni(c, true)
 	if !ok {
-		return res
+		return res, nil
 	}
 	defer root.Close()
 	f.set(sec, key, value)
-	return saveIni(c, root, name, f, fmt.Sprintf("[%s] %s written to %s", sec, key, name))
+	return saveIni(c, root, name, f, fmt.Sprintf("[%s] %s written to %s", sec, key, name)), nil
 }
 
-func saveSettings(ctx context.Context, c *engine.Call) format.Result {
+func saveSettings(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	var rows []struct {
 		Name  string `db:"name"`
 		Value string `db:"value"`
 	}
 	if err := db.SelectContext(ctx, &rows, configRowsSQL(db.Dialect)); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	kv := make([][2]string, 0, len(rows))
@@ -169,13 +169,13 @@ func saveSettings(ctx context.Context, c *engine.Call) format.Result {
 			continue
 		}
 		if !iniKeyRE.MatchString(n) || checkIniValue(r.Value) != nil {
-			return engine.Errorf("savesettings: tb_globalconfig %q cannot be written as one ini line", clipText(r.Name, 40))
+			return engine.Errorf("savesettings: tb_globalconfig %q cannot be written as one ini line", clipText(r.Name, 40)), nil
 		}
 		kv = append(kv, [2]string{n, maskedValue(n, r.Value)})
 	}
 	root, name, f, res, ok := loadIni(c, true)
 	if !ok {
-		return res
+		return res, nil
 	}
 	defer root.Close()
 	f.replaceSection(configSection, kv)
@@ -183,20 +183,20 @@ func saveSettings(ctx context.Context, c *engine.Call) format.Result {
 	if skipped > 0 {
 		text += fmt.Sprintf("; %d rows that are not mvapi options left out", skipped)
 	}
-	return saveIni(c, root, name, f, text)
+	return saveIni(c, root, name, f, text), nil
 }
 
-func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
+func loadIniFiles(ctx context.Context, c *engine.Call) (format.Result, error) {
 	root, name, f, res, ok := loadIni(c, false)
 	if !ok {
-		return res
+		return res, nil
 	}
 	if root != nil {
 		root.Close()
 	}
 	kv, found := f.keys(configSection)
 	if !found {
-		return engine.Errorf("not found: [%s] in %s", configSection, name)
+		return engine.Failf(engine.KindNotFound, "not found: [%s] in %s", configSection, name), nil
 	}
 	values := map[string]string{}
 	var unknown []string
@@ -211,10 +211,10 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 		}
 	}
 	if len(unknown) > 0 {
-		return engine.Errorf("loadinifiles: nothing loaded, unknown options: %s", strings.Join(unknown, ", "))
+		return engine.Errorf("loadinifiles: nothing loaded, unknown options: %s", strings.Join(unknown, ", ")), nil
 	}
 	if _, err := engine.LoadConfig(ctx, nil, values); err != nil {
-		return engine.Errorf("loadinifiles: nothing loaded: %v", err)
+		return engine.Errorf("loadinifiles: nothing loaded: %v", err), nil
 	}
 	db := c.DB()
 	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
@@ -235,15 +235,15 @@ func loadIniFiles(ctx context.Context, c *engine.Call) format.Result {
 		return nil
 	})
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if err := c.Engine.ReloadConfig(ctx); err != nil {
-		return engine.Errorf("loadinifiles: %d settings stored, but the config did not reload: %v", len(values), err)
+		return engine.Errorf("loadinifiles: %d settings stored, but the config did not reload: %v", len(values), err), nil
 	}
 	if err := c.Engine.Announce(ctx, engine.ChangeConfig); err != nil {
 		c.Engine.Logger().Error("loadinifiles: other nodes not told", "err", err)
 	}
-	return engine.OK(fmt.Sprintf("%d settings loaded from %s [%s], config reloaded", len(values), name, configSection))
+	return engine.OK(fmt.Sprintf("%d settings loaded from %s [%s], config reloaded", len(values), name, configSection)), nil
 }
 
 var configRowsSQL = schema.Statement("SELECT name, value FROM tb_globalconfig")

@@ -27,7 +27,7 @@ func registerAdminLists(reg *engine.Registry) {
 	}
 }
 
-func listSizes(ctx context.Context, c *engine.Call) format.Result {
+func listSizes(ctx context.Context, c *engine.Call) (format.Result, error) {
 	now := utcNow()
 	custom := 0
 	entries := c.Engine.Table().Entries()
@@ -46,7 +46,7 @@ func listSizes(ctx context.Context, c *engine.Call) format.Result {
 		var n int64
 		if err := db.GetContext(ctx, &n, q.sql, q.args...); err != nil {
 			if ctx.Err() != nil {
-				return fail(c, err)
+				return format.Result{}, err
 			}
 			c.Engine.Logger().Warn("lists", "list", q.name, "err", err)
 			rows = append(rows, []string{q.name, "n/a", q.doc + ": cannot be read"})
@@ -54,15 +54,15 @@ func listSizes(ctx context.Context, c *engine.Call) format.Result {
 		}
 		rows = append(rows, []string{q.name, strconv.FormatInt(n, 10), q.doc})
 	}
-	return table(fmt.Sprintf("%d lists", len(rows)), []string{"list", "count", "what"}, rows)
+	return table(fmt.Sprintf("%d lists", len(rows)), []string{"list", "count", "what"}, rows), nil
 }
 
-func activityReport(ctx context.Context, c *engine.Call) format.Result {
+func activityReport(ctx context.Context, c *engine.Call) (format.Result, error) {
 	days := 1
 	if s := strings.TrimSpace(c.Param("days")); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 3660 {
-			return engine.Errorf("bad days %q: a whole number from 1 to 3660", clipText(s, 12))
+			return engine.Errorf("bad days %q: a whole number from 1 to 3660", clipText(s, 12)), nil
 		}
 		days = n
 	}
@@ -80,7 +80,7 @@ func activityReport(ctx context.Context, c *engine.Call) format.Result {
 		{qs[2], []any{&moves, &credit}},
 	} {
 		if err := db.QueryRowxContext(ctx, q.sql, since).Scan(q.dest...); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 	}
 	ok, failed, _ := requestTotals(c.Engine)
@@ -95,7 +95,7 @@ func activityReport(ctx context.Context, c *engine.Call) format.Result {
 		{"api failures since start", strconv.FormatInt(failed, 10)},
 	}
 	return table(fmt.Sprintf("report of the last %d day(s), since %s UTC", days, since.Format(time.DateTime)),
-		[]string{"report", "value"}, rows)
+		[]string{"report", "value"}, rows), nil
 }
 
 // sizeQuery counts the rows of one list.

@@ -63,41 +63,41 @@ func logAnswer(lines []string) format.Result {
 	return table(fmt.Sprintf("%d lines", len(rows)), []string{"line"}, rows)
 }
 
-func showLog(_ context.Context, c *engine.Call) format.Result {
+func showLog(_ context.Context, c *engine.Call) (format.Result, error) {
 	switch name := strings.ToLower(strings.TrimSpace(c.Param("logname"))); name {
 	case "", "main":
 	default:
-		return engine.Errorf("no such log: %s (mvapi has one log, main)", clipText(name, 20))
+		return engine.Errorf("no such log: %s (mvapi has one log, main)", clipText(name, 20)), nil
 	}
 	n, err := logLines(c)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	l, ok := serverLog(c)
 	if !ok {
-		return engine.Errorf("showlog: this server keeps no log lines in memory")
+		return engine.Errorf("showlog: this server keeps no log lines in memory"), nil
 	}
-	return logAnswer(l.Recent(n))
+	return logAnswer(l.Recent(n)), nil
 }
 
-func logSearch(_ context.Context, c *engine.Call) format.Result {
+func logSearch(_ context.Context, c *engine.Call) (format.Result, error) {
 	txt := strings.TrimSpace(c.Param("txt"))
 	if txt == "" {
-		return engine.Errorf("missing parameter: txt (the text to look for)")
+		return engine.Errorf("missing parameter: txt (the text to look for)"), nil
 	}
 	n, err := logLines(c)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	l, ok := serverLog(c)
 	if !ok {
-		return engine.Errorf("logsearch: this server keeps no log lines in memory")
+		return engine.Errorf("logsearch: this server keeps no log lines in memory"), nil
 	}
-	return logAnswer(l.Search(txt, n))
+	return logAnswer(l.Search(txt, n)), nil
 }
 
-func logRename(context.Context, *engine.Call) format.Result {
-	return engine.Errorf("not supported: logrename (mvapi writes its log to stderr: rotate it where it goes, e.g. journald or logrotate)")
+func logRename(context.Context, *engine.Call) (format.Result, error) {
+	return engine.Failf(engine.KindNotSupported, "not supported: logrename (mvapi writes its log to stderr: rotate it where it goes, e.g. journald or logrotate)"), nil
 }
 
 // secretName guards config rows that are not registered options (a DBA's
@@ -128,7 +128,7 @@ func maskedValue(name, value string) string {
 	return value
 }
 
-func showCfg(_ context.Context, c *engine.Call) format.Result {
+func showCfg(_ context.Context, c *engine.Call) (format.Result, error) {
 	names := c.Config.Names()
 	rows := make([][]string, 0, len(names))
 	for _, n := range names {
@@ -142,5 +142,5 @@ func showCfg(_ context.Context, c *engine.Call) format.Result {
 		}
 		rows = append(rows, []string{n, maskedValue(n, c.Config.Get(n)), def, reg})
 	}
-	return table(fmt.Sprintf("%d options", len(rows)), []string{"name", "value", "default", "registered"}, rows)
+	return table(fmt.Sprintf("%d options", len(rows)), []string{"name", "value", "default", "registered"}, rows), nil
 }

@@ -48,17 +48,17 @@ func discardIdle(ctx context.Context, c *engine.Call, n int) int {
 	return closed
 }
 
-func dbReset(ctx context.Context, c *engine.Call) format.Result {
+func dbReset(ctx context.Context, c *engine.Call) (format.Result, error) {
 	before := c.DB().Stats()
 	closed := discardIdle(ctx, c, before.Idle)
 	took, err := pingDB(ctx, c)
 	if err != nil {
 		c.Engine.Logger().Error("dbreset: database ping failed", "err", err)
-		return engine.Errorf("dbreset: %d idle connections closed, but the database does not answer: %v", closed, err)
+		return engine.Errorf("dbreset: %d idle connections closed, but the database does not answer: %v", closed, err), nil
 	}
 	c.Engine.Logger().Info("dbreset", "closed", closed, "in_use", before.InUse)
 	return engine.OK(fmt.Sprintf("dbreset: %d idle connections closed (they reopen on demand), %d in use left to finish; database ok (%s)",
-		closed, before.InUse, took.Round(time.Microsecond)))
+		closed, before.InUse, took.Round(time.Microsecond))), nil
 }
 
 // sqliteIdent quotes any SQLite identifier.

@@ -91,10 +91,10 @@ func (g goroutineGroup) top() frame {
 }
 
 func goroutineList(withWhere, withStack bool) engine.Handler {
-	return func(_ context.Context, c *engine.Call) format.Result {
+	return func(_ context.Context, c *engine.Call) (format.Result, error) {
 		groups, err := goroutineGroups()
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		type row struct {
 			count          int
@@ -150,11 +150,11 @@ func goroutineList(withWhere, withStack bool) engine.Handler {
 			}
 			rows = append(rows, out)
 		}
-		return table(fmt.Sprintf("%d goroutines in %d groups", runtime.NumGoroutine(), len(rows)), cols, rows)
+		return table(fmt.Sprintf("%d goroutines in %d groups", runtime.NumGoroutine(), len(rows)), cols, rows), nil
 	}
 }
 
-func lockWaits(ctx context.Context, c *engine.Call) format.Result {
+func lockWaits(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	st := db.Stats()
 	rows := [][]string{{"pool", "connections", fmt.Sprintf("%d in use of %d", st.InUse, st.MaxOpenConnections),
@@ -174,16 +174,16 @@ func lockWaits(ctx context.Context, c *engine.Call) format.Result {
 			for res.Next() {
 				var who, kind, mode, what string
 				if err := res.Scan(&who, &kind, &mode, &what); err != nil {
-					return fail(c, err)
+					return format.Result{}, err
 				}
 				waiting++
 				rows = append(rows, []string{"database", kind, mode, "session " + who + ": " + strings.TrimSpace(what)})
 			}
 			if err := res.Err(); err != nil {
-				return fail(c, err)
+				return format.Result{}, err
 			}
 		}
 	}
 	return table(fmt.Sprintf("%d lock waits in the database, %d of %d connections in use", waiting,
-		st.InUse, st.MaxOpenConnections), []string{"source", "kind", "mode", "detail"}, rows)
+		st.InUse, st.MaxOpenConnections), []string{"source", "kind", "mode", "detail"}, rows), nil
 }

@@ -68,24 +68,24 @@ func splitHostPort(s string) (string, int, error) {
 	return host, n, nil
 }
 
-func addServer(ctx context.Context, c *engine.Call) format.Result {
+func addServer(ctx context.Context, c *engine.Call) (format.Result, error) {
 	res, err := buildServerRow(ctx, c)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	db := c.DB()
 	var id int64
 	if err := db.QueryRowxContext(ctx, addServerSQL(db.Dialect, res.row.cols), res.row.vals...).Scan(&id); err != nil {
 		if isUnique(err) {
-			return engine.Errorf("username already exists: %s", res.username)
+			return engine.Errorf("username already exists: %s", res.username), nil
 		}
-		return engine.Errorf("sql: %v", err)
+		return engine.Errorf("sql: %v", err), nil
 	}
 	text := fmt.Sprintf("server added: id=%d username=%s", id, res.username)
 	if res.generated != "" {
 		text += " password=" + res.generated
 	}
-	return engine.OK(text)
+	return engine.OK(text), nil
 }
 
 // addServerSQL inserts the columns (fixed names, or real columns of

@@ -58,30 +58,30 @@ func registerAdminSwitch(reg *engine.Registry) {
 }
 
 func notSupported(name, why string) engine.Handler {
-	return func(context.Context, *engine.Call) format.Result {
+	return func(context.Context, *engine.Call) (format.Result, error) {
 		if why != "" {
-			return engine.Errorf("not supported: %s (%s)", name, why)
+			return engine.Failf(engine.KindNotSupported, "not supported: %s (%s)", name, why), nil
 		}
-		return engine.Errorf("not supported: %s", name)
+		return engine.Failf(engine.KindNotSupported, "not supported: %s", name), nil
 	}
 }
 
 // switchTokenRE is what unreg and disccall pass on to the switch.
 var switchTokenRE = regexp.MustCompile(`^[A-Za-z0-9_.@+\-]{1,64}$`)
 
-func unreg(ctx context.Context, c *engine.Call) format.Result {
+func unreg(ctx context.Context, c *engine.Call) (format.Result, error) {
 	user := strings.TrimSpace(firstParam(c, "username", "usr"))
 	if user == "" {
-		return engine.Errorf("missing parameter: username (or all)")
+		return engine.Errorf("missing parameter: username (or all)"), nil
 	}
 	if !switchTokenRE.MatchString(user) {
-		return engine.Errorf("bad username %q", clipText(user, 40))
+		return engine.Errorf("bad username %q", clipText(user, 40)), nil
 	}
 	opts := url.Values{}
 	if ip := strings.TrimSpace(c.Param("ip")); ip != "" {
 		a, err := netip.ParseAddr(ip)
 		if err != nil {
-			return engine.Errorf("bad ip %q: an IP address", clipText(ip, 48))
+			return engine.Errorf("bad ip %q: an IP address", clipText(ip, 48)), nil
 		}
 		opts.Set("ip", a.String())
 	}
@@ -90,46 +90,46 @@ func unreg(ctx context.Context, c *engine.Call) format.Result {
 	case "1":
 		opts.Set("mode", "1")
 	default:
-		return engine.Errorf("bad mode %q: 0 unregister, 1 remove", clipText(mode, 8))
+		return engine.Errorf("bad mode %q: 0 unregister, 1 remove", clipText(mode, 8)), nil
 	}
 	return enqueue(ctx, c, switchRequest{Kind: "unreg", Anum: user, Options: opts.Encode()})
 }
 
-func discCall(ctx context.Context, c *engine.Call) format.Result {
+func discCall(ctx context.Context, c *engine.Call) (format.Result, error) {
 	id := strings.TrimSpace(c.Param("dbcallid"))
 	if id == "" {
-		return engine.Errorf("missing parameter: dbcallid (the call to disconnect)")
+		return engine.Errorf("missing parameter: dbcallid (the call to disconnect)"), nil
 	}
 	if !switchTokenRE.MatchString(id) {
-		return engine.Errorf("bad dbcallid %q", clipText(id, 40))
+		return engine.Errorf("bad dbcallid %q", clipText(id, 40)), nil
 	}
 	return enqueue(ctx, c, switchRequest{Kind: "disccall", Options: url.Values{"dbcallid": {id}}.Encode()})
 }
 
 // cmdEntry runs one program through the command runner of custom_action 7
 // (no shell, bounded time, output to the log).
-func cmdEntry(ctx context.Context, c *engine.Call) format.Result {
+func cmdEntry(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if c.Config.Int("allowcmdaction") != 1 {
-		return engine.Errorf("not supported: cmd (commands are off: set allowcmdaction=1 in global config)")
+		return engine.Failf(engine.KindNotSupported, "not supported: cmd (commands are off: set allowcmdaction=1 in global config)"), nil
 	}
 	if !c.VerifiedAdmin() {
-		return engine.Errorf("access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)")
+		return engine.Failf(engine.KindDenied, "access denied: cmd needs an authenticated admin user (authid with authpwd or authmd5)"), nil
 	}
 	kind, ok := c.Engine.ActionKind(7)
 	if !ok {
-		return engine.Errorf("not supported: cmd (this server has no command runner)")
+		return engine.Failf(engine.KindNotSupported, "not supported: cmd (this server has no command runner)"), nil
 	}
 	line := strings.TrimSpace(firstParam(c, "txt", "cmd"))
 	if line == "" {
-		return engine.Errorf("missing parameter: txt (the command line)")
+		return engine.Errorf("missing parameter: txt (the command line)"), nil
 	}
 	act, err := kind.Compile(line, c.DB().Dialect, c.Config)
 	if err != nil {
-		return engine.Errorf("cmd: %v", err)
+		return engine.Errorf("cmd: %v", err), nil
 	}
 	c.Engine.Logger().Info("cmd", "user", c.User.Username)
 	if err := act.Run(ctx, c, engine.OK("cmd")); err != nil {
-		return engine.Errorf("cmd failed: %v", err)
+		return engine.Errorf("cmd failed: %v", err), nil
 	}
-	return engine.OK("command done (its output is in the server log: showlog)")
+	return engine.OK("command done (its output is in the server log: showlog)"), nil
 }

@@ -30,46 +30,46 @@ func registerAdminUsers(reg *engine.Registry) {
 	}
 }
 
-func delUser(ctx context.Context, c *engine.Call) format.Result {
+func delUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	var q string
 	var arg any
 	if s := strings.TrimSpace(c.Param("u_id")); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return engine.Errorf("bad u_id %q: a user id", clipText(s, 20))
+			return engine.Errorf("bad u_id %q: a user id", clipText(s, 20)), nil
 		}
 		q, arg = delUserFindSQL(db.Dialect, "id"), id
 	} else if s := strings.TrimSpace(c.Param("u_username")); s != "" {
 		q, arg = delUserFindSQL(db.Dialect, "username"), s
 	} else {
-		return engine.Errorf("missing parameter: u_id or u_username")
+		return engine.Errorf("missing parameter: u_id or u_username"), nil
 	}
 	var id int64
 	var name string
 	var typ int
 	err := db.QueryRowxContext(ctx, q, arg).Scan(&id, &name, &typ)
 	if errors.Is(err, sql.ErrNoRows) {
-		return engine.Errorf("user not found")
+		return engine.Failf(engine.KindNotFound, "user not found"), nil
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if c.User != nil && c.User.ID == id {
-		return engine.Errorf("deluser: you cannot delete your own account")
+		return engine.Errorf("deluser: you cannot delete your own account"), nil
 	}
 	if typ == engine.TypeSrvAdmin && c.User != nil && c.User.Type != engine.TypeSrvAdmin {
-		return engine.Errorf("access denied: only a srvadmin can delete a srvadmin")
+		return engine.Failf(engine.KindDenied, "access denied: only a srvadmin can delete a srvadmin"), nil
 	}
 	r, err := db.ExecContext(ctx, delUserSQL(db.Dialect), id)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
-		return engine.Errorf("user not found")
+		return engine.Failf(engine.KindNotFound, "user not found"), nil
 	}
 	c.Engine.Logger().Info("deluser", "id", id, "username", name)
-	return engine.OK(fmt.Sprintf("user deleted: id=%d username=%s", id, name))
+	return engine.OK(fmt.Sprintf("user deleted: id=%d username=%s", id, name)), nil
 }
 
 var (
@@ -81,14 +81,14 @@ var (
 // maxListedUsers is the most users one listusers answers.
 const maxListedUsers = 10000
 
-func listUsers(ctx context.Context, c *engine.Call) format.Result {
+func listUsers(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	count := 100
 	if s := strings.TrimSpace(c.Param("u_maxcount")); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxListedUsers {
-			return engine.Errorf("bad u_maxcount %q: 1 to %d", clipText(s, 12), maxListedUsers)
+			return engine.Errorf("bad u_maxcount %q: 1 to %d", clipText(s, 12), maxListedUsers), nil
 		}
 		count = n
 	}
@@ -98,13 +98,13 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 	case "1", "true", "yes":
 		cols = append(append([]string{}, listColumns...), listExtended...)
 	default:
-		return engine.Errorf("bad u_extended: use 0 or 1")
+		return engine.Errorf("bad u_extended: use 0 or 1"), nil
 	}
 	where, args := "", []any{}
 	if s := strings.TrimSpace(c.Param("u_type")); s != "" && !strings.EqualFold(s, "all") && s != "-1" {
 		t, err := strconv.Atoi(s)
 		if err != nil || t < 0 {
-			return engine.Errorf("bad u_type %q: a user type number, or all", clipText(s, 12))
+			return engine.Errorf("bad u_type %q: a user type number, or all", clipText(s, 12)), nil
 		}
 		where, args = " WHERE type = ?", append(args, t)
 	}
@@ -121,18 +121,18 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 		order = "id"
 	}
 	if !listOrderables[order] {
-		return engine.Errorf("bad u_order %q: id, username, name, type, credit, created or email, optionally desc", clipText(order, 20))
+		return engine.Errorf("bad u_order %q: id, username, name, type, credit, created or email, optionally desc", clipText(order, 20)), nil
 	}
 	rows, err := db.QueryxContext(ctx, listUsersSQL(d, cols, where != "", order+desc, count), args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	defer rows.Close()
 	out := [][]string{}
 	for rows.Next() {
 		vals, err := rows.SliceScan()
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		row := make([]string, len(vals))
 		for i, v := range vals {
@@ -146,9 +146,9 @@ func listUsers(ctx context.Context, c *engine.Call) format.Result {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return table(fmt.Sprintf("%d users", len(out)), cols, out)
+	return table(fmt.Sprintf("%d users", len(out)), cols, out), nil
 }
 
 // listUsersSQL lists cols of at most count users (of a bound type when

@@ -24,7 +24,7 @@ func registerBasic(reg *engine.Registry) {
 	})
 }
 
-func apitest(_ context.Context, c *engine.Call) format.Result {
+func apitest(_ context.Context, c *engine.Call) (format.Result, error) {
 	msg := c.Param("txt")
 	if msg == "" {
 		msg = "API test"
@@ -32,18 +32,17 @@ func apitest(_ context.Context, c *engine.Call) format.Result {
 	if len(msg) > 200 {
 		msg = msg[:200]
 	}
-	return engine.OK(msg + " (" + c.Req.RemoteIP.String() + ")")
+	return engine.OK(msg + " (" + c.Req.RemoteIP.String() + ")"), nil
 }
 
-func version(_ context.Context, c *engine.Call) format.Result {
-	return engine.OK("mvapi " + c.Engine.Version())
+func version(_ context.Context, c *engine.Call) (format.Result, error) {
+	return engine.OK("mvapi " + c.Engine.Version()), nil
 }
 
-func preauth(ctx context.Context, c *engine.Call) format.Result {
+func preauth(ctx context.Context, c *engine.Call) (format.Result, error) {
 	n, err := c.Engine.NewIssuedNonce(ctx, c.Req.RemoteIP)
 	if err != nil {
-		c.Engine.Logger().Error("preauth", "err", err)
-		return engine.Errorf("internal error, try again later")
+		return format.Result{}, err
 	}
-	return engine.OK("new nonce is:" + n + "EOF")
+	return engine.OK("new nonce is:" + n + "EOF"), nil
 }

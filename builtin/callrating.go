@@ -42,13 +42,13 @@ func lookupRate(ctx context.Context, db *schema.DB, number string) (rate, error)
 	return r, err
 }
 
-func callRating(ctx context.Context, c *engine.Call) format.Result {
+func callRating(ctx context.Context, c *engine.Call) (format.Result, error) {
 	callid := firstParam(c, "callid")
 	if callid == "" {
-		return engine.Errorf("missing parameter: callid (the SIP Call-ID of the call)")
+		return engine.Errorf("missing parameter: callid (the SIP Call-ID of the call)"), nil
 	}
 	if len(callid) > 256 {
-		return engine.Errorf("bad callid: longer than 256 characters")
+		return engine.Errorf("bad callid: longer than 256 characters"), nil
 	}
 	db := c.DB()
 	d := db.Dialect
@@ -59,14 +59,14 @@ func callRating(ctx context.Context, c *engine.Call) format.Result {
 	switch {
 	case name != "" && (c.User == nil || name != c.User.Username):
 		if !c.Admin {
-			return engine.Errorf("callrating: you can rate only your own calls")
+			return engine.Errorf("callrating: you can rate only your own calls"), nil
 		}
 		a, err := findAccount(ctx, db, name, false)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		if a == nil {
-			return engine.Errorf("no such user: %s", clipText(name, 64))
+			return engine.Errorf("no such user: %s", clipText(name, 64)), nil
 		}
 		owner = a.ID
 	case c.User != nil && (!c.Admin || name != ""):
@@ -82,7 +82,7 @@ func callRating(ctx context.Context, c *engine.Call) format.Result {
 		return rateCurrentCall(ctx, c, cur.UserID, cur.Called, cur.Started)
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	var ended struct {
 		CallerID int64   `db:"callerid"`
@@ -91,15 +91,15 @@ func callRating(ctx context.Context, c *engine.Call) format.Result {
 	}
 	err = db.QueryRowxContext(ctx, endedCallSQL(d), callid).StructScan(&ended)
 	if err == nil && (owner < 0 || ended.CallerID == owner) {
-		return engine.OK("call ended, duration=" + strconv.FormatInt(ended.Duration, 10) + ", cost=" + money(ended.Cost))
+		return engine.OK("call ended, duration=" + strconv.FormatInt(ended.Duration, 10) + ", cost=" + money(ended.Cost)), nil
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.Errorf("no such call: %s", clipText(callid, 64))
+	return engine.Errorf("no such call: %s", clipText(callid, 64)), nil
 }
 
-func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called string, started time.Time) format.Result {
+func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called string, started time.Time) (format.Result, error) {
 	db := c.DB()
 	var u struct {
 		Credit   float64 `db:"credit"`
@@ -107,14 +107,14 @@ func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called s
 		Currency string  `db:"currency"`
 	}
 	if err := db.QueryRowxContext(ctx, callerCreditSQL(db.Dialect), userID).StructScan(&u); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	r, err := lookupRate(ctx, db, called)
 	if errors.Is(err, sql.ErrNoRows) {
-		return engine.Errorf("no rate for the called number %s", clipText(called, 32))
+		return engine.Errorf("no rate for the called number %s", clipText(called, 32)), nil
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	maxdur := "unlimited"
 	if u.Postpaid == 0 && r.Price > 0 {
@@ -127,7 +127,7 @@ func rateCurrentCall(ctx context.Context, c *engine.Call, userID int64, called s
 	}
 	return engine.OK("credit=" + money(u.Credit) + " " + u.Currency + ", maxduration=" + maxdur +
 		", rating=" + money(r.Price) + " " + r.Currency + ", destination=" + r.Destination +
-		", elapsed=" + strconv.FormatInt(elapsed, 10))
+		", elapsed=" + strconv.FormatInt(elapsed, 10)), nil
 }
 
 var currentCallSQL = schema.Statement("SELECT userid, called, started FROM tb_currentcalls WHERE callid = ?")

@@ -28,8 +28,8 @@ import (
 func registerCCCharge(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
 		Name: "cccharge", Access: engine.UserAPI, Params: []string{"cardnum", "expireyear", "expmonth", "ccv2", "ammount"},
-		Handler: ccCharge,
-		Doc:     "Card payment through the gateway of ccgatewayurl; the approved amount is added to the credit.",
+		Handler: ccCharge, NeedsUser: true,
+		Doc: "Card payment through the gateway of ccgatewayurl; the approved amount is added to the credit.",
 	})
 }
 
@@ -53,34 +53,31 @@ type gatewayAnswer struct {
 	Reason        string `json:"reason"`
 }
 
-func ccCharge(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	gw := strings.TrimSpace(c.Config.Get("ccgatewayurl"))
 	if gw == "" {
-		return engine.Errorf("cccharge: no payment gateway configured (global config ccgatewayurl)")
+		return engine.Failf(engine.KindNotSupported, "cccharge: no payment gateway configured (global config ccgatewayurl)"), nil
 	}
 	if u, err := url.Parse(gw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		c.Engine.Logger().Error("cccharge: bad ccgatewayurl", "url", gw)
-		return engine.Errorf("cccharge: the payment gateway is misconfigured; contact support")
+		return engine.Failf(engine.KindUnavailable, "cccharge: the payment gateway is misconfigured; contact support"), nil
 	}
 	req, err := cardRequest(c, time.Now())
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	amount, _ := strconv.ParseFloat(req.Amount, 64)
 	ans, err := postGateway(ctx, c, gw, req)
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: gateway", "reference", req.Reference, "err", err)
-		return engine.Errorf("payment failed: the payment gateway could not be reached or answered badly (reference %s)", req.Reference)
+		return engine.Failf(engine.KindUnavailable, "payment failed: the payment gateway could not be reached or answered badly (reference %s)", req.Reference), nil
 	}
 	if !ans.Approved {
 		reason := strings.TrimSpace(ans.Reason)
 		if reason == "" {
 			reason = "no reason given"
 		}
-		return engine.Errorf("payment declined: %s", clipText(reason, 120))
+		return engine.Failf(engine.KindDenied, "payment declined: %s", clipText(reason, 120)), nil
 	}
 	tid := ans.TransactionID
 	if tid == "" {
@@ -100,9 +97,9 @@ func ccCharge(ctx context.Context, c *engine.Call) format.Result {
 	})
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: approved but not credited", "user", u.ID, "transaction", tid, "amount", amount, "err", err)
-		return engine.Errorf("payment approved (transaction %s) but the credit could not be added: contact support with this id", tid)
+		return engine.Failf(engine.KindInternal, "payment approved (transaction %s) but the credit could not be added: contact support with this id", tid), nil
 	}
-	return engine.OK("charged " + money(amount) + " " + u.Currency + " (transaction " + tid + "); your credit is " + money(credit))
+	return engine.OK("charged " + money(amount) + " " + u.Currency + " (transaction " + tid + "); your credit is " + money(credit)), nil
 }
 
 // cardRequest validates the card parameters into a gateway request.

@@ -60,7 +60,7 @@ func cdrScope(c *engine.Call, f cdrFilter, w *cdrWhere) (all bool, res format.Re
 	}
 	u := c.User
 	if f.UserID > 0 && f.UserID != u.ID || f.ParentUserID > 0 && f.ParentUserID != u.ID {
-		return false, engine.Errorf("access denied: userid and parentuserid may name only you"), false
+		return false, engine.Failf(engine.KindDenied, "access denied: userid and parentuserid may name only you"), false
 	}
 	own := func(col string) (string, []any) {
 		if u.Type == engine.TypeReseller || u.Type == engine.TypeOwner {
@@ -129,15 +129,15 @@ var cdrOrder = map[string]string{
 	"date": "datum DESC, id DESC", "caller": "caller, datum DESC", "called": "called, datum DESC", "user": "callerid, datum DESC",
 }
 
-func cdrEntry(ctx context.Context, c *engine.Call) format.Result {
+func cdrEntry(ctx context.Context, c *engine.Call) (format.Result, error) {
 	f, err := parseCDRFilter(c.Param, time.Now(), 100)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	var w cdrWhere
 	all, res, ok := cdrScope(c, f, &w)
 	if !ok {
-		return res
+		return res, nil
 	}
 	cdrConditions(f, all, &w)
 	profit := all && f.Fields == "all"
@@ -154,21 +154,21 @@ func cdrEntry(ctx context.Context, c *engine.Call) format.Result {
 	d := db.Dialect
 	rows, err := db.QueryxContext(ctx, cdrListSQL(d, sel, &w, f.Order, f.MaxCount), w.args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	out, err := scanTable(rows, moneyColumns(cols))
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	text := strconv.Itoa(len(out)) + " calls"
 	if f.Summary {
 		t, err := cdrTotals(ctx, db, &w)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		text += "; summary: " + t.text(profit)
 	}
-	return table(text, cols, out)
+	return table(text, cols, out), nil
 }
 
 // moneyColumns marks the columns rendered as money amounts.

@@ -58,23 +58,23 @@ func cdrTotals(ctx context.Context, db *schema.DB, w *cdrWhere) (cdrTotal, error
 	return t, err
 }
 
-func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) format.Result {
+func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	switch f.By {
 	case "all":
 		t, err := cdrTotals(ctx, db, w)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
-		return table(t.text(profit), totalColumns("", profit), [][]string{t.row(profit)})
+		return table(t.text(profit), totalColumns("", profit), [][]string{t.row(profit)}), nil
 	case "day":
 		return cdrByDay(ctx, c, f, w, profit)
 	}
 	key := f.By // caller or called: a fixed column name
 	rows, err := db.QueryxContext(ctx, cdrGroupsSQL(d, key, w, f.MaxCount), w.args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	defer rows.Close()
 	var out [][]string
@@ -82,23 +82,23 @@ func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pr
 		var k string
 		var t cdrTotal
 		if err := rows.Scan(&k, &t.Calls, &t.Connected, &t.Duration, &t.Cost, &t.ProviderCost); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		out = append(out, append([]string{k}, t.row(profit)...))
 	}
 	if err := rows.Err(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return table(strconv.Itoa(len(out))+" "+key+"s", totalColumns(key, profit), out)
+	return table(strconv.Itoa(len(out))+" "+key+"s", totalColumns(key, profit), out), nil
 }
 
 // cdrByDay totals per UTC day, newest first. The days are computed in Go so
 // that one statement serves every database.
-func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) format.Result {
+func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) (format.Result, error) {
 	db := c.DB()
 	rows, err := db.QueryxContext(ctx, cdrByDaySQL(db.Dialect, w), w.args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	defer rows.Close()
 	days := map[string]*cdrTotal{}
@@ -107,7 +107,7 @@ func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pro
 		var dur int64
 		var cost, pc float64
 		if err := rows.Scan(&at, &dur, &cost, &pc); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		k := at.UTC().Format("2006-01-02")
 		t := days[k]
@@ -124,7 +124,7 @@ func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pro
 		t.ProviderCost += pc
 	}
 	if err := rows.Err(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	keys := make([]string, 0, len(days))
 	for k := range days {
@@ -138,7 +138,7 @@ func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pro
 	for _, k := range keys {
 		out = append(out, append([]string{k}, days[k].row(profit)...))
 	}
-	return table(strconv.Itoa(len(out))+" days", totalColumns("day", profit), out)
+	return table(strconv.Itoa(len(out))+" days", totalColumns("day", profit), out), nil
 }
 
 func cdrTotalsSQL(d schema.Dialect, w *cdrWhere) string {

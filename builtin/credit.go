@@ -22,11 +22,11 @@ import (
 
 func registerCredit(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
-		Name: "charge", Access: engine.UserAPI, Params: []string{"pin"}, Handler: charge,
+		Name: "charge", Access: engine.UserAPI, Params: []string{"pin"}, Handler: charge, NeedsUser: true,
 		Doc: "Recharge with a PIN of tb_pins (pin, or anum as in the reference example); a PIN is used once.",
 	})
 	reg.Add(engine.Builtin{
-		Name: "transfercredit", Access: engine.UserAPI, Params: []string{"username", "credit"}, Handler: transferCredit,
+		Name: "transfercredit", Access: engine.UserAPI, Params: []string{"username", "credit"}, Handler: transferCredit, NeedsUser: true,
 		Doc: "Move credit from the caller to another user of the same currency, in one transaction.",
 	})
 	reg.Add(engine.Builtin{
@@ -46,16 +46,13 @@ var (
 	errPinCurrency = errors.New("pin currency differs")
 )
 
-func charge(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	pin := firstParam(c, "pin", "anum")
 	if pin == "" {
-		return engine.Errorf("missing parameter: pin (the recharge PIN)")
+		return engine.Errorf("missing parameter: pin (the recharge PIN)"), nil
 	}
 	if !pinRE.MatchString(pin) {
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired")
+		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
 	}
 	db, u := c.DB(), c.User
 	d := db.Dialect
@@ -89,13 +86,13 @@ func charge(ctx context.Context, c *engine.Call) format.Result {
 	})
 	switch {
 	case errors.Is(err, errPinUnusable):
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired")
+		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
 	case errors.Is(err, errPinCurrency):
-		return engine.Errorf("pin is in %s, your account in %s: ask support for a %s PIN", cur, u.Currency, u.Currency)
+		return engine.Errorf("pin is in %s, your account in %s: ask support for a %s PIN", cur, u.Currency, u.Currency), nil
 	case err != nil:
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("charged " + money(value) + " " + u.Currency + "; your credit is " + money(credit))
+	return engine.OK("charged " + money(value) + " " + u.Currency + "; your credit is " + money(credit)), nil
 }
 
 // maskPIN keeps the last 4 characters of a PIN for the credit log.
@@ -106,31 +103,28 @@ func maskPIN(pin string) string {
 	return strings.Repeat("*", len(pin)-4) + pin[len(pin)-4:]
 }
 
-func transferCredit(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func transferCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
 	name := firstParam(c, "username", "bnum")
 	if name == "" {
-		return engine.Errorf("missing parameter: username (who receives the credit)")
+		return engine.Errorf("missing parameter: username (who receives the credit)"), nil
 	}
 	max, _ := strconv.ParseFloat(c.Config.Get("maxtransfercredit"), 64)
 	amount, err := parseAmount("credit", c.Param("credit"), max)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	db, u := c.DB(), c.User
 	to, err := findAccount(ctx, db, name, false)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	switch {
 	case to == nil || !to.Enabled:
-		return engine.Errorf("no such user: %s", clipText(name, 64))
+		return engine.Errorf("no such user: %s", clipText(name, 64)), nil
 	case to.ID == u.ID:
-		return engine.Errorf("cannot transfer credit to yourself")
+		return engine.Errorf("cannot transfer credit to yourself"), nil
 	case !strings.EqualFold(to.Currency, u.Currency):
-		return engine.Errorf("%s keeps credit in %s, you in %s: transfers need one currency", to.Username, to.Currency, u.Currency)
+		return engine.Errorf("%s keeps credit in %s, you in %s: transfers need one currency", to.Username, to.Currency, u.Currency), nil
 	}
 	d := db.Dialect
 	var credit float64
@@ -159,18 +153,18 @@ func transferCredit(ctx context.Context, c *engine.Call) format.Result {
 		return err
 	})
 	if errors.Is(err, errNoFunds) {
-		return engine.Errorf("not enough credit for a transfer of %s %s", money(amount), u.Currency)
+		return engine.Errorf("not enough credit for a transfer of %s %s", money(amount), u.Currency), nil
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("transferred " + money(amount) + " " + u.Currency + " to " + to.Username + "; your credit is " + money(credit))
+	return engine.OK("transferred " + money(amount) + " " + u.Currency + " to " + to.Username + "; your credit is " + money(credit)), nil
 }
 
-func addCredit(ctx context.Context, c *engine.Call) format.Result {
+func addCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
 	name := firstParam(c, "pin", "username")
 	if name == "" {
-		return engine.Errorf("missing parameter: pin (the username or PIN of the user to credit)")
+		return engine.Errorf("missing parameter: pin (the username or PIN of the user to credit)"), nil
 	}
 	raw := strings.TrimSpace(c.Param("credit"))
 	sign := 1.0
@@ -179,16 +173,16 @@ func addCredit(ctx context.Context, c *engine.Call) format.Result {
 	}
 	amount, err := parseAmount("credit", raw, 0)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	amount *= sign
 	db := c.DB()
 	to, err := findAccount(ctx, db, name, true)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if to == nil {
-		return engine.Errorf("no such user: %s", clipText(name, 64))
+		return engine.Errorf("no such user: %s", clipText(name, 64)), nil
 	}
 	var by int64
 	if c.User != nil {
@@ -207,12 +201,12 @@ func addCredit(ctx context.Context, c *engine.Call) format.Result {
 		return err
 	})
 	if errors.Is(err, errNoFunds) {
-		return engine.Errorf("%s has less than %s %s: a prepaid credit cannot go negative", to.Username, money(-amount), to.Currency)
+		return engine.Errorf("%s has less than %s %s: a prepaid credit cannot go negative", to.Username, money(-amount), to.Currency), nil
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit))
+	return engine.OK("credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit)), nil
 }
 
 // pinClaimSQL marks a usable PIN used, once.

@@ -21,13 +21,6 @@ import (
 // Helpers shared by the user API built-ins: money amounts, transactions,
 // credit movements, user lookups and numbers.
 
-// fail logs an unexpected error with the entry's name and answers a generic
-// ERROR; the detail stays in the log.
-func fail(c *engine.Call, err error) format.Result {
-	c.Engine.Logger().Error("request failed", "entry", c.Entry.Name, "err", err)
-	return engine.Errorf("internal error, try again later")
-}
-
 // utcNow is the current time as every statement of the user API stores it.
 func utcNow() time.Time { return time.Now().UTC() }
 

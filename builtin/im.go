@@ -23,23 +23,20 @@ const (
 	maxIMPerAnswer  = 50
 )
 
-func sendIM(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func sendIM(ctx context.Context, c *engine.Call) (format.Result, error) {
 	names := splitList(firstParam(c, "buserlist", "bnum", "userlist"))
 	if len(names) == 0 {
-		return engine.Errorf("missing parameter: bnum or buserlist (the recipients' usernames)")
+		return engine.Errorf("missing parameter: bnum or buserlist (the recipients' usernames)"), nil
 	}
 	if len(names) > maxIMRecipients {
-		return engine.Errorf("%d recipients: at most %d per message", len(names), maxIMRecipients)
+		return engine.Errorf("%d recipients: at most %d per message", len(names), maxIMRecipients), nil
 	}
 	txt := c.Param("txt")
 	if strings.TrimSpace(txt) == "" {
-		return engine.Errorf("missing parameter: txt (the message)")
+		return engine.Errorf("missing parameter: txt (the message)"), nil
 	}
 	if len(txt) > maxIMText {
-		return engine.Errorf("txt is %d bytes long: at most %d", len(txt), maxIMText)
+		return engine.Errorf("txt is %d bytes long: at most %d", len(txt), maxIMText), nil
 	}
 	db := c.DB()
 	d := db.Dialect
@@ -51,7 +48,7 @@ func sendIM(ctx context.Context, c *engine.Call) format.Result {
 		}
 		a, err := findAccount(ctx, db, n, false)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		if a == nil || !a.Enabled {
 			unknown = append(unknown, clipText(n, 32))
@@ -60,7 +57,7 @@ func sendIM(ctx context.Context, c *engine.Call) format.Result {
 		ids[n] = a.ID
 	}
 	if len(unknown) > 0 {
-		return engine.Errorf("no such user: %s; nothing was sent", strings.Join(unknown, ", "))
+		return engine.Errorf("no such user: %s; nothing was sent", strings.Join(unknown, ", ")), nil
 	}
 	max := c.Config.Int("offlinemsgmax")
 	now := utcNow()
@@ -82,12 +79,12 @@ func sendIM(ctx context.Context, c *engine.Call) format.Result {
 		return nil
 	})
 	if full != "" {
-		return engine.Errorf("%s has %d undelivered messages, the most kept: nothing was sent", full, max)
+		return engine.Errorf("%s has %d undelivered messages, the most kept: nothing was sent", full, max), nil
 	}
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("message stored for " + strconv.Itoa(len(ids)) + " users")
+	return engine.OK("message stored for " + strconv.Itoa(len(ids)) + " users"), nil
 }
 
 // takeOfflineMessages claims the caller's undelivered messages (each with

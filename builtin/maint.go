@@ -35,28 +35,28 @@ func registerMaint(reg *engine.Registry) {
 }
 
 func runJob(job string) engine.Handler {
-	return func(ctx context.Context, c *engine.Call) format.Result {
+	return func(ctx context.Context, c *engine.Call) (format.Result, error) {
 		m := c.Engine.Maintainer()
 		if m == nil {
-			return engine.Errorf("no scheduler runs in this process")
+			return engine.Errorf("no scheduler runs in this process"), nil
 		}
 		out, err := m.RunJob(ctx, job)
 		if err != nil {
-			return engine.Errorf("%s failed: %v", job, err)
+			return engine.Errorf("%s failed: %v", job, err), nil
 		}
-		return engine.OK(trimOK(out))
+		return engine.OK(trimOK(out)), nil
 	}
 }
 
-func maintreset(ctx context.Context, c *engine.Call) format.Result {
+func maintreset(ctx context.Context, c *engine.Call) (format.Result, error) {
 	m := c.Engine.Maintainer()
 	if m == nil {
-		return engine.Errorf("no scheduler runs in this process")
+		return engine.Errorf("no scheduler runs in this process"), nil
 	}
 	if err := m.Restart(ctx); err != nil {
-		return engine.Errorf("maintreset failed: %v", err)
+		return engine.Errorf("maintreset failed: %v", err), nil
 	}
-	return engine.OK("scheduler restarted")
+	return engine.OK("scheduler restarted"), nil
 }
 
 func trimOK(s string) string {
@@ -66,19 +66,19 @@ func trimOK(s string) string {
 	return s
 }
 
-func restart(_ context.Context, c *engine.Call) format.Result {
+func restart(_ context.Context, c *engine.Call) (format.Result, error) {
 	what := c.Param("what")
 	if what != "" && what != "service" {
-		return engine.Errorf("not supported: restart what=%s (only service; reboot the host with custom_action 6)", clipText(what, 32))
+		return engine.Failf(engine.KindNotSupported, "not supported: restart what=%s (only service; reboot the host with custom_action 6)", clipText(what, 32)), nil
 	}
 	r := c.Engine.Restarter()
 	if r == nil {
-		return engine.Errorf("no restart is possible in this process")
+		return engine.Errorf("no restart is possible in this process"), nil
 	}
 	who := "a trusted IP"
 	if c.User != nil {
 		who = c.User.Username
 	}
 	r("restart entry by " + who)
-	return engine.OK("restarting gracefully")
+	return engine.OK("restarting gracefully"), nil
 }

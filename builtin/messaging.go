@@ -49,19 +49,19 @@ func registerMessaging(reg *engine.Registry) {
 
 // sendSMS is the handler of one SMS entry.
 func sendSMS(s smsEntry) engine.Handler {
-	return func(ctx context.Context, c *engine.Call) format.Result {
+	return func(ctx context.Context, c *engine.Call) (format.Result, error) {
 		mg := c.Engine.Messenger()
 		if mg == nil {
-			return engine.Errorf("SMS is not available on this server")
+			return engine.Failf(engine.KindNotSupported, "SMS is not available on this server"), nil
 		}
 		to := splitRecipients(firstParam(c, "bnum", "to"))
 		text := firstParam(c, "txt", "message")
 		if len(to) == 0 || text == "" {
-			return engine.Errorf("missing parameter: to (bnum) and txt (message) are required")
+			return engine.Errorf("missing parameter: to (bnum) and txt (message) are required"), nil
 		}
 		from, res, ok := smsSender(c, firstParam(c, "anum", "from"))
 		if !ok {
-			return res
+			return res, nil
 		}
 		m := engine.Message{Kind: "sms", To: to, From: from, Body: text, Unicode: s.unicode}
 		if !s.sync {
@@ -70,12 +70,12 @@ func sendSMS(s smsEntry) engine.Handler {
 				return messageError(c, err)
 			}
 			if len(to) > 1 {
-				return engine.OK(fmt.Sprintf("%d sms queued (first id %d)", len(to), id))
+				return engine.OK(fmt.Sprintf("%d sms queued (first id %d)", len(to), id)), nil
 			}
-			return engine.OK(fmt.Sprintf("sms queued (id %d)", id))
+			return engine.OK(fmt.Sprintf("sms queued (id %d)", id)), nil
 		}
 		if len(to) > 1 {
-			return engine.Errorf("%s takes one number in to (bnum)", c.Entry.Name)
+			return engine.Errorf("%s takes one number in to (bnum)", c.Entry.Name), nil
 		}
 		wait := time.Duration(max(c.Config.Int("smssyncwait"), 1)) * time.Second
 		d, err := mg.SendNow(ctx, c, m, wait)
@@ -83,11 +83,11 @@ func sendSMS(s smsEntry) engine.Handler {
 		case err != nil:
 			return messageError(c, err)
 		case d.Sent:
-			return engine.OK(fmt.Sprintf("sms sent (id %d): %s", d.ID, d.Answer))
+			return engine.OK(fmt.Sprintf("sms sent (id %d): %s", d.ID, d.Answer)), nil
 		case d.Permanent:
-			return engine.Errorf("sms not sent (id %d): %s", d.ID, d.Answer)
+			return engine.Errorf("sms not sent (id %d): %s", d.ID, d.Answer), nil
 		default:
-			return engine.OK(fmt.Sprintf("sms queued for retry (id %d): %s", d.ID, d.Answer))
+			return engine.OK(fmt.Sprintf("sms queued for retry (id %d): %s", d.ID, d.Answer)), nil
 		}
 	}
 }
@@ -115,36 +115,36 @@ func smsSender(c *engine.Call, from string) (string, format.Result, bool) {
 }
 
 // sendMail is the handler of sendmail and asendemail.
-func sendMail(ctx context.Context, c *engine.Call) format.Result {
+func sendMail(ctx context.Context, c *engine.Call) (format.Result, error) {
 	mg := c.Engine.Messenger()
 	if mg == nil {
-		return engine.Errorf("email is not available on this server")
+		return engine.Failf(engine.KindNotSupported, "email is not available on this server"), nil
 	}
 	to := splitRecipients(firstParam(c, "bnum", "to"))
 	body := firstParam(c, "txt", "message")
 	if len(to) == 0 || body == "" {
-		return engine.Errorf("missing parameter: to (bnum) and message (txt) are required")
+		return engine.Errorf("missing parameter: to (bnum) and message (txt) are required"), nil
 	}
 	m := engine.Message{Kind: "email", To: to, From: firstParam(c, "anum", "from"), Subject: c.Param("subject"), Body: body}
 	id, err := mg.Enqueue(ctx, c, m)
 	if err != nil {
 		return messageError(c, err)
 	}
-	return engine.OK(fmt.Sprintf("email queued (id %d)", id))
+	return engine.OK(fmt.Sprintf("email queued (id %d)", id)), nil
 }
 
 // messageError answers a Messenger error: what was wrong with the input,
 // what is not configured (in full to admins only), or an internal error.
-func messageError(c *engine.Call, err error) format.Result {
+func messageError(c *engine.Call, err error) (format.Result, error) {
 	switch {
 	case errors.Is(err, engine.ErrInvalidMessage):
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	case errors.Is(err, engine.ErrNotConfigured) && c.Admin:
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	case errors.Is(err, engine.ErrNotConfigured):
-		return engine.Errorf("%s is not available on this server", c.Entry.Name)
+		return engine.Failf(engine.KindNotSupported, "%s is not available on this server", c.Entry.Name), nil
 	}
-	return fail(c, err)
+	return format.Result{}, err
 }
 
 // splitRecipients splits a list of addresses or numbers at commas and semicolons.

@@ -13,7 +13,7 @@ import (
 
 func registerMoney(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
-		Name: "balance", Access: engine.UserAPI, Handler: balance,
+		Name: "balance", Access: engine.UserAPI, Handler: balance, NeedsUser: true,
 		Doc: "Credit of the user: Your credit is $9.8 (or Postpaid).",
 	})
 	reg.Add(engine.Builtin{
@@ -24,18 +24,15 @@ func registerMoney(reg *engine.Registry) {
 
 var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
 
-func balance(_ context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func balance(_ context.Context, c *engine.Call) (format.Result, error) {
 	u := c.User
 	if u.Postpaid != 0 {
-		return engine.Shaped("Postpaid")
+		return engine.Shaped("Postpaid"), nil
 	}
 	if sym, ok := currencySymbols[strings.ToUpper(u.Currency)]; ok {
-		return engine.Shaped("Your credit is " + sym + money(u.Credit))
+		return engine.Shaped("Your credit is " + sym + money(u.Credit)), nil
 	}
-	return engine.Shaped("Your credit is " + money(u.Credit) + " " + u.Currency)
+	return engine.Shaped("Your credit is " + money(u.Credit) + " " + u.Currency), nil
 }
 
 // digits normalises a dialled number to its digits: "+36 30-123" → "3630123",
@@ -52,14 +49,14 @@ func digits(s string) string {
 
 const maxPrefixLen = 20
 
-func rating(ctx context.Context, c *engine.Call) format.Result {
+func rating(ctx context.Context, c *engine.Call) (format.Result, error) {
 	num := c.Param("bnum")
 	if num == "" {
 		num = c.Param("anum") // some clients send the number as anum
 	}
 	num = digits(num)
 	if num == "" {
-		return engine.Errorf("missing parameter: bnum (the called number or prefix)")
+		return engine.Errorf("missing parameter: bnum (the called number or prefix)"), nil
 	}
 	if len(num) > maxPrefixLen {
 		num = num[:maxPrefixLen]
@@ -76,13 +73,12 @@ func rating(ctx context.Context, c *engine.Call) format.Result {
 	}
 	err := db.QueryRowxContext(ctx, ratingSQL(db.Dialect, len(prefixes)), prefixes...).StructScan(&r)
 	if errors.Is(err, sql.ErrNoRows) {
-		return engine.Errorf("rate not found for %s", num)
+		return engine.Failf(engine.KindNotFound, "rate not found for %s", num), nil
 	}
 	if err != nil {
-		c.Engine.Logger().Error("rating", "err", err)
-		return engine.Errorf("internal error, try again later")
+		return format.Result{}, err
 	}
-	return engine.Shaped(money(r.Price) + " " + r.Currency + ", Destination: " + r.Destination)
+	return engine.Shaped(money(r.Price) + " " + r.Currency + ", Destination: " + r.Destination), nil
 }
 
 // ratingSQL finds the longest of n candidate prefixes in tb_rates.

@@ -36,12 +36,12 @@ const maxUserLocks = 5
 // freeNumberSQL is the condition of a number anyone may take at time ?.
 const freeNumberSQL = "enabled <> 0 AND (userid IS NULL OR (lockeduntil IS NOT NULL AND lockeduntil < ?))"
 
-func getPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
+func getPhoneNumber(ctx context.Context, c *engine.Call) (format.Result, error) {
 	count := 1
 	if s := strings.TrimSpace(c.Param("count")); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 50 {
-			return engine.Errorf("bad count %q: use 1 to 50", clipText(s, 20))
+			return engine.Errorf("bad count %q: use 1 to 50", clipText(s, 20)), nil
 		}
 		count = n
 	}
@@ -50,19 +50,19 @@ func getPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 	var nums []string
 	err := db.SelectContext(ctx, &nums, freeNumbersSQL(d, count), utcNow())
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if len(nums) == 0 {
-		return engine.Errorf("no free phone number in the pool")
+		return engine.Errorf("no free phone number in the pool"), nil
 	}
 	rows := make([][]string, len(nums))
 	for i, n := range nums {
 		rows[i] = []string{n}
 	}
-	return table(strings.Join(nums, ","), []string{"number"}, rows)
+	return table(strings.Join(nums, ","), []string{"number"}, rows), nil
 }
 
-func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
+func lockPhoneNumber(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	now := utcNow()
@@ -72,24 +72,24 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 	case name != "" && c.Admin:
 		a, err := findAccount(ctx, db, name, false)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		if a == nil {
-			return engine.Errorf("no such user: %s", clipText(name, 64))
+			return engine.Errorf("no such user: %s", clipText(name, 64)), nil
 		}
 		holder, permanent, same, holderName = a.ID, true, a.ID, a.Username
 	case name != "" && (c.User == nil || name != c.User.Username):
-		return engine.Errorf("access denied: only admins lock numbers for other users")
+		return engine.Failf(engine.KindDenied, "access denied: only admins lock numbers for other users"), nil
 	case c.User != nil:
 		holder, same, holderName = c.User.ID, c.User.ID, c.User.Username
 	}
 	if !c.Admin && c.User != nil {
 		var held int
 		if err := db.GetContext(ctx, &held, heldNumbersSQL(d), holder, now); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		if held >= maxUserLocks {
-			return engine.Errorf("you hold %d numbers, the most allowed", held)
+			return engine.Errorf("you hold %d numbers, the most allowed", held), nil
 		}
 	}
 	var until any
@@ -108,15 +108,15 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 	if num != "" {
 		ok, err := claim(num)
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		if !ok {
 			var id int64
 			err := db.GetContext(ctx, &id, numberIDSQL(d), num)
 			if errors.Is(err, sql.ErrNoRows) {
-				return engine.Errorf("number %s is not in the pool", clipText(num, 24))
+				return engine.Errorf("number %s is not in the pool", clipText(num, 24)), nil
 			}
-			return engine.Errorf("number %s is not free", clipText(num, 24))
+			return engine.Errorf("number %s is not free", clipText(num, 24)), nil
 		}
 	} else {
 		// Any free number: a number taken between the look and the claim is
@@ -125,23 +125,23 @@ func lockPhoneNumber(ctx context.Context, c *engine.Call) format.Result {
 		for attempt := 0; attempt < 10 && !got; attempt++ {
 			err := db.GetContext(ctx, &num, freeNumbersSQL(d, 1), now)
 			if errors.Is(err, sql.ErrNoRows) {
-				return engine.Errorf("no free phone number in the pool")
+				return engine.Errorf("no free phone number in the pool"), nil
 			}
 			if err != nil {
-				return fail(c, err)
+				return format.Result{}, err
 			}
 			if got, err = claim(num); err != nil {
-				return fail(c, err)
+				return format.Result{}, err
 			}
 		}
 		if !got {
-			return engine.Errorf("the pool is busy, try again")
+			return engine.Failf(engine.KindBusy, "the pool is busy, try again"), nil
 		}
 	}
 	if permanent {
-		return engine.OK(num + " assigned to " + holderName)
+		return engine.OK(num + " assigned to " + holderName), nil
 	}
-	return engine.OK(num + " locked until " + until.(time.Time).Format("2006-01-02 15:04:05") + " UTC")
+	return engine.OK(num + " locked until " + until.(time.Time).Format("2006-01-02 15:04:05") + " UTC"), nil
 }
 
 // freeNumbersSQL selects up to count free numbers at time ?.

@@ -24,11 +24,11 @@ func registerPresence(reg *engine.Registry) {
 			Doc: "Status of a user: 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking."},
 		{Name: "presence_get", Params: []string{"userlist", "ptype", "domain"}, Handler: presenceGet,
 			Doc: "OK: puserlist: user1:status1,user2:status2 and the caller's offline messages (XOFFMESSAGE)."},
-		{Name: "presence_set", Params: []string{"pstatus", "ptype"}, Handler: presenceSet,
+		{Name: "presence_set", Params: []string{"pstatus", "ptype"}, Handler: presenceSet, NeedsUser: true,
 			Doc: "Set the caller's presence string; answers the caller's offline messages (XOFFMESSAGE) too."},
-		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM,
+		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM, NeedsUser: true,
 			Doc: "Store a chat message for one user (bnum) or several (buserlist) until they fetch their presence."},
-		{Name: "getconfroom", Handler: getConfRoom,
+		{Name: "getconfroom", Handler: getConfRoom, NeedsUser: true,
 			Doc: "The caller's conference room number (made on first use) with its PIN."},
 	} {
 		b.Access = engine.UserAPI
@@ -72,19 +72,19 @@ func loadPresence(ctx context.Context, db *schema.DB, names []string) (map[strin
 	return out, nil
 }
 
-func verifyUser(ctx context.Context, c *engine.Call) format.Result {
+func verifyUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 	name := firstParam(c, "username", "userusername", "user", "bnum")
 	if name == "" {
-		return engine.Errorf("missing parameter: username (the user to verify)")
+		return engine.Errorf("missing parameter: username (the user to verify)"), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), []string{name})
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if p := rows[name]; p != nil {
-		return engine.OK(strconv.Itoa(p.switchStatus(c.Config)))
+		return engine.OK(strconv.Itoa(p.switchStatus(c.Config))), nil
 	}
-	return engine.OK("0")
+	return engine.OK("0"), nil
 }
 
 // splitList splits a user list on commas, semicolons or spaces.
@@ -94,17 +94,17 @@ func splitList(s string) []string {
 
 const maxPresenceUsers = 100
 
-func presenceGet(ctx context.Context, c *engine.Call) format.Result {
+func presenceGet(ctx context.Context, c *engine.Call) (format.Result, error) {
 	names := splitList(firstParam(c, "userlist", "userusername", "username", "user"))
 	if len(names) == 0 {
-		return engine.Errorf("missing parameter: userlist (usernames separated by commas)")
+		return engine.Errorf("missing parameter: userlist (usernames separated by commas)"), nil
 	}
 	if len(names) > maxPresenceUsers {
-		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers)
+		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), names)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	fresh := time.Duration(c.Config.RegisterExpiry) * time.Second
 	now := time.Now()
@@ -121,62 +121,56 @@ func presenceGet(ctx context.Context, c *engine.Call) format.Result {
 	}
 	msgs, err := takeOfflineMessages(ctx, c)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("puserlist: " + strings.Join(parts, ",") + msgs)
+	return engine.OK("puserlist: " + strings.Join(parts, ",") + msgs), nil
 }
 
-func presenceSet(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func presenceSet(ctx context.Context, c *engine.Call) (format.Result, error) {
 	ps := strings.TrimSpace(firstParam(c, "pstatus", "status"))
 	if ps == "" {
-		return engine.Errorf("missing parameter: pstatus (a presence such as online, away or busy)")
+		return engine.Errorf("missing parameter: pstatus (a presence such as online, away or busy)"), nil
 	}
 	if len(ps) > 64 || strings.ContainsAny(ps, ":,\r\n") {
-		return engine.Errorf("bad pstatus: up to 64 characters without : , or line breaks")
+		return engine.Errorf("bad pstatus: up to 64 characters without : , or line breaks"), nil
 	}
 	db := c.DB()
 	if _, err := db.ExecContext(ctx, presenceSetSQL(db.Dialect), ps, utcNow(), c.User.ID); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	msgs, err := takeOfflineMessages(ctx, c)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("presence set: " + ps + msgs)
+	return engine.OK("presence set: " + ps + msgs), nil
 }
 
-func getConfRoom(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func getConfRoom(ctx context.Context, c *engine.Call) (format.Result, error) {
 	db := c.DB()
 	d := db.Dialect
 	var room, pin string
 	for attempt := 0; attempt < 8; attempt++ {
 		err := db.QueryRowxContext(ctx, confRoomSQL(d), c.User.ID).Scan(&room, &pin)
 		if err == nil {
-			return table(room, []string{"room", "pin"}, [][]string{{room, pin}})
+			return table(room, []string{"room", "pin"}, [][]string{{room, pin}}), nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		digits6, err1 := randomDigits(6)
 		newPin, err2 := randomDigits(4)
 		if err := errors.Join(err1, err2); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		// A taken room number or a parallel request for the same user is a
 		// unique violation: look again, then retry with a new number.
 		_, err = db.ExecContext(ctx, confRoomInsertSQL(d),
 			c.User.ID, c.Config.Get("confroomprefix")+digits6, newPin, utcNow())
 		if err != nil && !isUnique(err) {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 	}
-	return engine.Errorf("could not allocate a conference room, try again")
+	return engine.Errorf("could not allocate a conference room, try again"), nil
 }
 
 // presenceSQL reads the presence of n (at least 1) usernames.

@@ -22,15 +22,15 @@ func registerProfile(reg *engine.Registry) {
 	for _, b := range []engine.Builtin{
 		{Name: "search", Params: []string{"search", "maxcount"}, Handler: searchUsers,
 			Doc: "Find users by username or name: users among their own reseller's endusers, admins everyone."},
-		{Name: "cli", Params: []string{"num"}, Handler: addCLI,
+		{Name: "cli", Params: []string{"num"}, Handler: addCLI, NeedsUser: true,
 			Doc: "Add a pinless caller id (ANI) to the caller's account; one number belongs to one user."},
-		{Name: "addcallbacknumber", Params: []string{"num"}, Handler: addCallbackNumber,
+		{Name: "addcallbacknumber", Params: []string{"num"}, Handler: addCallbackNumber, NeedsUser: true,
 			Doc: "Set the caller's callback number (used by callback without num)."},
-		{Name: "callforward", Params: []string{"anum", "bnum", "cnum"}, Handler: callForward,
+		{Name: "callforward", Params: []string{"anum", "bnum", "cnum"}, Handler: callForward, NeedsUser: true,
 			Doc: "Set call forwarding: anum always, bnum on busy, cnum on no answer; an empty value clears."},
 		{Name: "callbackaccessnumber", Handler: callbackAccessNumber,
 			Doc: "The number to dial for callback (global config callbackaccessnumber)."},
-		{Name: "sendccinfo", Handler: sendCCInfo,
+		{Name: "sendccinfo", Handler: sendCCInfo, NeedsUser: true,
 			Doc: "The caller's calling card details: username, PIN, access number and credit."},
 	} {
 		b.Access = engine.UserAPI
@@ -38,16 +38,16 @@ func registerProfile(reg *engine.Registry) {
 	}
 }
 
-func searchUsers(ctx context.Context, c *engine.Call) format.Result {
+func searchUsers(ctx context.Context, c *engine.Call) (format.Result, error) {
 	term := firstParam(c, "search", "txt", "username", "name")
 	if len([]rune(term)) < 2 || len(term) > 64 {
-		return engine.Errorf("missing parameter: search (2 to 64 characters of a username or name)")
+		return engine.Errorf("missing parameter: search (2 to 64 characters of a username or name)"), nil
 	}
 	limit := 20
 	if s := c.Param("maxcount"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
-			return engine.Errorf("bad maxcount %q: use 1 to 100", clipText(s, 20))
+			return engine.Errorf("bad maxcount %q: use 1 to 100", clipText(s, 20)), nil
 		}
 		limit = n
 	}
@@ -57,22 +57,22 @@ func searchUsers(ctx context.Context, c *engine.Call) format.Result {
 	args := []any{like + "%", "%" + like + "%"}
 	cols := []string{"id", "username", "name", "email", "phone", "type", "credit", "enabled"}
 	if !c.Admin {
-		if res, ok := c.RequireUser(); !ok {
-			return res
+		if c.User == nil {
+			return format.Result{}, engine.ErrNeedsUser
 		}
 		args = append(args, c.User.ParentID)
 		cols = []string{"username", "name"}
 	}
 	rows, err := db.QueryxContext(ctx, userSearchSQL(d, cols, !c.Admin, limit), args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	defer rows.Close()
 	var out [][]string
 	for rows.Next() {
 		vals, err := rows.SliceScan()
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		row := make([]string, 0, len(cols)+1)
 		for _, v := range vals[:len(cols)] {
@@ -87,18 +87,15 @@ func searchUsers(ctx context.Context, c *engine.Call) format.Result {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return table(strconv.Itoa(len(out))+" users", append(cols, "status"), out)
+	return table(strconv.Itoa(len(out))+" users", append(cols, "status"), out), nil
 }
 
-func addCLI(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func addCLI(ctx context.Context, c *engine.Call) (format.Result, error) {
 	num, err := phoneNumber("num", firstParam(c, "num", "anum", "cli"))
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	db := c.DB()
 	d := db.Dialect
@@ -106,49 +103,43 @@ func addCLI(ctx context.Context, c *engine.Call) format.Result {
 	err = db.GetContext(ctx, &owner, cliOwnerSQL(d), num)
 	switch {
 	case err == nil && owner == c.User.ID:
-		return engine.OK("cli already added: " + num)
+		return engine.OK("cli already added: " + num), nil
 	case err == nil:
-		return engine.Errorf("number %s already belongs to another account", num)
+		return engine.Errorf("number %s already belongs to another account", num), nil
 	case !errors.Is(err, sql.ErrNoRows):
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	var n int
 	if err := db.GetContext(ctx, &n, cliCountSQL(d), c.User.ID); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n >= 20 {
-		return engine.Errorf("you have 20 pinless numbers, the most allowed: ask support to remove one")
+		return engine.Errorf("you have 20 pinless numbers, the most allowed: ask support to remove one"), nil
 	}
 	if _, err := db.ExecContext(ctx, cliInsertSQL(d), c.User.ID, num, utcNow()); err != nil {
 		if isUnique(err) {
-			return engine.Errorf("number %s already belongs to another account", num)
+			return engine.Errorf("number %s already belongs to another account", num), nil
 		}
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("cli added: " + num)
+	return engine.OK("cli added: " + num), nil
 }
 
-func addCallbackNumber(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func addCallbackNumber(ctx context.Context, c *engine.Call) (format.Result, error) {
 	num, err := phoneNumber("num", firstParam(c, "num", "anum"))
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	db := c.DB()
 	if _, err := db.ExecContext(ctx, setCallbackNumberSQL(db.Dialect), num, c.User.ID); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("callback number set: " + num)
+	return engine.OK("callback number set: " + num), nil
 }
 
 var forwardRE = regexp.MustCompile(`^\+?[A-Za-z0-9_.@-]{1,64}$`)
 
-func callForward(ctx context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func callForward(ctx context.Context, c *engine.Call) (format.Result, error) {
 	var sets []string
 	var args []any
 	for _, f := range []struct{ param, column string }{{"anum", "forwardalways"}, {"bnum", "forwardonbusy"}, {"cnum", "forwardonnoanswer"}} {
@@ -157,43 +148,40 @@ func callForward(ctx context.Context, c *engine.Call) format.Result {
 		}
 		v := strings.TrimSpace(c.Param(f.param))
 		if v != "" && !forwardRE.MatchString(v) {
-			return engine.Errorf("bad %s %q: a number or username", f.param, clipText(v, 24))
+			return engine.Errorf("bad %s %q: a number or username", f.param, clipText(v, 24)), nil
 		}
 		sets = append(sets, f.column)
 		args = append(args, v)
 	}
 	if len(sets) == 0 {
-		return engine.Errorf("missing parameter: anum (forward always), bnum (on busy) or cnum (on no answer)")
+		return engine.Errorf("missing parameter: anum (forward always), bnum (on busy) or cnum (on no answer)"), nil
 	}
 	db := c.DB()
 	d := db.Dialect
 	if _, err := db.ExecContext(ctx, callForwardSQL(d, sets), append(args, c.User.ID)...); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	var always, busy, noanswer string
 	if err := db.QueryRowxContext(ctx, forwardsSQL(d), c.User.ID).Scan(&always, &busy, &noanswer); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
-	return engine.OK("callforward always=" + always + ", busy=" + busy + ", noanswer=" + noanswer)
+	return engine.OK("callforward always=" + always + ", busy=" + busy + ", noanswer=" + noanswer), nil
 }
 
-func callbackAccessNumber(_ context.Context, c *engine.Call) format.Result {
+func callbackAccessNumber(_ context.Context, c *engine.Call) (format.Result, error) {
 	n := strings.TrimSpace(c.Config.Get("callbackaccessnumber"))
 	if n == "" {
-		return engine.Errorf("no callback access number configured (global config callbackaccessnumber)")
+		return engine.Errorf("no callback access number configured (global config callbackaccessnumber)"), nil
 	}
-	return engine.OK(n)
+	return engine.OK(n), nil
 }
 
-func sendCCInfo(_ context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
+func sendCCInfo(_ context.Context, c *engine.Call) (format.Result, error) {
 	u := c.User
 	access := strings.TrimSpace(c.Config.Get("callbackaccessnumber"))
 	text := "username=" + u.Username + ", pin=" + u.PIN + ", accessnumber=" + access + ", credit=" + money(u.Credit) + " " + u.Currency
 	return table(text, []string{"username", "pin", "accessnumber", "credit", "currency"},
-		[][]string{{u.Username, u.PIN, access, money(u.Credit), u.Currency}})
+		[][]string{{u.Username, u.PIN, access, money(u.Credit), u.Currency}}), nil
 }
 
 // userSearchSQL finds users by a username prefix and a name part (two

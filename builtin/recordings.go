@@ -49,10 +49,10 @@ type recording struct {
 	File   string `db:"recordingfile"`
 }
 
-func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
+func voiceRecDownload(ctx context.Context, c *engine.Call) (format.Result, error) {
 	folder := strings.TrimSpace(c.Config.Get("recordingsfolder"))
 	if folder == "" {
-		return engine.Errorf("voicerecdownload: no recordings folder configured (global config recordingsfolder)")
+		return engine.Errorf("voicerecdownload: no recordings folder configured (global config recordingsfolder)"), nil
 	}
 	fp := strings.TrimSpace(c.Param("format"))
 	if fp == "" {
@@ -60,7 +60,7 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 	}
 	rf, ok := recFormats[fp]
 	if !ok {
-		return engine.Errorf("bad format %q: 1 mp3, 2 wave, 3 mp3 zip, 4 wave zip", clipText(fp, 10))
+		return engine.Errorf("bad format %q: 1 mp3, 2 wave, 3 mp3 zip, 4 wave zip", clipText(fp, 10)), nil
 	}
 	get := func(name string) string {
 		switch name {
@@ -73,15 +73,15 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 	}
 	f, err := parseCDRFilter(get, time.Now(), 1)
 	if err != nil {
-		return engine.Errorf("%v", strings.Replace(err.Error(), "maxcount", "maxrecords", 1))
+		return engine.Errorf("%v", strings.Replace(err.Error(), "maxcount", "maxrecords", 1)), nil
 	}
 	if f.MaxCount > maxRecordings {
-		return engine.Errorf("bad maxrecords: at most %d", maxRecordings)
+		return engine.Errorf("bad maxrecords: at most %d", maxRecordings), nil
 	}
 	var w cdrWhere
 	all, res, ok := cdrScope(c, f, &w)
 	if !ok {
-		return res
+		return res, nil
 	}
 	cdrConditions(f, all, &w)
 	w.add("recordingfile <> ''")
@@ -90,18 +90,18 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 	var recs []recording
 	err = db.SelectContext(ctx, &recs, recordingsSQL(d, &w, f.MaxCount), w.args...)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if len(recs) == 0 {
-		return engine.Errorf("no recording matches these filters")
+		return engine.Errorf("no recording matches these filters"), nil
 	}
 	if !rf.zip && len(recs) > 1 {
-		return engine.Errorf("%d recordings match: use format=3 or 4 for a zip, or maxrecords=1", len(recs))
+		return engine.Errorf("%d recordings match: use format=3 or 4 for a zip, or maxrecords=1", len(recs)), nil
 	}
 	root, err := os.OpenRoot(folder)
 	if err != nil {
 		c.Engine.Logger().Error("voicerecdownload: recordings folder", "folder", folder, "err", err)
-		return engine.Errorf("voicerecdownload: the recordings folder cannot be read; contact support")
+		return engine.Errorf("voicerecdownload: the recordings folder cannot be read; contact support"), nil
 	}
 	defer root.Close()
 	limit := int64(c.Config.Int("recordingmaxbytes"))
@@ -113,7 +113,7 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 		name := "cdr" + strconv.FormatInt(recs[0].ID, 10) + rf.ext
 		res := engine.OK("voice recording " + name + " (" + strconv.Itoa(len(data)) + " bytes)")
 		res.File = &format.File{Name: name, ContentType: contentTypes[rf.ext], Data: data}
-		return res
+		return res, nil
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -134,20 +134,20 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) format.Result {
 			_, err = zf.Write(data)
 		}
 		if err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 		added++
 	}
 	if err := zw.Close(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if added == 0 {
-		return engine.Errorf("the %d matching calls have no %s recording file", len(recs), rf.ext)
+		return engine.Errorf("the %d matching calls have no %s recording file", len(recs), rf.ext), nil
 	}
 	name := "recordings" + rf.ext[1:] + ".zip"
 	res = engine.OK("voice recordings " + name + " (" + strconv.Itoa(added) + " files, " + strconv.Itoa(buf.Len()) + " bytes)")
 	res.File = &format.File{Name: name, ContentType: "application/zip", Data: buf.Bytes()}
-	return res
+	return res, nil
 }
 
 var errTooLarge = errors.New("recording too large")
@@ -177,18 +177,18 @@ func readRecording(root *os.Root, rel string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
-func recordingError(c *engine.Call, r recording, ext string, err error) format.Result {
+func recordingError(c *engine.Call, r recording, ext string, err error) (format.Result, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		alt := map[string]string{".mp3": "2", ".wav": "1"}[ext]
-		return engine.Errorf("the recording of call %d has no %s file (try format=%s)", r.ID, ext, alt)
+		return engine.Errorf("the recording of call %d has no %s file (try format=%s)", r.ID, ext, alt), nil
 	case errors.Is(err, errTooLarge):
-		return engine.Errorf("the recording is larger than recordingmaxbytes")
+		return engine.Errorf("the recording is larger than recordingmaxbytes"), nil
 	case isOutside(err):
 		c.Engine.Logger().Warn("voicerecdownload: path outside the recordings folder refused", "cdr", r.ID, "file", r.File)
-		return engine.Errorf("the recording of call %d is not in the recordings folder", r.ID)
+		return engine.Errorf("the recording of call %d is not in the recordings folder", r.ID), nil
 	}
-	return fail(c, err)
+	return format.Result{}, err
 }
 
 // isOutside reports an error of a path that would leave the folder (a

@@ -24,77 +24,78 @@ type recoveryRow struct {
 	Fails    int    `db:"pwdanswerfails"`
 }
 
-// recoveryAccount finds the one account of an email.
-func recoveryAccount(ctx context.Context, c *engine.Call) (*recoveryRow, format.Result, bool) {
+// recoveryAccount finds the one account of an email; a refusal is an
+// *engine.Error, anything else an internal error.
+func recoveryAccount(ctx context.Context, c *engine.Call) (*recoveryRow, error) {
 	email := strings.TrimSpace(c.Param("email"))
 	if email == "" || !strings.Contains(email, "@") || len(email) > 128 {
-		return nil, engine.Errorf("missing parameter: email (the account's email address)"), false
+		return nil, engine.Fail(engine.KindInvalid, "missing parameter: email (the account's email address)")
 	}
 	db := c.DB()
 	var rows []recoveryRow
 	err := db.SelectContext(ctx, &rows, recoveryAccountSQL(db.Dialect), email)
 	switch {
 	case err != nil:
-		return nil, fail(c, err), false
+		return nil, err
 	case len(rows) == 0:
-		return nil, engine.Errorf("no account with this email"), false
+		return nil, engine.Fail(engine.KindNotFound, "no account with this email")
 	case len(rows) > 1:
-		return nil, engine.Errorf("several accounts use this email: contact support"), false
+		return nil, engine.Fail(engine.KindInvalid, "several accounts use this email: contact support")
 	case rows[0].Question == "" || rows[0].Hash == "":
-		return nil, engine.Errorf("no password question set for this account: contact support"), false
+		return nil, engine.Fail(engine.KindInvalid, "no password question set for this account: contact support")
 	}
-	return &rows[0], format.Result{}, true
+	return &rows[0], nil
 }
 
-func forgotQuestion(ctx context.Context, c *engine.Call) format.Result {
-	a, res, ok := recoveryAccount(ctx, c)
-	if !ok {
-		return res
+func forgotQuestion(ctx context.Context, c *engine.Call) (format.Result, error) {
+	a, err := recoveryAccount(ctx, c)
+	if err != nil {
+		return format.Result{}, err
 	}
-	return engine.OK(a.Question)
+	return engine.OK(a.Question), nil
 }
 
-func forgotAnswer(ctx context.Context, c *engine.Call) format.Result {
+func forgotAnswer(ctx context.Context, c *engine.Call) (format.Result, error) {
 	answer := c.Param("forgotpasswordanswer")
 	if strings.TrimSpace(answer) == "" {
-		return engine.Errorf("missing parameter: forgotpasswordanswer")
+		return engine.Errorf("missing parameter: forgotpasswordanswer"), nil
 	}
 	newPwd := c.Param("newpassword")
 	if newPwd != "" {
 		if err := checkPassword(newPwd); err != nil {
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		}
 	}
-	a, res, ok := recoveryAccount(ctx, c)
-	if !ok {
-		return res
+	a, err := recoveryAccount(ctx, c)
+	if err != nil {
+		return format.Result{}, err
 	}
 	db := c.DB()
 	max := c.Config.Int("pwdanswermaxfails")
 	r, err := db.ExecContext(ctx, answerFailSQL(db.Dialect), a.ID, max)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n, _ := r.RowsAffected(); n != 1 {
-		return engine.Errorf("too many wrong answers: password recovery is locked, contact support")
+		return engine.Errorf("too many wrong answers: password recovery is locked, contact support"), nil
 	}
 	if subtle.ConstantTimeCompare([]byte(answerHash(a.Username, answer)), []byte(a.Hash)) != 1 {
-		return engine.Errorf("wrong answer")
+		return engine.Errorf("wrong answer"), nil
 	}
 	generated := newPwd == ""
 	if generated {
 		if newPwd, err = recoveryPassword(12); err != nil {
-			return fail(c, err)
+			return format.Result{}, err
 		}
 	}
 	_, err = db.ExecContext(ctx, recoverPwdSQL(db.Dialect), newPwd, a.ID)
 	if err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if generated {
-		return engine.OK("new password: " + newPwd)
+		return engine.OK("new password: " + newPwd), nil
 	}
-	return engine.OK("password changed")
+	return engine.OK("password changed"), nil
 }
 
 // recoveryAccountSQL finds up to two enabled accounts of an email.

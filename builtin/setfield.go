@@ -68,24 +68,24 @@ needcodecconversion,sendlowecreditemail,voicemailonbusy,voicemailonnoansw,voicem
 	return m
 }()
 
-func setField(ctx context.Context, c *engine.Call) format.Result {
+func setField(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if c.Admin && strings.TrimSpace(c.Param("table")) != "" {
 		return setFieldAdmin(ctx, c) // the admin form, any table (admin_db.go)
 	}
 	if t := strings.ToLower(strings.TrimSpace(c.Param("table"))); t != "" && t != "tb_users" {
-		return engine.Errorf("setfield: this form changes tb_users only")
+		return engine.Errorf("setfield: this form changes tb_users only"), nil
 	}
 	field := strings.ToLower(strings.TrimSpace(c.Param("fieldname")))
 	if field == "" {
-		return engine.Errorf("missing parameter: fieldname (a field of tb_users)")
+		return engine.Errorf("missing parameter: fieldname (a field of tb_users)"), nil
 	}
 	kind, known := userFields[field]
 	if !known {
-		return engine.Errorf("unknown field: %s (not a settable field of tb_users)", clipText(field, 40))
+		return engine.Errorf("unknown field: %s (not a settable field of tb_users)", clipText(field, 40)), nil
 	}
 	target, res, ok := setFieldTarget(c)
 	if !ok {
-		return res
+		return res, nil
 	}
 	once := false
 	if !c.Admin {
@@ -94,29 +94,29 @@ func setField(ctx context.Context, c *engine.Call) format.Result {
 		case onceFields[field]:
 			once = true
 		default:
-			return engine.Errorf("access denied: users cannot change %s", field)
+			return engine.Failf(engine.KindDenied, "access denied: users cannot change %s", field), nil
 		}
 	}
 	value, err := fieldValue(c, field, kind)
 	if err != nil {
-		return engine.Errorf("%v", err)
+		return engine.Errorf("%v", err), nil
 	}
 	db := c.DB()
 	r, err := db.ExecContext(ctx, setUserFieldSQL(db.Dialect, field, once), value, target)
 	if err != nil {
 		if isUnique(err) {
-			return engine.Errorf("%s already in use by another user", field)
+			return engine.Errorf("%s already in use by another user", field), nil
 		}
-		return fail(c, err)
+		return format.Result{}, err
 	}
 	if n, err := r.RowsAffected(); err != nil {
-		return fail(c, err)
+		return format.Result{}, err
 	} else if n == 0 && once {
-		return engine.Errorf("%s is already set: ask support to change it", field)
+		return engine.Errorf("%s is already set: ask support to change it", field), nil
 	} else if n == 0 {
-		return engine.Errorf("no such user: rowid %d", target)
+		return engine.Errorf("no such user: rowid %d", target), nil
 	}
-	return engine.OK(field + " updated")
+	return engine.OK(field + " updated"), nil
 }
 
 // setFieldTarget is the user id to change: rowid (admins: any; users: only
@@ -134,7 +134,7 @@ func setFieldTarget(c *engine.Call) (int64, format.Result, bool) {
 		return 0, engine.Errorf("bad rowid %q: use a user id", clipText(raw, 20)), false
 	}
 	if !c.Admin && (c.User == nil || id != c.User.ID) {
-		return 0, engine.Errorf("access denied: you can change only your own fields"), false
+		return 0, engine.Failf(engine.KindDenied, "access denied: you can change only your own fields"), false
 	}
 	return id, format.Result{}, true
 }

@@ -14,7 +14,7 @@ var newUserParams = []string{"u_username", "u_password", "u_name", "u_email", "u
 
 func registerUser(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
-		Name: "status", Access: engine.UserAPI, Handler: status,
+		Name: "status", Access: engine.UserAPI, Handler: status, NeedsUser: true,
 		Doc: "Own online status: 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking.",
 	})
 	newuseru := engine.PublicAPI
@@ -31,7 +31,7 @@ func registerUser(reg *engine.Registry) {
 		})
 	}
 	reg.Add(engine.Builtin{
-		Name: "login", Access: engine.UserAPI, Handler: login,
+		Name: "login", Access: engine.UserAPI, Handler: login, NeedsUser: true,
 		Doc: "Checks the credentials (for a web portal's login page): OK: USERNAME (id N).",
 	})
 }
@@ -50,35 +50,32 @@ func UserStatus(u *engine.User, cfg *engine.Config) int {
 	return u.Status
 }
 
-func status(_ context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
-	return engine.OK(strconv.Itoa(UserStatus(c.User, c.Config)))
+func status(_ context.Context, c *engine.Call) (format.Result, error) {
+	return engine.OK(strconv.Itoa(UserStatus(c.User, c.Config))), nil
 }
 
 func newUser(trusted bool) engine.Handler {
-	return func(ctx context.Context, c *engine.Call) format.Result {
+	return func(ctx context.Context, c *engine.Call) (format.Result, error) {
 		n := engine.NewUser{
 			Username: c.Param("u_username"), Password: c.Param("u_password"), Name: c.Param("u_name"),
 			Email: c.Param("u_email"), Phone: c.Param("u_phone"), Currency: c.Param("u_currency"),
 			Country: c.Param("u_country"), Address: c.Param("u_address"), DeviceID: c.Param("deviceid"),
 		}
 		if n.Username == "" || n.Password == "" {
-			return engine.Errorf("missing parameter: u_username and u_password are required")
+			return engine.Errorf("missing parameter: u_username and u_password are required"), nil
 		}
 		if trusted {
 			if s := c.Param("credit"); s != "" {
 				v, err := strconv.ParseFloat(s, 64)
 				if err != nil {
-					return engine.Errorf("invalid credit: %q is not a number", s)
+					return engine.Errorf("invalid credit: %q is not a number", s), nil
 				}
 				n.Credit = v
 			}
 			if s := c.Param("u_type"); s != "" {
 				t, err := strconv.Atoi(s)
 				if err != nil || t < 0 {
-					return engine.Errorf("invalid u_type: %q", s)
+					return engine.Errorf("invalid u_type: %q", s), nil
 				}
 				n.Type = t
 			}
@@ -86,20 +83,16 @@ func newUser(trusted bool) engine.Handler {
 		id, err := engine.CreateUser(ctx, c.DB(), n)
 		switch {
 		case errors.Is(err, engine.ErrUserExists):
-			return engine.Errorf("username already exists: %s", n.Username)
+			return engine.Errorf("username already exists: %s", n.Username), nil
 		case err != nil && n.Validate() != nil:
-			return engine.Errorf("%v", err)
+			return engine.Errorf("%v", err), nil
 		case err != nil:
-			c.Engine.Logger().Error("newuser", "err", err)
-			return engine.Errorf("internal error, try again later")
+			return format.Result{}, err
 		}
-		return engine.OK("user added: id=" + strconv.FormatInt(id, 10))
+		return engine.OK("user added: id=" + strconv.FormatInt(id, 10)), nil
 	}
 }
 
-func login(_ context.Context, c *engine.Call) format.Result {
-	if res, ok := c.RequireUser(); !ok {
-		return res
-	}
-	return engine.OK(c.User.Username + " (id " + strconv.FormatInt(c.User.ID, 10) + ")")
+func login(_ context.Context, c *engine.Call) (format.Result, error) {
+	return engine.OK(c.User.Username + " (id " + strconv.FormatInt(c.User.ID, 10) + ")"), nil
 }

@@ -9,8 +9,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-
-	"mvapi/engine/format"
 )
 
 // Client-visible authentication failures. Wrong user and wrong password
@@ -62,22 +60,24 @@ func allowedAt(level, userType int) bool {
 }
 
 // authenticate establishes who calls: it fills c.User, c.Admin and
-// c.Trusted or returns the failure answer.
-func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool) {
+// c.Trusted or returns why not: an *Error (KindAuth for a failed
+// authentication, which the lockout counts; KindDenied, KindNotFound) or
+// an internal error.
+func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	cfg, a, p := c.Config, &c.Entry.Access, c.Req.Params
 	c.Trusted = !c.Req.Untrusted && cfg.trusted(c.Req.RemoteIP)
 	if s := c.Req.Session; s != nil && cfg.Int("apitrustfromconsole") != 0 {
 		return e.sessionAuth(ctx, c, s)
 	}
 	if cfg.TrustedIPOnly && !c.Trusted {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	if a.ReqIP == 1 && !c.Trusted && !inList(cfg.IPAuth, c.Req.RemoteIP) {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	if a.ReqKey == 1 && cfg.APIKey != "" && !c.Trusted &&
 		subtle.ConstantTimeCompare([]byte(p.Get("authkey")), []byte(cfg.APIKey)) != 1 {
-		return Errorf(msgWrongKey), false
+		return &Error{Kind: KindAuth, Message: msgWrongKey}
 	}
 	authID := p.Get("authid")
 	adminEntry := a.ReqUser <= LevelAdmins
@@ -87,49 +87,49 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool
 		if authID != "" {
 			u, err := e.findUser(ctx, authID, e.userMode(a))
 			if err != nil {
-				return e.internal(ctx, c, err), false
+				return err
 			}
 			if u != nil && !u.Disabled() {
 				c.User = u
 			}
 		}
-		return format.Result{}, true
+		return nil
 	}
 	if authID == "" {
 		if trustAdmin {
 			c.Admin = true
-			return format.Result{}, true
+			return nil
 		}
-		return Errorf(msgNoAuthID), false
+		return &Error{Kind: KindAuth, Message: msgNoAuthID}
 	}
 	if adminEntry && cfg.DefTrustAdmin == 2 && !c.Trusted {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	mode := e.userMode(a)
 	u, err := e.findUser(ctx, authID, mode)
 	if err != nil {
-		return e.internal(ctx, c, err), false
+		return err
 	}
 	if u == nil {
-		return Errorf(msgWrongUser), false
+		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
 	// A trusted IP may name a user without a secret (the reference's web
 	// server use); a secret that is sent is always checked.
 	sentSecret := p.Has("authmd5") || p.Has("authpwd")
 	if !trustAdmin || sentSecret {
-		if res, ok := e.checkSecret(ctx, c, u, authID, mode); !ok {
-			return res, false
+		if err := e.checkSecret(ctx, c, u, authID, mode); err != nil {
+			return err
 		}
 		c.Verified = true
 	}
 	if u.Disabled() {
-		return Errorf("auth failed: user disabled"), false
+		return Fail(KindAuth, "auth failed: user disabled")
 	}
 	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry) {
-		return Errorf("access denied: %s needs a higher user level", c.Entry.Name), false
+		return Fail(KindDenied, "access denied: %s needs a higher user level", c.Entry.Name)
 	}
 	if adminEntry && cfg.DefTrustAdmin == 4 && !c.Trusted {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	c.User, c.Caller = u, u
 	c.Admin = u.IsAdmin() || trustAdmin
@@ -137,40 +137,40 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) (format.Result, bool
 }
 
 // impersonate lets an admin act as the user named by targetuser.
-func (e *Engine) impersonate(ctx context.Context, c *Call) (format.Result, bool) {
+func (e *Engine) impersonate(ctx context.Context, c *Call) error {
 	t := c.Req.Params.Get("targetuser")
 	if t == "" || !c.Admin {
-		return format.Result{}, true
+		return nil
 	}
 	tu, err := e.findUser(ctx, t, 4)
 	if err != nil {
-		return e.internal(ctx, c, err), false
+		return err
 	}
 	if tu == nil {
-		return Errorf("targetuser not found"), false
+		return Fail(KindNotFound, "targetuser not found")
 	}
 	if tu.Type == TypeSrvAdmin && c.Caller != nil && c.Caller.Type != TypeSrvAdmin {
-		return Errorf("access denied: only a srvadmin may act as a srvadmin"), false
+		return Fail(KindDenied, "access denied: only a srvadmin may act as a srvadmin")
 	}
 	c.User = tu
-	return format.Result{}, true
+	return nil
 }
 
 // sessionAuth runs a request of an already logged-in console session as
 // that user (apitrustfromconsole=1) or with admin rights (=2), without
 // key or password.
-func (e *Engine) sessionAuth(ctx context.Context, c *Call, s *User) (format.Result, bool) {
+func (e *Engine) sessionAuth(ctx context.Context, c *Call, s *User) error {
 	a := &c.Entry.Access
 	if a.ReqIP == 1 && !c.Trusted && !inList(c.Config.IPAuth, c.Req.RemoteIP) {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	if a.ReqUser <= LevelAdmins && c.Config.DefTrustAdmin == 4 && !c.Trusted {
-		return Errorf(msgIP), false
+		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	c.User, c.Caller, c.Verified = s, s, true
 	c.Admin = s.IsAdmin() || c.Config.Int("apitrustfromconsole") == 2
 	if !c.Admin && !allowedAt(c.Entry.Access.ReqUser, s.Type) && c.Entry.Access.ReqUser != LevelPublic {
-		return Errorf("access denied: %s needs a higher user level", c.Entry.Name), false
+		return Fail(KindDenied, "access denied: %s needs a higher user level", c.Entry.Name)
 	}
 	return e.impersonate(ctx, c)
 }
@@ -209,7 +209,7 @@ func (e *Engine) findUser(ctx context.Context, authID string, mode int) (*User, 
 
 // checkSecret verifies authmd5 or authpwd, with the nonce when login is
 // required for this entry.
-func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID string, mode int) (format.Result, bool) {
+func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID string, mode int) error {
 	cfg, p := c.Config, c.Req.Params
 	login := c.Entry.Access.ReqUserLogin
 	if login == Inherit {
@@ -220,14 +220,14 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 	if sent := p.Get("nonce"); sent != "" || needNonce {
 		n, err := e.nonces.find(ctx, sent, c.Req.RemoteIP, login == 3)
 		if err != nil {
-			return e.internal(ctx, c, err), false
+			return err
 		}
 		if n == "" && needNonce {
 			fresh, err := e.nonces.issue(ctx, c.Req.RemoteIP, cfg.NonceExpiry)
 			if err != nil {
-				return e.internal(ctx, c, err), false
+				return err
 			}
-			return Errorf("new nonce is:%sEOF", fresh), false
+			return Fail(KindDenied, "new nonce is:%sEOF", fresh) // a challenge, not a failed login
 		}
 		nonce = n
 	}
@@ -238,7 +238,7 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 		sum := p.Get("authmd5")
 		v3 := len(sum) > 7 && strings.EqualFold(sum[:7], "authv3_")
 		if !v3 && !(c.Trusted && p.Has("authpwd")) {
-			return Errorf("auth failed: nonce login needs authmd5 in the authv3_ form, computed with the nonce"), false
+			return Fail(KindAuth, "auth failed: nonce login needs authmd5 in the authv3_ form, computed with the nonce")
 		}
 	}
 	secrets := []string{u.Password}
@@ -248,24 +248,24 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 	if sum := p.Get("authmd5"); sum != "" {
 		for _, s := range secrets {
 			if md5Matches(sum, authID, s, cfg.MD5Salt, p.Get("authsalt1"), p.Get("authsalt2"), nonce) {
-				return format.Result{}, true
+				return nil
 			}
 		}
-		return Errorf(msgWrongUser), false
+		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
 	if pwd, ok := p["authpwd"]; ok {
 		for _, s := range secrets {
 			if s != "" && subtle.ConstantTimeCompare([]byte(pwd), []byte(s)) == 1 {
-				return format.Result{}, true
+				return nil
 			}
 		}
-		return Errorf(msgWrongUser), false
+		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
 	// Mode 4: a PIN given as authid is itself the secret.
 	if mode == 4 && u.PIN != "" && subtle.ConstantTimeCompare([]byte(authID), []byte(u.PIN)) == 1 {
-		return format.Result{}, true
+		return nil
 	}
-	return Errorf("auth failed: send authmd5 or authpwd"), false
+	return Fail(KindAuth, "auth failed: send authmd5 or authpwd")
 }
 
 // md5Matches checks both formulas of the reference:
@@ -296,8 +296,9 @@ func AuthMD5(authID, pwd, serverSalt, salt1 string) string {
 	return MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
 }
 
-// authorize applies the per-user checks: registration, credit and rule.
-func (e *Engine) authorize(c *Call) (format.Result, bool) {
+// authorize applies the per-user checks: registration, credit and rule;
+// a refusal is an *Error of KindDenied.
+func (e *Engine) authorize(c *Call) error {
 	a, cfg, u := &c.Entry.Access, c.Config, c.User
 	if u != nil && !u.IsAdmin() && a.ReqUser != LevelPublic {
 		reg := a.ReqUserRegister
@@ -305,30 +306,30 @@ func (e *Engine) authorize(c *Call) (format.Result, bool) {
 			reg = cfg.DefNeedRegister
 		}
 		if reg >= 1 && !u.Registered(time.Now(), time.Duration(cfg.RegisterExpiry)*time.Second) {
-			return Errorf("access denied: user not registered"), false
+			return Fail(KindDenied, "access denied: user not registered")
 		}
 		if reg == 2 && u.IP != c.Req.RemoteIP.String() {
-			return Errorf("access denied: request not from the registered IP"), false
+			return Fail(KindDenied, "access denied: request not from the registered IP")
 		}
 		min := a.ReqUserCredit
 		if min == 2 {
 			min = cfg.MinCreditOnRoute
 		}
 		if min != 1 && u.Postpaid == 0 && u.Credit < min {
-			return Errorf("access denied: not enough credit"), false
+			return Fail(KindDenied, "access denied: not enough credit")
 		}
 	}
 	if c.Entry.Rule != nil {
 		ok, err := runRule(c)
 		if err != nil {
 			e.log.Warn("rule failed", "entry", c.Entry.Name, "err", err)
-			return Errorf("access denied: rule could not be evaluated"), false
+			return Fail(KindDenied, "access denied: rule could not be evaluated")
 		}
 		if !ok {
-			return Errorf("access denied: rule"), false
+			return Fail(KindDenied, "access denied: rule")
 		}
 	}
-	return format.Result{}, true
+	return nil
 }
 
 // ErrLoginFailed is returned by ConsoleLogin for any refused login.

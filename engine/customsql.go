@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -41,7 +42,7 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 
 // sqlHandler is the handler of an entry driven by customsql.
 func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
-	return func(ctx context.Context, c *Call) format.Result {
+	return func(ctx context.Context, c *Call) (format.Result, error) {
 		args := c.BindArgs(t)
 		timeout := time.Duration(c.Config.SQLTimeout) * time.Second
 		if t.ReturnsRows() {
@@ -55,10 +56,10 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 			defer e.TrackQuery(c.Entry.Name, t.SQL())()
 			n, err := e.execJoined(ctx, c, ta, t.SQL(), args)
 			if err != nil {
-				return Errorf("sql: %v", err)
+				return sqlError(ctx, err)
 			}
 			c.actedInTx = ta != nil
-			return OK(fmt.Sprintf("%d rows affected", n))
+			return OK(fmt.Sprintf("%d rows affected", n)), nil
 		}
 		entry := c.Entry.Name
 		c.actedInTx = ta != nil
@@ -71,27 +72,27 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 			}
 		})
 		if err != nil {
-			return Errorf("server busy: %v, try again later", err)
+			return Failf(KindBusy, "server busy: %v, try again later", err), nil
 		}
-		return OK("queued")
+		return OK("queued"), nil
 	}
 }
 
 // queryRows runs a row-returning statement and answers at most MaxRows.
 // One row of one column answers "OK: value"; otherwise "OK: N rows" and
 // the table.
-func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) format.Result {
+func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	defer e.TrackQuery(c.Entry.Name, query)()
 	rows, err := e.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return Errorf("sql: %v", err)
+		return sqlError(ctx, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return Errorf("sql: %v", err)
+		return sqlError(ctx, err)
 	}
 	var table [][]string
 	vals := make([]any, len(cols))
@@ -101,7 +102,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	for len(table) < MaxRows && rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return Errorf("sql: %v", err)
+			return sqlError(ctx, err)
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -110,17 +111,27 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 		table = append(table, row)
 	}
 	if err := rows.Err(); err != nil {
-		return Errorf("sql: %v", err)
+		return sqlError(ctx, err)
 	}
 	if len(cols) == 1 && len(table) == 1 {
-		return OK(table[0][0])
+		return OK(table[0][0]), nil
 	}
 	res := OK(fmt.Sprintf("%d rows", len(table)))
 	res.Columns, res.Rows = cols, table
 	if res.Rows == nil {
 		res.Rows = [][]string{}
 	}
-	return res
+	return res, nil
+}
+
+// sqlError answers the error of a customsql statement as "ERROR: sql: ..."
+// (the row's author reads it): KindCanceled when the client went away,
+// whatever the driver made of the cancellation, else KindInvalid.
+func sqlError(ctx context.Context, err error) (format.Result, error) {
+	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+		return Failf(KindCanceled, "sql: %v", err), nil
+	}
+	return Errorf("sql: %v", err), nil
 }
 
 // SQLText renders a scanned database value as exact text: NULL is "",

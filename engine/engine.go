@@ -3,7 +3,7 @@
 // request goes through, whatever its transport:
 //
 //	resolve   look the entry up in the current rule table (one atomic load)
-//	limit     rate limits (a Limiter; pass-through by default)
+//	limit     banned IPs and the brute-force lockout (a Limiter; Lockout by default)
 //	auth      IP trust, api key, user by authid with authpwd or authmd5, nonce
 //	authorize req_user level, registration, credit, the optional rule
 //	execute   the built-in handler or the compiled customsql
@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +33,8 @@ import (
 // Limiter decides whether a request may proceed (rate limits, lockouts).
 type Limiter interface {
 	// Allow returns nil to let the request pass, or an error whose text is
-	// answered to the client.
+	// answered to the client: an *Error answers with its Kind, any other
+	// error as KindDenied.
 	Allow(ctx context.Context, req *Request) error
 	// AuthFailed records a failed authentication from the request's origin.
 	AuthFailed(req *Request)
@@ -210,20 +210,25 @@ func (e *Engine) ReloadConfig(ctx context.Context) error {
 }
 
 // Serve runs one request through the pipeline and returns the answer. It
-// never panics: a panicking handler answers ERROR and is logged.
+// never panics: a panicking handler answers ERROR and is logged. Every
+// failure the pipeline or a handler reports as an error becomes the answer
+// in one place, failure; the Result's Kind says what failed.
 func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	table, cfg := e.table.Load(), e.cfg.Load()
+	if req.ID == "" {
+		req.ID = newRequestID()
+	}
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}
 	entry, ok := table.Lookup(req.Entry)
 	if !ok {
 		e.stats.unknown.Add(1)
-		return Errorf("unknown apientry: %s", clip(req.Entry))
+		return Failf(KindNotFound, "unknown apientry: %s", clip(req.Entry))
 	}
-	defer func() { e.stats.record(entry.Name, res.OK) }()
+	defer func() { e.stats.record(entry.Name, res.Kind) }()
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
-		return Errorf("apientry disabled: %s", entry.Name)
+		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
 	}
 	if cfg.RequestTimeout > 0 {
 		var cancel context.CancelFunc
@@ -234,25 +239,42 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
 		if r := recover(); r != nil {
-			e.log.Error("handler panicked", "entry", entry.Name, "panic", r, "stack", string(debug.Stack()))
-			res = Errorf("internal error")
+			e.log.Error("handler panicked", "entry", entry.Name, "request", req.ID, "panic", r, "stack", string(debug.Stack()))
+			res = Failf(KindInternal, "internal error")
 		}
 	}()
 	if err := e.limiter.Allow(ctx, req); err != nil {
-		return Errorf("%v", err)
+		var le *Error
+		if !errors.As(err, &le) {
+			le = &Error{Kind: KindDenied, Message: err.Error()}
+		}
+		return e.failure(ctx, c, le)
 	}
-	if res, ok := e.authenticate(ctx, c); !ok {
-		if strings.HasPrefix(res.Text, "ERROR: auth failed") { // not database trouble
+	if err := e.authenticate(ctx, c); err != nil {
+		res = e.failure(ctx, c, err)
+		if res.Kind == KindAuth { // not database trouble
 			e.limiter.AuthFailed(req)
 		}
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	if res, ok := e.authorize(c); !ok {
+	if err := e.authorize(c); err != nil {
+		res = e.failure(ctx, c, err)
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	res = entry.Handler(ctx, c)
+	if entry.NeedsUser && c.User == nil {
+		res = e.failure(ctx, c, ErrNeedsUser)
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
+	res, err := entry.Handler(ctx, c)
+	switch {
+	case err != nil:
+		res = e.failure(ctx, c, err)
+	case !res.OK && res.Kind == KindNone:
+		res.Kind = KindInvalid // a failure built by hand
+	}
 	if res.OK {
 		if !c.actedInTx {
 			e.act(c, entry.OnSuccess, res)
@@ -261,6 +283,30 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 		e.act(c, entry.OnFailure, res)
 	}
 	return res
+}
+
+// failure turns an error of the pipeline or of a handler into the answer.
+// It is the one place that decides an outcome from an error:
+//
+//   - an *Error answers "ERROR: " + its Message, with its Kind;
+//   - a client that went away (context.Canceled, also wrapped, or any
+//     error once the request's context is cancelled, as when a pool dial
+//     is cut short) is KindCanceled, logged at debug level only;
+//   - anything else is KindInternal: logged once, here, with the entry and
+//     the request id, and answered with the generic text.
+func (e *Engine) failure(ctx context.Context, c *Call, err error) format.Result {
+	kind := ErrorKind(err)
+	if kind == KindInternal && errors.Is(ctx.Err(), context.Canceled) {
+		kind = KindCanceled
+	}
+	switch kind {
+	case KindCanceled:
+		e.log.DebugContext(ctx, "request canceled", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+		return format.Result{Kind: KindCanceled, Text: "ERROR: " + msgInternal}
+	case KindInternal:
+		e.log.ErrorContext(ctx, "request failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+	}
+	return format.Result{Kind: kind, Text: "ERROR: " + ErrorMessage(err)}
 }
 
 // act runs a custom_action: a TxAction (outbox message) before the answer
@@ -281,12 +327,6 @@ func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if err != nil {
 		e.log.Error("custom_action not queued", "entry", c.Entry.Name, "err", err)
 	}
-}
-
-// internal logs an unexpected error and answers a generic one.
-func (e *Engine) internal(ctx context.Context, c *Call, err error) format.Result {
-	e.log.ErrorContext(ctx, "request failed", "entry", c.Entry.Name, "err", err)
-	return Errorf("internal error, try again later")
 }
 
 // NewIssuedNonce creates a preauth nonce for ip.

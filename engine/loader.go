@@ -112,7 +112,7 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 	for name, b := range c.reg.byName {
 		t.entries[name] = &Entry{
 			Name: name, Access: b.Access, Enabled: true, Params: b.Params,
-			Handler: b.Handler, Builtin: true, Description: b.Doc, fingerprint: "builtin",
+			Handler: b.Handler, NeedsUser: b.NeedsUser, Builtin: true, Description: b.Doc, fingerprint: "builtin",
 		}
 	}
 	var bad []*RowError
@@ -152,6 +152,7 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 	e := &Entry{Name: name, Enabled: true, RowID: r.ID, Description: r.Description.String}
 	if base != nil {
 		e.Access, e.Params, e.Handler, e.Builtin = base.Access, base.Params, base.Handler, true
+		e.NeedsUser = base.NeedsUser
 	} else {
 		e.Access = UserAPI
 	}
@@ -190,6 +191,7 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		} else {
 			e.SQL = tmpl
 			e.Handler = c.runSQL(tmpl)
+			e.NeedsUser = false
 			e.Params = sparamNames(tmpl)
 		}
 	}
@@ -215,7 +217,7 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		fail("customsql", errors.New("a new entry needs customsql or custom_action (or fname must name a built-in)"))
 	}
 	if e.Handler == nil {
-		e.Handler = func(context.Context, *Call) format.Result { return OK("done") }
+		e.Handler = func(context.Context, *Call) (format.Result, error) { return OK("done"), nil }
 	}
 	e.fingerprint = fingerprint(r)
 	return e, errs

@@ -16,9 +16,11 @@ import (
 // shared by every node through tb_authfailures. After authlockoutfailures
 // failed authentications within authlockoutwindow seconds an IP is locked
 // for authlockouttime seconds; trusted IPs are never locked. The hot path
-// reads an in-memory set of locked IPs that is refreshed from the database
-// every lockoutrefresh, so a lock set by one node reaches the others within
-// that time, and a request costs no query.
+// reads an in-memory set of locked IPs (and bans) that is refreshed from
+// the database every 2 seconds (a fixed interval, not a config option), so
+// a lock set by one node reaches the others within that time, and a
+// request costs no query. Serve counts a failure towards the lockout only
+// when its kind is KindAuth, never for database trouble.
 type Lockout struct {
 	db      *schema.DB
 	cfg     func() *Config

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"mvapi/engine/wire"
 )
@@ -48,6 +51,27 @@ type Request struct {
 	// Untrusted denies IP trust whatever RemoteIP is: a transport sets it
 	// when the source address can be forged (UDP, unless udptrust=1).
 	Untrusted bool
+	// ID names the request in the log ("3fa2c1-2s"). A transport may set
+	// one it received; Serve fills it when empty.
+	ID string
+}
+
+// Request ids are a prefix random per process and a counter: unique across
+// nodes and restarts in practice, and one small string per request.
+var (
+	requestPrefix = func() string {
+		b := make([]byte, 3)
+		rand.Read(b)
+		return hex.EncodeToString(b) + "-"
+	}()
+	requestSeq atomic.Uint64
+)
+
+// newRequestID returns the next request id of this process.
+func newRequestID() string {
+	var buf [24]byte
+	b := append(buf[:0], requestPrefix...)
+	return string(strconv.AppendUint(b, requestSeq.Add(1), 36))
 }
 
 // aliases maps alternative parameter names to the canonical one the

@@ -14,10 +14,16 @@ func OK(text string) format.Result { return format.Result{OK: true, Text: "OK: "
 // as "Your credit is $9.8".
 func Shaped(text string) format.Result { return format.Result{OK: true, Text: text} }
 
-// Errorf is a failure answer "ERROR: ..." for the client. Keep it a short
-// sentence; internal detail belongs in the log.
+// Errorf is a failure answer "ERROR: ..." for the client, of KindInvalid
+// (the request cannot be served as sent). Keep it a short sentence;
+// internal detail belongs in the log. Failf answers another kind.
 func Errorf(f string, args ...any) format.Result {
-	return format.Result{Text: "ERROR: " + fmt.Sprintf(f, args...)}
+	return format.Result{Kind: KindInvalid, Text: "ERROR: " + fmt.Sprintf(f, args...)}
+}
+
+// Failf is a failure answer "ERROR: ..." of the given kind.
+func Failf(kind Kind, f string, args ...any) format.Result {
+	return format.Result{Kind: kind, Text: "ERROR: " + fmt.Sprintf(f, args...)}
 }
 
 // Call is one authorised request as a handler sees it.
@@ -62,12 +68,4 @@ func (c *Call) lookupKey(name string) (any, bool) {
 		return c.User.Field(name)
 	}
 	return nil, false
-}
-
-// RequireUser answers ERROR when the call has no user.
-func (c *Call) RequireUser() (format.Result, bool) {
-	if c.User == nil {
-		return Errorf("this entry needs a user: send authid"), false
-	}
-	return format.Result{}, true
 }

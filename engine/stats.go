@@ -5,15 +5,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mvapi/engine/format"
 )
 
 // Counters the admin diagnostics read (quickstat, info, querylist). They
 // live in the Engine, outside the rule table, so a reload keeps them; they
 // count since this process started.
 
-// entryCounter counts the requests of one entry.
+// entryCounter counts the requests of one entry by outcome kind
+// (KindNone is a success).
 type entryCounter struct {
-	ok, failed atomic.Int64
+	byKind [format.NumKinds]atomic.Int64
 }
 
 // requestStats counts answered requests per entry name. The hot path is
@@ -24,23 +27,27 @@ type requestStats struct {
 	unknown atomic.Int64
 }
 
-func (s *requestStats) record(name string, ok bool) {
+func (s *requestStats) record(name string, kind Kind) {
 	v, found := s.byEntry.Load(name)
 	if !found {
 		v, _ = s.byEntry.LoadOrStore(name, &entryCounter{})
 	}
 	c := v.(*entryCounter)
-	if ok {
-		c.ok.Add(1)
-	} else {
-		c.failed.Add(1)
+	if int(kind) >= len(c.byKind) {
+		kind = KindInternal
 	}
+	c.byKind[kind].Add(1)
 }
 
 // EntryStat is how often one entry answered since the server started.
+// Failed counts every failure but KindCanceled (a client that went away is
+// not a failed request); Canceled counts those; Kinds holds the count of
+// each kind, indexed by Kind (Kinds[KindNone] == OK).
 type EntryStat struct {
 	Entry      string
 	OK, Failed int64
+	Canceled   int64
+	Kinds      [format.NumKinds]int64
 }
 
 // RequestStats returns the per-entry counters sorted by entry name, and the
@@ -48,7 +55,17 @@ type EntryStat struct {
 func (e *Engine) RequestStats() (entries []EntryStat, unknown int64) {
 	e.stats.byEntry.Range(func(k, v any) bool {
 		c := v.(*entryCounter)
-		entries = append(entries, EntryStat{Entry: k.(string), OK: c.ok.Load(), Failed: c.failed.Load()})
+		st := EntryStat{Entry: k.(string)}
+		for i := range c.byKind {
+			st.Kinds[i] = c.byKind[i].Load()
+		}
+		st.OK, st.Canceled = st.Kinds[KindNone], st.Kinds[KindCanceled]
+		for kind, n := range st.Kinds {
+			if Kind(kind) != KindNone && Kind(kind) != KindCanceled {
+				st.Failed += n
+			}
+		}
+		entries = append(entries, st)
 		return true
 	})
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Entry < entries[j].Entry })

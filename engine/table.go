@@ -52,8 +52,12 @@ var (
 	PublicAPI = Access{ReqUser: LevelPublic, ReqUserCredit: 1, ReqUserRegister: 0, ReqUserLogin: 0}
 )
 
-// Handler runs an entry for an authorised call.
-type Handler func(ctx context.Context, c *Call) format.Result
+// Handler runs an entry for an authorised call. It answers a success or a
+// client failure as a Result (OK, Shaped, Errorf, Failf), or returns an
+// error: an *Error (Fail) is answered with its kind and message, any other
+// error is logged once by Serve and answered with a generic text (see
+// error.go). When the error is not nil the Result is ignored.
+type Handler func(ctx context.Context, c *Call) (format.Result, error)
 
 // Builtin is an entry implemented in Go, registered by the builtin package.
 type Builtin struct {
@@ -61,7 +65,12 @@ type Builtin struct {
 	Access  Access
 	Params  []string // documented parameter order, for param1..paramN
 	Handler Handler
-	Doc     string
+	// NeedsUser makes the pipeline answer "ERROR: this entry needs a user:
+	// send authid" (KindInvalid) before the handler runs when the call has
+	// no user (a trusted IP acting as admin, a public entry without authid).
+	// The handler can then rely on c.User.
+	NeedsUser bool
+	Doc       string
 }
 
 // Registry holds the built-in entries by name.
@@ -109,6 +118,7 @@ type Entry struct {
 	Enabled     bool
 	Params      []string
 	Handler     Handler
+	NeedsUser   bool                  // the built-in handler needs c.User (Builtin.NeedsUser)
 	SQL         *sqltemplate.Template // set when customsql drives the entry
 	Rule        *vm.Program
 	OnSuccess   Action

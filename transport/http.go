@@ -231,7 +231,7 @@ func answerFormat(req *engine.Request, res format.Result, cfg *engine.Config) (s
 	}
 	if name == format.JSONP && (cfg.JSONP == 0 || !format.ValidCallback(req.Callback)) {
 		name = format.Text
-		if res.OK || !strings.HasPrefix(res.Text, "ERROR") {
+		if res.Kind == engine.KindNone {
 			res = engine.Errorf("jsonp needs enablejsonp and a valid callback name")
 		}
 	}

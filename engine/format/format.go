@@ -19,6 +19,10 @@ import (
 type Result struct {
 	// OK reports success; it selects the code (200 or 499) and the status.
 	OK bool
+	// Kind is KindNone on success and says what failed otherwise (KindAuth,
+	// KindInvalid, KindInternal, ...). Encoders ignore it; the engine and
+	// the transports decide by it, not by Text.
+	Kind Kind
 	// Text is the answer line as a text client sees it, already shaped:
 	// "OK: apitest (1.2.3.4)", "Your credit is $9.8",
 	// "0.2 EUR, Destination: Macedonia-cellular", "OK: new nonce is:abcEOF",
