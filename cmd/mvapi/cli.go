@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -61,14 +63,22 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the API (an empty database is migrated and gets default rows)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The signal handler comes before anything that takes time
+			// (opening and migrating the database, the examples): a
+			// SIGINT or SIGTERM at any moment from here on stops the
+			// server cleanly with status 0.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			var err error
 			if m.Sets, err = parseSets(sets); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			if err := m.Open(ctx); err != nil {
 				m.Close()
+				if ctx.Err() != nil {
+					return nil // stopped by a signal while opening
+				}
 				return err
 			}
 			if err := m.Start(); err != nil {
@@ -76,7 +86,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if m.Demo {
-				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil {
+				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil && ctx.Err() == nil {
 					m.Log.Warn("examples", "err", err)
 				}
 			}

@@ -11,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"mvapi/actions"
@@ -261,10 +259,10 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// runUntilSignal serves until SIGINT or SIGTERM, then shuts down gracefully.
+// runUntilSignal serves until ctx ends (serve cancels it on SIGINT or
+// SIGTERM, with the handler installed before the database is opened), then
+// shuts down gracefully.
 func (m *Main) runUntilSignal(ctx context.Context) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case <-ctx.Done():
 		m.Log.Info("shutting down")
