@@ -17,6 +17,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
@@ -68,8 +69,9 @@ type Engine struct {
 	log       *slog.Logger
 	version   string
 
-	table atomic.Pointer[Table]
-	cfg   atomic.Pointer[Config]
+	// snap is what requests are served with: the rule table and the
+	// global config it was compiled under, swapped as one unit.
+	snap atomic.Pointer[Snapshot]
 
 	reloadMu sync.Mutex
 	// stopBackground ends the engine's own goroutines (the lockout refresh).
@@ -112,7 +114,6 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		stop()
 		return nil, err
 	}
-	e.cfg.Store(cfg)
 	if e.users, err = newUserStore(ctx, e); err != nil {
 		stop()
 		return nil, err
@@ -124,13 +125,13 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		stop()
 		return nil, err
 	}
-	t, err := e.Compile(ctx)
+	t, err := e.compile(ctx, cfg)
 	if err != nil {
 		e.users.close()
 		stop()
 		return nil, err
 	}
-	e.table.Store(t)
+	e.snap.Store(&Snapshot{Table: t, Config: cfg})
 	e.pool = newAsyncPool(cfg.Int("customsqlworkers"), cfg.Int("customsqlqueue"), e.log)
 	return e, nil
 }
@@ -145,11 +146,18 @@ func (e *Engine) Close() {
 // DB returns the engine's database.
 func (e *Engine) DB() *schema.DB { return e.db }
 
-// Config returns the current global config snapshot.
-func (e *Engine) Config() *Config { return e.cfg.Load() }
+// Snapshot returns what requests are served with now: the rule table and
+// the global config, one immutable unit. A transport loads it once per
+// request and hands it to ServeSnapshot, so the answer is decoded, served
+// and encoded under the same config.
+func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 
-// Table returns the current rule table.
-func (e *Engine) Table() *Table { return e.table.Load() }
+// Config returns the current global config (of the current snapshot).
+// Code serving a request reads Call.Config instead.
+func (e *Engine) Config() *Config { return e.snap.Load().Config }
+
+// Table returns the current rule table (of the current snapshot).
+func (e *Engine) Table() *Table { return e.snap.Load().Table }
 
 // Version is the server version string.
 func (e *Engine) Version() string { return e.version }
@@ -160,25 +168,69 @@ func (e *Engine) Logger() *slog.Logger { return e.log }
 // Registry returns the built-in registry.
 func (e *Engine) Registry() *Registry { return e.reg }
 
-// Compile reads tb_api and compiles a table without installing it (what
-// `mvapi check` and apireload do first).
+// Compile reads tb_api and compiles a table under the current config
+// without installing it (what `mvapi check` and apireload do first).
 func (e *Engine) Compile(ctx context.Context) (*Table, error) {
+	return e.compile(ctx, e.Config())
+}
+
+// compile reads tb_api and compiles a table under cfg.
+func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	rows, err := loadRows(ctx, e.db)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler}
 	return c.compile(rows)
 }
 
-// ReloadTable compiles tb_api and swaps the new table in. On any bad row
-// the old table stays and the error names every bad row. Requests already
-// running finish on the table they started with.
+// ReloadTable compiles tb_api under the current config and swaps the new
+// table in (apireload). On any bad row the old table stays and the error
+// names every bad row. Requests already running finish on the snapshot
+// they started with.
 func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
-	t, err := e.Compile(ctx)
-	installs, herr := e.prepareHooks(ctx)
+	d, err := e.swap(ctx, e.Config())
+	if err != nil {
+		return Diff{}, err
+	}
+	e.log.Info("apireload", "result", d.String())
+	return d, nil
+}
+
+// ReloadConfig re-reads tb_globalconfig and recompiles tb_api (and the
+// reload hooks' rows) under it: the new config and its table are swapped
+// in together (reload). All or nothing, like apireload: on a bad value, or
+// a row that no longer compiles under the new config (an email row once
+// smtphost is removed), the old snapshot stays and the error says why,
+// naming every such row.
+func (e *Engine) ReloadConfig(ctx context.Context) error {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	cfg, err := LoadConfig(ctx, e.db, e.override)
+	if err != nil {
+		return err
+	}
+	d, err := e.swap(ctx, cfg)
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("tb_api does not compile under the new config: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	e.log.Info("reload", "result", d.String())
+	return nil
+}
+
+// swap builds a whole new snapshot under cfg (tb_api and every reload
+// hook compiled), then installs it; nothing changes on any error. With
+// the same config and an unchanged table the current snapshot stays.
+// reloadMu is held.
+func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
+	t, err := e.compile(ctx, cfg)
+	installs, herr := e.prepareHooks(ctx, cfg)
 	var ce, he *CompileError
 	switch {
 	case errors.As(err, &ce) && errors.As(herr, &he):
@@ -188,31 +240,30 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	case herr != nil:
 		return Diff{}, herr
 	}
-	d := diffTables(e.table.Load(), t)
-	if !d.Empty() {
-		e.table.Store(t)
+	old := e.snap.Load()
+	d := diffTables(old.Table, t)
+	if !d.Empty() || cfg != old.Config {
+		e.snap.Store(&Snapshot{Table: t, Config: cfg})
 	}
 	for _, install := range installs {
 		install()
 	}
-	e.log.Info("apireload", "result", d.String())
 	return d, nil
 }
 
-// ReloadConfig re-reads tb_globalconfig; on a bad value the old config stays.
-func (e *Engine) ReloadConfig(ctx context.Context) error {
-	cfg, err := LoadConfig(ctx, e.db, e.override)
-	if err != nil {
-		return err
-	}
-	e.cfg.Store(cfg)
-	return nil
+// Serve runs one request through the pipeline on the current snapshot
+// and returns the answer (ServeSnapshot for a caller that also encodes
+// under the request's config).
+func (e *Engine) Serve(ctx context.Context, req *Request) format.Result {
+	return e.ServeSnapshot(ctx, e.Snapshot(), req)
 }
 
-// Serve runs one request through the pipeline and returns the answer. It
-// never panics: a panicking handler answers ERROR and is logged.
-func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
-	table, cfg := e.table.Load(), e.cfg.Load()
+// ServeSnapshot runs one request through the pipeline on snap, a value of
+// Snapshot, and returns the answer: the whole request sees one table and
+// one config. It never panics: a panicking handler answers ERROR and is
+// logged.
+func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request) (res format.Result) {
+	table, cfg := snap.Table, snap.Config
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}
@@ -289,7 +340,8 @@ func (e *Engine) internal(ctx context.Context, c *Call, err error) format.Result
 	return Errorf("internal error, try again later")
 }
 
-// NewIssuedNonce creates a preauth nonce for ip.
+// NewIssuedNonce creates a preauth nonce for ip, valid for the current
+// config's nonceexpiry.
 func (e *Engine) NewIssuedNonce(ctx context.Context, ip netip.Addr) (string, error) {
 	return e.nonces.issue(ctx, ip, e.Config().NonceExpiry)
 }

@@ -6,12 +6,13 @@ import (
 	"sync"
 )
 
-// ReloadHook is loaded and compiled together with tb_api by apireload (the
-// scheduler's tb_scheduledtasks). Prepare compiles without installing; a
+// ReloadHook is loaded and compiled together with tb_api by apireload and
+// reload (the scheduler's tb_scheduledtasks). Prepare compiles under cfg,
+// the config of the snapshot being built, without installing; a
 // *CompileError fails the whole reload, like a bad tb_api row. install
 // puts the result in force once every part compiled.
 type ReloadHook interface {
-	Prepare(ctx context.Context) (install func(), err error)
+	Prepare(ctx context.Context, cfg *Config) (install func(), err error)
 }
 
 // Maintainer runs maintenance jobs on request (hourlymaint, dailyreport...)
@@ -65,14 +66,14 @@ func (e *Engine) Maintainer() Maintainer {
 
 // prepareHooks compiles every reload hook; on failure it returns every
 // bad row at once.
-func (e *Engine) prepareHooks(ctx context.Context) ([]func(), error) {
+func (e *Engine) prepareHooks(ctx context.Context, cfg *Config) ([]func(), error) {
 	e.hooks.mu.RLock()
 	hs := append([]ReloadHook(nil), e.hooks.reload...)
 	e.hooks.mu.RUnlock()
 	var installs []func()
 	var bad []*RowError
 	for _, h := range hs {
-		install, err := h.Prepare(ctx)
+		install, err := h.Prepare(ctx, cfg)
 		var ce *CompileError
 		switch {
 		case errors.As(err, &ce):
@@ -89,9 +90,9 @@ func (e *Engine) prepareHooks(ctx context.Context) ([]func(), error) {
 	return installs, nil
 }
 
-// CompileAction compiles a custom_action code and body as tb_api rows are
-// compiled (scheduled tasks use it).
-func (e *Engine) CompileAction(code int, body string) (Action, error) {
-	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load()}
+// CompileAction compiles a custom_action code and body under cfg as tb_api
+// rows are compiled (scheduled tasks use it).
+func (e *Engine) CompileAction(cfg *Config, code int, body string) (Action, error) {
+	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: cfg}
 	return c.compileAction(code, body)
 }

@@ -50,7 +50,7 @@ func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
-	install, err := s.Prepare(ctx)
+	install, err := s.Prepare(ctx, e.Config())
 	if err != nil {
 		return nil, err
 	}
