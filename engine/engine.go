@@ -55,6 +55,9 @@ type Options struct {
 	Limiter   Limiter
 	Logger    *slog.Logger
 	Version   string
+	// Restart is the server's graceful restart behind the restart entry;
+	// nil when the process has none.
+	Restart func(reason string)
 }
 
 // Engine serves requests against the current rule table.
@@ -74,8 +77,10 @@ type Engine struct {
 	snap atomic.Pointer[Snapshot]
 
 	reloadMu sync.Mutex
-	// stopBackground ends the engine's own goroutines (the lockout refresh).
+	// stopBackground ends the engine's own goroutines (the lockout
+	// refresh); background is the group Close waits for.
 	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 	hooks          hooks
 	changes        stampState
 	users          *userStore
@@ -99,6 +104,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
 		started: time.Now(),
 	}
+	e.hooks.restart = o.Restart
 	if e.log == nil {
 		e.log = slog.Default()
 	}
@@ -106,29 +112,29 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e.stopBackground = stop
 	if e.limiter == nil {
 		l := NewLockout(o.DB, e.Config, e.log)
-		go l.Run(bg)
+		e.background.Go(func() { l.Run(bg) })
 		e.limiter = l
 	}
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
-		stop()
+		e.stop()
 		return nil, err
 	}
 	if e.users, err = newUserStore(ctx, e); err != nil {
-		stop()
+		e.stop()
 		return nil, err
 	}
 	// The stamps are read before the table is compiled: a reload announced
 	// in between is then seen as new by Watch.
 	if e.changes.seen, err = e.stamps(ctx); err != nil {
 		e.users.close()
-		stop()
+		e.stop()
 		return nil, err
 	}
 	t, err := e.compile(ctx, cfg)
 	if err != nil {
 		e.users.close()
-		stop()
+		e.stop()
 		return nil, err
 	}
 	e.snap.Store(&Snapshot{Table: t, Config: cfg})
@@ -136,11 +142,18 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	return e, nil
 }
 
-// Close waits for queued asynchronous work and releases statements.
+// Close stops the engine's goroutines and waits for them, waits for
+// queued asynchronous work and releases statements.
 func (e *Engine) Close() {
-	e.stopBackground()
+	e.stop()
 	e.pool.close()
 	e.users.close()
+}
+
+// stop ends the engine's own goroutines and waits until they returned.
+func (e *Engine) stop() {
+	e.stopBackground()
+	e.background.Wait()
 }
 
 // DB returns the engine's database.

@@ -29,13 +29,6 @@ type hooks struct {
 	restart    func(reason string)
 }
 
-// SetRestarter installs the server's graceful restart (the restart entry).
-func (e *Engine) SetRestarter(f func(reason string)) {
-	e.hooks.mu.Lock()
-	defer e.hooks.mu.Unlock()
-	e.hooks.restart = f
-}
-
 // Restarter returns the graceful restart, or nil when the process has none.
 func (e *Engine) Restarter() func(reason string) {
 	e.hooks.mu.RLock()
@@ -43,14 +36,18 @@ func (e *Engine) Restarter() func(reason string) {
 	return e.hooks.restart
 }
 
-// AddReloadHook makes apireload compile h together with tb_api.
+// AddReloadHook makes apireload and reload compile h together with
+// tb_api. The wiring (internal/server.Build) calls it once, before the
+// engine serves.
 func (e *Engine) AddReloadHook(h ReloadHook) {
 	e.hooks.mu.Lock()
 	defer e.hooks.mu.Unlock()
 	e.hooks.reload = append(e.hooks.reload, h)
 }
 
-// SetMaintainer installs the scheduler behind the maintenance entries.
+// SetMaintainer installs the scheduler behind the maintenance entries;
+// the wiring (internal/server.Build) calls it once, before the engine
+// serves.
 func (e *Engine) SetMaintainer(m Maintainer) {
 	e.hooks.mu.Lock()
 	defer e.hooks.mu.Unlock()

@@ -13,10 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"mvapi/actions"
-	"mvapi/builtin"
 	"mvapi/engine"
-	"mvapi/jobs"
+	"mvapi/internal/server"
 	"mvapi/schema"
 )
 
@@ -172,22 +170,19 @@ func checkCommand(stdout io.Writer) *cobra.Command {
 	return c
 }
 
-// compileOnly builds an engine-less compile of tb_api for check.
+// compileOnly wires a server as serve does, without starting it, for
+// check: tb_api and tb_scheduledtasks are compiled, nothing is served.
 func compileOnly(ctx context.Context, db *schema.DB) (*engine.Table, error) {
-	reg := engine.NewRegistry()
-	builtin.Register(reg)
-	// check only compiles: restart rows get a restart hook that is never called.
-	acts := actions.New(actions.Deps{Restart: func(string) {}})
-	e, err := engine.New(ctx, engine.Options{DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: Version})
+	st, err := server.Build(ctx, server.Deps{
+		DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: Version,
+		// check only compiles: restart rows get a restart hook that is never called.
+		Restart: func(string) {},
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
-	if _, err := jobs.New(ctx, e); err != nil { // compiles tb_scheduledtasks
-		return nil, err
-	}
-	return e.Table(), nil
+	defer st.Close(ctx)
+	return st.Engine.Table(), nil
 }
 
 func examplesCommand(stdout io.Writer) *cobra.Command {
