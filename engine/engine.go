@@ -10,8 +10,11 @@
 //	act       the entry's custom_action for success or failure
 //
 // Transports decode their wire format into a Request and encode the
-// format.Result that Serve returns. apireload compiles a whole new table and
-// swaps it in atomically; a bad tb_api row leaves the old table serving.
+// format.Result that Serve returns. The rule table and the global config
+// it was compiled under form one immutable Snapshot in one atomic pointer;
+// a request uses one Snapshot from decoding to encoding (ServeSnapshot).
+// apireload and reload compile a whole new snapshot and swap it in; a bad
+// tb_api row leaves the old one serving.
 package engine
 
 import (
