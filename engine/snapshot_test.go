@@ -11,13 +11,17 @@ import (
 	"mvapi/engine"
 	"mvapi/engine/wire"
 	"mvapi/internal/mvtest"
+	"mvapi/schema"
 )
 
 // TestReloadRefusedWhenARowNoLongerCompiles: removing smtphost while an
 // email row exists is refused by reload, naming the row, and the old
 // snapshot (config and table) keeps serving.
 func TestReloadRefusedWhenARowNoLongerCompiles(t *testing.T) {
-	db := mvtest.MustDB(t)
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) { testReloadRefused(t, mvtest.MustOpen(t, dsn)) })
+}
+
+func testReloadRefused(t *testing.T, db *schema.DB) {
 	mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('smtphost', '127.0.0.1'), ('smtpfrom', 'mvapi@example.com')")
 	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql, custom_action, custom_action_body) VALUES ('mailme', 'SELECT ''mailed''', 1, '***TO=ops@example.com\nhello')")
 	e := mvtest.MustEngine(t, db, nil)
