@@ -42,20 +42,19 @@ var (
 	_ engine.Maintainer = (*Scheduler)(nil)
 )
 
-// New returns a scheduler for e, registered with it as reload hook and
-// maintainer; it loads the tasks but does not start (see Start).
+// New returns a scheduler for e with the tasks of tb_scheduledtasks
+// loaded; it does not start (see Start) and does not register itself: the
+// wiring (internal/server.Build) makes it e's reload hook and maintainer.
 func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
 	rand.Read(b)
 	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
-	install, err := s.Prepare(ctx)
+	install, err := s.Prepare(ctx, e.Config())
 	if err != nil {
 		return nil, err
 	}
 	install()
-	e.AddReloadHook(s)
-	e.SetMaintainer(s)
 	return s, nil
 }
 

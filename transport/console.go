@@ -163,13 +163,14 @@ func (c *Console) session(conn net.Conn) {
 
 // run decodes one console request and serves it as the session's user.
 func (c *Console) run(line string, user *engine.User, ip netip.Addr) format.Result {
-	params, err := parseConsoleLine(line, c.Engine.Config().XORKey)
+	snap := c.Engine.Snapshot()
+	params, err := parseConsoleLine(line, snap.Config.XORKey)
 	if err != nil {
 		return engine.Errorf("bad request: %v", err)
 	}
 	req := engine.NewRequest(params, ip, "console")
 	req.Session = user
-	return c.Engine.Serve(context.Background(), req)
+	return c.Engine.ServeSnapshot(context.Background(), snap, req)
 }
 
 // parseConsoleLine reads `/mvapireq/?apientry=X&k=v`, `apientry=X&k=v` or

@@ -50,14 +50,15 @@ func looksLikeURL(s string) bool {
 // another format. Untrusted requests never get IP trust (see
 // engine.Request.Untrusted).
 func serveLine(ctx context.Context, e *engine.Engine, line string, ip netip.Addr, transport string, untrusted bool) []byte {
-	cfg := e.Config()
+	snap := e.Snapshot()
+	cfg := snap.Config
 	params, err := wire.ParseQuery(lineQuery(line), cfg.XORKey)
 	if err != nil {
 		return encodeLine(&engine.Request{}, engine.Errorf("bad request: %v", err), cfg)
 	}
 	req := engine.NewRequest(params, ip, transport)
 	req.Untrusted = untrusted
-	return encodeLine(req, e.Serve(ctx, req), cfg)
+	return encodeLine(req, e.ServeSnapshot(ctx, snap, req), cfg)
 }
 
 // encodeLine encodes an answer for a line transport.
