@@ -88,6 +88,13 @@ var ConfigOptions = []Option{
 	{Name: "udptrust", Type: TypeBool, Default: "0", Doc: "1: UDP requests get IP trust like other transports. Default 0 because a UDP source address can be forged: UDP requests then never count as coming from a trusted IP."},
 	{Name: "streamidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle WebSocket or raw TCP connection stays open."},
 	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
+	// Transport security (issue #10).
+	{Name: "httphostnames", Type: TypeString, Doc: "Host names (comma separated; .example.com or *.example.com also match the names below) under which HTTP and WebSocket requests may get IP trust, besides IP literals, localhost and *.localhost. A request to any other Host (what a DNS rebinding page sends) is treated like one made by a web page: no IP trust."},
+	{Name: "maxconnections", Type: TypeInt, Default: "1000", Doc: "Open connections each listener (HTTP, HTTPS, WebSocket, raw TCP, admin console) accepts; more are refused at once. 0 turns the limit off."},
+	{Name: "maxconnectionsperip", Type: TypeInt, Default: "64", Doc: "Open connections one client IP may hold on each listener; more are refused at once. 0 turns the limit off."},
+	{Name: "maxnoncesperip", Type: TypeInt, Default: "100", Doc: "Unexpired preauth nonces one client IP may hold; past it preauth answers ERROR until some expire. 0 turns the cap off. Trusted IPs are exempt."},
+	{Name: "preauthrate", Type: TypeFloat, Default: "10", Doc: "preauth requests per second one client IP may make (per node, a token bucket of preauthburst); past it preauth answers ERROR: rate limit exceeded. 0 turns it off. Trusted IPs are exempt."},
+	{Name: "preauthburst", Type: TypeInt, Default: "20", Doc: "Burst of preauthrate: preauth requests one client IP may make at once."},
 	// Admin API (issue #5).
 	{Name: "serverdir", Type: TypeString, Default: "files", Doc: "Server folder of putfile/getfile and of the ini files (getini, setini, savesettings, loadinifiles); relative to the working directory. No path can leave it."},
 	{Name: "filestoragedir", Type: TypeString, Default: "filestorage", Doc: "Folder of pputfile/pgetfile (the reference's mvweb/filestorage); relative to the working directory. No path can leave it."},

@@ -71,7 +71,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := engine.NewRequest(params, ip, "http")
-	req.Untrusted = FromBrowserPage(r) || req.Callback != ""
+	req.Untrusted = FromBrowserPage(r) || req.Callback != "" || !HostAllowsTrust(r.Host, cfg)
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)
 		return
