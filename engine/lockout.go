@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,10 @@ type Lockout struct {
 	banned  atomic.Pointer[[]netip.Prefix] // tb_bannedips in force
 	mu      sync.Mutex
 	refresh time.Duration
+
+	// preauth holds the per-IP token buckets of preauthrate.
+	preauthMu sync.Mutex
+	preauth   map[netip.Addr]*tokenBucket
 }
 
 // NewLockout returns a Lockout over db reading options from cfg.
@@ -37,16 +42,96 @@ func NewLockout(db *schema.DB, cfg func() *Config, log interface{ Warn(string, .
 	return l
 }
 
-// Allow refuses requests from a banned or locked IP.
-func (l *Lockout) Allow(_ context.Context, req *Request) error {
+// Allow refuses requests from a banned or locked IP, and preauth past
+// preauthrate or maxnoncesperip.
+func (l *Lockout) Allow(ctx context.Context, req *Request) error {
 	if b := l.banned.Load(); b != nil && inList(*b, req.RemoteIP) {
 		return fmt.Errorf("banned: requests from %s are refused", req.RemoteIP)
+	}
+	if req.Entry == "preauth" {
+		if err := l.allowPreauth(ctx, req); err != nil {
+			return err
+		}
 	}
 	until, ok := (*l.locked.Load())[req.RemoteIP]
 	if !ok || time.Now().After(until) {
 		return nil
 	}
 	return fmt.Errorf("auth locked: too many failed logins from %s, try again in %d s", req.RemoteIP, int(time.Until(until).Seconds())+1)
+}
+
+// allowPreauth limits the nonces an untrusted IP may ask for: preauthrate
+// per second with a burst of preauthburst (in memory, per node; IPv6 per
+// /64, since one host holds a whole /64), and at most maxnoncesperip
+// unexpired nonces (counted in tb_nonces, so for all nodes together).
+func (l *Lockout) allowPreauth(ctx context.Context, req *Request) error {
+	cfg := l.cfg()
+	if !req.Untrusted && cfg.trusted(req.RemoteIP) {
+		return nil
+	}
+	if rate := cfg.Float("preauthrate"); rate > 0 {
+		burst := float64(max(cfg.Int("preauthburst"), 1))
+		if wait := l.takePreauth(req.RemoteIP, rate, burst, time.Now()); wait > 0 {
+			return fmt.Errorf("rate limit exceeded, retry in %d s", int(math.Ceil(wait.Seconds())))
+		}
+	}
+	if most := cfg.Int("maxnoncesperip"); most > 0 {
+		n, err := nonceStore{l.db}.outstanding(ctx, req.RemoteIP)
+		if err != nil {
+			l.log.Warn("preauth: count nonces", "ip", req.RemoteIP.String(), "err", err)
+			return nil // the insert that follows reports a broken database
+		}
+		if n >= most {
+			return fmt.Errorf("too many unexpired nonces for %s: use one of them or wait until they expire", req.RemoteIP)
+		}
+	}
+	return nil
+}
+
+// takePreauth takes a token from ip's bucket; when none is left it returns
+// how long until one is.
+func (l *Lockout) takePreauth(ip netip.Addr, rate, burst float64, now time.Time) time.Duration {
+	key := ip
+	if ip.Is6() && !ip.Is4In6() {
+		key = netip.PrefixFrom(ip, 64).Masked().Addr()
+	}
+	l.preauthMu.Lock()
+	defer l.preauthMu.Unlock()
+	if l.preauth == nil {
+		l.preauth = map[netip.Addr]*tokenBucket{}
+	}
+	if len(l.preauth) >= 10000 { // forget the buckets that are full again
+		for k, b := range l.preauth {
+			if b.level(rate, burst, now) >= burst {
+				delete(l.preauth, k)
+			}
+		}
+	}
+	b, ok := l.preauth[key]
+	if !ok {
+		b = &tokenBucket{tokens: burst, at: now}
+		l.preauth[key] = b
+	}
+	if b.level(rate, burst, now) < 1 {
+		return time.Duration((1 - b.tokens) / rate * float64(time.Second))
+	}
+	b.tokens--
+	return 0
+}
+
+// tokenBucket is one client's preauth budget.
+type tokenBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// level refills the bucket up to now and returns its tokens.
+func (b *tokenBucket) level(rate, burst float64, now time.Time) float64 {
+	if now.After(b.at) {
+		b.tokens = math.Min(burst, b.tokens+now.Sub(b.at).Seconds()*rate)
+		b.at = now
+	}
+	return b.tokens
 }
 
 // AuthFailed counts a failure of the request's IP and locks it at the limit.
