@@ -107,6 +107,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		go l.Run(bg)
 		e.limiter = l
 	}
+	e.limiter = withRateLimits(e.limiter, e.Config)
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
 		stop()

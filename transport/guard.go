@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mvapi/engine"
+	"mvapi/engine/format"
 )
 
 // This file holds the defences the transports share: HTTP text on a line
@@ -111,6 +112,24 @@ func HostAllowsTrust(hostport string, cfg *engine.Config) bool {
 		}
 	}
 	return false
+}
+
+// rateLimitPrefix starts the answer of a request past a rate limit.
+const rateLimitPrefix = "ERROR: rate limit exceeded, retry in "
+
+// rateLimitRetry reports whether res is a rate limit refusal and after how
+// many seconds it says to retry (HTTP 429 and Retry-After with
+// httpstrictresponse).
+func rateLimitRetry(res format.Result) (int, bool) {
+	rest, ok := strings.CutPrefix(res.Text, rateLimitPrefix)
+	if res.OK || !ok {
+		return 0, false
+	}
+	secs, err := strconv.Atoi(strings.TrimSuffix(rest, " s"))
+	if err != nil || secs < 1 {
+		return 1, true
+	}
+	return secs, true
 }
 
 // Accept backoff, as net/http's Server uses for temporary errors.

@@ -141,6 +141,10 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 	status := http.StatusOK
 	if cfg.Strict {
 		status = res.Code()
+		if secs, ok := rateLimitRetry(res); ok {
+			status = http.StatusTooManyRequests
+			hd.Set("Retry-After", strconv.Itoa(secs))
+		}
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {

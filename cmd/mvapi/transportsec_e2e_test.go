@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +304,39 @@ func TestConnectionLimits(t *testing.T) {
 		}
 		second.Close()
 	}
+}
+
+// TestRateLimitAnswers429: past a rate limit the answer is `ERROR: rate
+// limit exceeded, retry in N s`; with httpstrictresponse the HTTP status is
+// 429 with Retry-After, and the line transports answer the same text.
+func TestRateLimitAnswers429(t *testing.T) {
+	s := startLineServer(t, map[string]string{"ratelimittrusted": "1", "ratelimitip": "0.1", "ratelimitipburst": "2", "httpstrictresponse": "1"})
+	var codes []int
+	var last *http.Response
+	var body string
+	for range 3 {
+		resp, err := http.Get(s.base + "/mvapireq/?apientry=apitest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		codes, last, body = append(codes, resp.StatusCode), resp, string(b)
+	}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v, want 200 200 429", codes)
+	}
+	ra := last.Header.Get("Retry-After")
+	if secs, err := strconv.Atoi(ra); err != nil || secs < 1 || secs > 10 || body != "ERROR: rate limit exceeded, retry in "+ra+" s" {
+		t.Fatalf("429 with Retry-After %q and body %q, want 1..10 s (a token every 10 s)", ra, body)
+	}
+	conn, err := net.Dial("tcp", s.m.TCPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	io.WriteString(conn, "apientry=apitest\r\n")
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	wantPrefix(t, line, "ERROR: rate limit exceeded, retry in ")
 }

@@ -60,7 +60,7 @@ func MustEngineActions(tb testing.TB, db *schema.DB, sets map[string]string, dep
 	reg := engine.NewRegistry()
 	builtin.Register(reg)
 	e, err := engine.New(context.Background(), engine.Options{
-		DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts, Overrides: sets,
+		DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts, Overrides: noRateLimits(sets),
 		Logger: deps.Logger, Version: "test",
 	})
 	if err != nil {
