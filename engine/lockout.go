@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"mvapi/engine/ratelimit"
 	"mvapi/schema"
 )
 
@@ -30,8 +30,7 @@ type Lockout struct {
 	refresh time.Duration
 
 	// preauth holds the per-IP token buckets of preauthrate.
-	preauthMu sync.Mutex
-	preauth   map[netip.Addr]*tokenBucket
+	preauth ratelimit.Keyed
 }
 
 // NewLockout returns a Lockout over db reading options from cfg.
@@ -70,9 +69,8 @@ func (l *Lockout) allowPreauth(ctx context.Context, req *Request) error {
 		return nil
 	}
 	if rate := cfg.Float("preauthrate"); rate > 0 {
-		burst := float64(max(cfg.Int("preauthburst"), 1))
-		if wait := l.takePreauth(req.RemoteIP, rate, burst, time.Now()); wait > 0 {
-			return fmt.Errorf("rate limit exceeded, retry in %d s", int(math.Ceil(wait.Seconds())))
+		if wait := l.preauth.Take(ipKey(req.RemoteIP), rate, cfg.Int("preauthburst"), time.Now()); wait > 0 {
+			return fmt.Errorf("rate limit exceeded, retry in %d s", ratelimit.RetrySeconds(wait))
 		}
 	}
 	if most := cfg.Int("maxnoncesperip"); most > 0 {
@@ -86,52 +84,6 @@ func (l *Lockout) allowPreauth(ctx context.Context, req *Request) error {
 		}
 	}
 	return nil
-}
-
-// takePreauth takes a token from ip's bucket; when none is left it returns
-// how long until one is.
-func (l *Lockout) takePreauth(ip netip.Addr, rate, burst float64, now time.Time) time.Duration {
-	key := ip
-	if ip.Is6() && !ip.Is4In6() {
-		key = netip.PrefixFrom(ip, 64).Masked().Addr()
-	}
-	l.preauthMu.Lock()
-	defer l.preauthMu.Unlock()
-	if l.preauth == nil {
-		l.preauth = map[netip.Addr]*tokenBucket{}
-	}
-	if len(l.preauth) >= 10000 { // forget the buckets that are full again
-		for k, b := range l.preauth {
-			if b.level(rate, burst, now) >= burst {
-				delete(l.preauth, k)
-			}
-		}
-	}
-	b, ok := l.preauth[key]
-	if !ok {
-		b = &tokenBucket{tokens: burst, at: now}
-		l.preauth[key] = b
-	}
-	if b.level(rate, burst, now) < 1 {
-		return time.Duration((1 - b.tokens) / rate * float64(time.Second))
-	}
-	b.tokens--
-	return 0
-}
-
-// tokenBucket is one client's preauth budget.
-type tokenBucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// level refills the bucket up to now and returns its tokens.
-func (b *tokenBucket) level(rate, burst float64, now time.Time) float64 {
-	if now.After(b.at) {
-		b.tokens = math.Min(burst, b.tokens+now.Sub(b.at).Seconds()*rate)
-		b.at = now
-	}
-	return b.tokens
 }
 
 // AuthFailed counts a failure of the request's IP and locks it at the limit.
