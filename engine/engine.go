@@ -118,6 +118,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.background.Go(func() { l.Run(bg) })
 		e.limiter = l
 	}
+	e.limiter = withRateLimits(e.limiter, e.Config)
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
 		e.stop()
@@ -373,7 +374,11 @@ func (e *Engine) failure(ctx context.Context, c *Call, err error) format.Result 
 	case KindInternal:
 		e.log.ErrorContext(ctx, "request failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
 	}
-	return format.Result{Kind: kind, Text: "ERROR: " + ErrorMessage(err)}
+	res := format.Result{Kind: kind, Text: "ERROR: " + ErrorMessage(err)}
+	if le := (*Error)(nil); kind == KindRateLimited && errors.As(err, &le) {
+		res.RetryAfter = le.RetryAfter
+	}
+	return res
 }
 
 // act runs a custom_action: a TxAction (outbox message) before the answer

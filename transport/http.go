@@ -78,7 +78,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := engine.NewRequest(params, ip, "http")
-	req.Untrusted = FromBrowserPage(r) || req.Callback != ""
+	req.Untrusted = FromBrowserPage(r) || req.Callback != "" || !HostAllowsTrust(r.Host, cfg)
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)
 		return
@@ -148,6 +148,10 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 	status := http.StatusOK
 	if cfg.Strict {
 		status = res.Code()
+		if secs, ok := rateLimitRetry(res); ok {
+			status = http.StatusTooManyRequests
+			hd.Set("Retry-After", strconv.Itoa(secs))
+		}
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {

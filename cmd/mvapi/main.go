@@ -158,7 +158,7 @@ func (m *Main) Start() error {
 	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
 	m.server = transport.NewServer(handler)
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(ln) }()
+	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
 	if err := m.startTLS(handler); err != nil {
 		m.server.Close()
 		return err

@@ -69,7 +69,7 @@ func MustStack(tb testing.TB, db *schema.DB, sets map[string]string, deps action
 		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	st, err := server.Build(context.Background(), server.Deps{
-		DB: db, Sets: sets, Logger: deps.Logger, Version: "test", Restart: deps.Restart, Actions: deps,
+		DB: db, Sets: noRateLimits(sets), Logger: deps.Logger, Version: "test", Restart: deps.Restart, Actions: deps,
 	})
 	if err != nil {
 		tb.Fatal(err)
