@@ -1,25 +1,24 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"mvapi/actions"
 	"mvapi/internal/mvtest"
+	"mvapi/jobs"
 	"mvapi/schema"
 )
 
 // leaseSets: a 1 s heartbeat and a 5 s lease.
 var leaseSets = map[string]string{"nodeheartbeat": "1", "nodelease": "5"}
 
-func testScheduler(t *testing.T, dsn, node string) (*Scheduler, *schema.DB) {
+func testScheduler(t *testing.T, dsn, node string) (*jobs.Scheduler, *schema.DB) {
 	t.Helper()
 	db := mvtest.MustOpen(t, dsn)
-	e := mvtest.MustEngine(t, db, leaseSets)
-	return &Scheduler{eng: e, db: db, log: slog.New(slog.NewTextHandler(io.Discard, nil)), node: node}, db
+	return mvtest.MustStack(t, db, leaseSets, actions.Deps{}).Jobs.OtherNode(node), db
 }
 
 type runRow struct {
@@ -37,7 +36,6 @@ func TestGoneNodeRunReclaimed(t *testing.T) { mvtest.ForEachDB(t, testGoneNodeRu
 func testGoneNodeRunReclaimed(t *testing.T, dsn string) {
 	s, db := testScheduler(t, dsn, "this-node")
 	now := time.Now().UTC()
-	sched, _ := parseSchedule("@every 1s")
 	ran := 0
 	run := func(context.Context) (string, error) { ran++; return "OK: ran", nil }
 	insertRun := func(job, node string, started time.Time) {
@@ -68,7 +66,7 @@ func testGoneNodeRunReclaimed(t *testing.T, dsn string) {
 
 	for _, job := range []string{"gone", "nobeat"} {
 		ran = 0
-		s.tick(job, sched, 0, run)
+		s.TickEvery("@every 1s", job, run)
 		rows := runsOf(job)
 		if ran != 1 || len(rows) != 2 {
 			t.Fatalf("%s: ran %d times, %d rows", job, ran, len(rows))
@@ -87,7 +85,7 @@ func testGoneNodeRunReclaimed(t *testing.T, dsn string) {
 	}
 	for _, job := range []string{"alive", "young"} {
 		ran = 0
-		s.tick(job, sched, 0, run)
+		s.TickEvery("@every 1s", job, run)
 		rows := runsOf(job)
 		if ran != 0 || len(rows) != 1 || rows[0].Finished != nil {
 			t.Fatalf("%s: ran %d times, rows %+v: the run still going must block the tick", job, ran, rows)
