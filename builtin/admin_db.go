@@ -124,6 +124,12 @@ func getField(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err != nil {
 		return metaError(c, err)
 	}
+	// tb_globalconfig holds the secrets showcfg masks.
+	if strings.EqualFold(tbl, "tb_globalconfig") {
+		if res, ok := needVerifiedAdmin(c, "getfield table=tb_globalconfig"); !ok {
+			return res, nil
+		}
+	}
 	cols, err := tableColumns(ctx, db, tbl)
 	if err != nil {
 		return format.Result{}, err

@@ -75,6 +75,7 @@ func TestTrustedIPCannotReachCommandsOrSQL(t *testing.T) {
 	refused(t, "setfield customsql", v.trusted("setfield", "table", "tb_api", "rowid", id,
 		"fieldname", "customsql", "fieldvalue", "SELECT username,password FROM tb_users"))
 	refused(t, "setfield tb_globalconfig", v.trusted("setfield", "table", "tb_globalconfig", "rowid", "1", "fieldname", "value", "fieldvalue", "1"))
+	refused(t, "getfield apiv2key", v.trusted("getfield", "table", "tb_globalconfig", "retfieldname", "value", "filterfieldname", "name", "filterfieldvalue", "apiv2key"))
 	v.trusted("apireload")
 	if got := v.trusted("myrow"); strings.Contains(got, "pw-") {
 		t.Fatalf("customsql read passwords: %q", got)
