@@ -93,7 +93,7 @@ type UserLimiter interface {
 	UserFailed(u *User)
 }
 
-// GuessFailed records a wrong secret guessed inside an entry (a recharge
+// guessFailed records a wrong secret guessed inside an entry (a recharge
 // PIN): it counts towards the lockout of the request's IP, like a failed
 // password, and of the acting user. Handlers do not call it: Serve does
 // for every answer of KindAuth a handler gives.
