@@ -75,7 +75,10 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if a.ReqIP == 1 && !c.Trusted && !inList(cfg.IPAuth, c.Req.RemoteIP) {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
-	if a.ReqKey == 1 && cfg.APIKey != "" && !c.Trusted &&
+	// A key that is sent is checked, from a trusted IP too (a client
+	// testing its configuration from localhost must hear that its key is
+	// wrong); only a trusted IP may leave it out.
+	if a.ReqKey == 1 && cfg.APIKey != "" && (!c.Trusted || p.Has("authkey")) &&
 		subtle.ConstantTimeCompare([]byte(p.Get("authkey")), []byte(cfg.APIKey)) != 1 {
 		return &Error{Kind: KindAuth, Message: msgWrongKey}
 	}
@@ -97,8 +100,10 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	}
 	if authID == "" {
 		if trustAdmin {
+			// A trusted portal acts for a user by naming no user and
+			// sending targetuser.
 			c.Admin = true
-			return nil
+			return e.impersonate(ctx, c)
 		}
 		return &Error{Kind: KindAuth, Message: msgNoAuthID}
 	}
@@ -110,12 +115,21 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if err != nil {
 		return err
 	}
-	if u == nil {
-		return &Error{Kind: KindAuth, Message: msgWrongUser}
-	}
 	// A trusted IP may name a user without a secret (the reference's web
 	// server use); a secret that is sent is always checked.
 	sentSecret := p.Has("authmd5") || p.Has("authpwd")
+	if u == nil {
+		if trustAdmin && !sentSecret {
+			return &Error{Kind: KindAuth, Message: msgWrongUser}
+		}
+		// An unknown user goes through the same checks as a known one
+		// (nonce challenge, missing secret) and gets the same answers:
+		// usernames cannot be probed.
+		if err := e.checkSecret(ctx, c, decoyUser, authID, mode); err != nil {
+			return err
+		}
+		return &Error{Kind: KindAuth, Message: msgWrongUser}
+	}
 	if !trustAdmin || sentSecret {
 		if err := e.checkSecret(ctx, c, u, authID, mode); err != nil {
 			return err
@@ -125,14 +139,18 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if u.Disabled() {
 		return Fail(KindAuth, "auth failed: user disabled")
 	}
-	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry) {
+	// A request that names a user acts with that user's level: a trusted
+	// IP makes a request admin only when it names no user or an admin
+	// (an enduser's own password sent through a portal on the same host
+	// gives that enduser's rights, nothing more).
+	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry && u.IsAdmin()) {
 		return Fail(KindDenied, "access denied: %s needs a higher user level", c.Entry.Name)
 	}
 	if adminEntry && cfg.DefTrustAdmin == 4 && !c.Trusted {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	c.User, c.Caller = u, u
-	c.Admin = u.IsAdmin() || trustAdmin
+	c.Admin = u.IsAdmin()
 	return e.impersonate(ctx, c)
 }
 
@@ -149,7 +167,7 @@ func (e *Engine) impersonate(ctx context.Context, c *Call) error {
 	if tu == nil {
 		return Fail(KindNotFound, "targetuser not found")
 	}
-	if tu.Type == TypeSrvAdmin && c.Caller != nil && c.Caller.Type != TypeSrvAdmin {
+	if tu.Type == TypeSrvAdmin && (c.Caller == nil || c.Caller.Type != TypeSrvAdmin) {
 		return Fail(KindDenied, "access denied: only a srvadmin may act as a srvadmin")
 	}
 	c.User = tu

@@ -229,6 +229,11 @@ func (e *Engine) ReloadConfig(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The file folders are read at start only (trust.go).
+	cfg, kept := cfg.keepStartup(e.Config())
+	if len(kept) > 0 {
+		e.log.Warn("reload: folder options are read at start only; the new values take effect at the next start", "options", kept)
+	}
 	d, err := e.swap(ctx, cfg)
 	var ce *CompileError
 	if errors.As(err, &ce) {
@@ -336,6 +341,11 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
+	if err := e.userAllowed(c); err != nil {
+		res = e.failure(ctx, c, err)
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
 	res, err := entry.Handler(ctx, c)
 	switch {
 	case err != nil:
@@ -343,9 +353,17 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	case !res.OK && res.Kind == KindNone:
 		res.Kind = KindInvalid // a failure built by hand
 	}
+	if res.Kind == KindAuth {
+		// A secret guessed wrong inside the entry (a recharge PIN)
+		// counts like a failed password, for the IP and for the user.
+		e.guessFailed(c)
+	}
 	if res.OK {
 		if !c.actedInTx {
-			e.act(c, entry.OnSuccess, res)
+			if err := e.actSuccess(c, entry.OnSuccess, res); err != nil {
+				res = e.actionFailure(ctx, c, err)
+				e.act(c, entry.OnFailure, res)
+			}
 		}
 	} else {
 		e.act(c, entry.OnFailure, res)
