@@ -248,7 +248,7 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	if res, ok := e.authorize(c); !ok {
+	if res, ok := e.authorize(ctx, c); !ok {
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
@@ -268,6 +268,11 @@ func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
 func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if a == nil {
 		return
+	}
+	if c.Entry.restUser && c.User != nil && c.User.partial { // failed before authorize completed it
+		if err := e.users.complete(context.Background(), c.User); err != nil {
+			e.log.Error("custom_action: load user", "entry", c.Entry.Name, "err", err)
+		}
 	}
 	if _, ok := a.(TxAction); ok {
 		e.actTx(context.Background(), c, a, res)

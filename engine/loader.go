@@ -115,6 +115,11 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			Handler: b.Handler, Builtin: true, Description: b.Doc, fingerprint: "builtin",
 		}
 	}
+	for name := range c.reg.readsUser {
+		if e, ok := t.entries[name]; ok {
+			e.restUser = true
+		}
+	}
 	var bad []*RowError
 	seen := map[string]int64{}
 	for i := range rows {
@@ -218,6 +223,8 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		e.Handler = func(context.Context, *Call) format.Result { return OK("done") }
 	}
 	e.fingerprint = fingerprint(r)
+	e.restUser = e.SQL == nil && base != nil && base.restUser || e.SQL != nil && templateReadsUser(e.SQL) ||
+		e.Rule != nil || r.CustomAction.Int64 != 0 && strings.Contains(r.CustomActionBody.String, "{")
 	return e, errs
 }
 
