@@ -167,7 +167,8 @@ func (e *Engine) Compile(ctx context.Context) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler,
+		prev: e.table.Load()}
 	return c.compile(rows)
 }
 

@@ -144,6 +144,8 @@ type Entry struct {
 // Table is an immutable rule table: every entry by lower-case name.
 type Table struct {
 	entries map[string]*Entry
+	// cfg is the config the table was compiled under.
+	cfg *Config
 }
 
 // Lookup returns the entry called name (lower case).

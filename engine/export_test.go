@@ -1,0 +1,22 @@
+package engine
+
+import "context"
+
+// CompileFull compiles tb_api from scratch, reusing nothing (for the
+// reload benchmarks).
+func (e *Engine) CompileFull(ctx context.Context) (*Table, error) {
+	rows, err := loadRows(ctx, e.db)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler}
+	return c.compile(rows)
+}
+
+// Reused reports whether the entry called name is the same compiled value
+// in both tables.
+func Reused(a, b *Table, name string) bool {
+	x, ok1 := a.entries[name]
+	y, ok2 := b.entries[name]
+	return ok1 && ok2 && x == y
+}
