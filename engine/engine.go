@@ -189,9 +189,11 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	case herr != nil:
 		return Diff{}, herr
 	}
-	d := diffTables(e.table.Load(), t)
+	old := e.table.Load()
+	d := diffTables(old, t)
 	if !d.Empty() {
 		e.table.Store(t)
+		closeReplaced(old, t)
 	}
 	for _, install := range installs {
 		install()

@@ -20,3 +20,15 @@ func Reused(a, b *Table, name string) bool {
 	y, ok2 := b.entries[name]
 	return ok1 && ok2 && x == y
 }
+
+// StmtState tells whether the entry's customsql is prepared and whether
+// its statement was closed.
+func StmtState(t *Table, name string) (prepared, closed bool) {
+	e, ok := t.entries[name]
+	if !ok || e.sqlStmt == nil {
+		return false, false
+	}
+	e.sqlStmt.mu.RLock()
+	defer e.sqlStmt.mu.RUnlock()
+	return e.sqlStmt.stmt != nil, e.sqlStmt.closed
+}

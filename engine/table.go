@@ -139,6 +139,8 @@ type Entry struct {
 	// loads (a {field}, a rule, an action body, a built-in marked with
 	// Registry.ReadsUser).
 	restUser bool
+	// sqlStmt is the prepared customsql of an entry that returns rows.
+	sqlStmt *entryStmt
 }
 
 // Table is an immutable rule table: every entry by lower-case name.
