@@ -293,14 +293,33 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 //
 // comparing the hex case-insensitively in constant time.
 func md5Matches(sent, authID, pwd, serverSalt, salt1, salt2, nonce string) bool {
-	var want string
+	// Built in stack buffers: this runs on every authmd5 request.
+	var buf [256]byte
+	var want [32]byte
 	if len(sent) > 7 && strings.EqualFold(sent[:7], "authv3_") {
 		sent = sent[7:]
-		want = MD5Hex(MD5Hex("tU29m"+authID+pwd+salt1) + salt2 + serverSalt + nonce)
+		var inner [32]byte
+		sum := md5.Sum(append(append(append(append(buf[:0], "tU29m"...), authID...), pwd...), salt1...))
+		hex.Encode(inner[:], sum[:])
+		sum = md5.Sum(append(append(append(append(buf[:0], inner[:]...), salt2...), serverSalt...), nonce...))
+		hex.Encode(want[:], sum[:])
 	} else {
-		want = MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
+		sum := md5.Sum(append(append(append(append(append(buf[:0], "ck5Gp"...), authID...), pwd...), serverSalt...), salt1...))
+		hex.Encode(want[:], sum[:])
 	}
-	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sent)), []byte(want)) == 1
+	if len(sent) != len(want) {
+		return false
+	}
+	// ASCII lower case is enough: only ASCII can equal hex digits.
+	var got [32]byte
+	for i := range got {
+		c := sent[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // MD5Hex is the lower-case hex MD5 of s.
@@ -316,8 +335,11 @@ func AuthMD5(authID, pwd, serverSalt, salt1 string) string {
 
 // authorize applies the per-user checks: registration, credit and rule;
 // a refusal is an *Error of KindDenied.
-func (e *Engine) authorize(c *Call) error {
+func (e *Engine) authorize(ctx context.Context, c *Call) error {
 	a, cfg, u := &c.Entry.Access, c.Config, c.User
+	if err := e.completeUser(ctx, c); err != nil {
+		return err
+	}
 	if u != nil && !u.IsAdmin() && a.ReqUser != LevelPublic {
 		reg := a.ReqUserRegister
 		if reg == Inherit {
@@ -363,6 +385,9 @@ func (e *Engine) ConsoleLogin(ctx context.Context, username, password string, ip
 		return nil, err
 	}
 	u, err := e.users.ByUsername(ctx, username)
+	if err == nil {
+		err = e.users.complete(ctx, u) // a console session's user is used whole
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func (e *Engine) Messenger() Messenger { return e.messenger }
 // UserByID loads a user by id (nil when there is none), for work that runs
 // after the request is gone, such as a dead letter's failure action.
 func (e *Engine) UserByID(ctx context.Context, id int64) (*User, error) {
-	return scanUser(e.users.byID.QueryRowContext(ctx, id))
+	return scanUser(e.users.full.QueryRowContext(ctx, id))
 }
 
 // RunAction runs a custom_action now: a TxAction in its own transaction,
