@@ -9,7 +9,7 @@ type term struct {
 }
 
 // parseTerm parses a term starting at es[i] (a non-space element).
-func parseTerm(es []elem, i int) (term, bool) {
+func (tr *translator) parseTerm(es []elem, i int) (term, bool) {
 	j := i
 	if es[j].kind == eOp && (es[j].text == "-" || es[j].text == "+") {
 		j = nextSig(es, j+1)
@@ -19,7 +19,12 @@ func parseTerm(es []elem, i int) (term, bool) {
 	}
 	t := term{elem: es[j], start: i, end: j + 1}
 	if j != i {
-		t.elem = elem{text: join(es[i:j+1]), kind: eVal, pos: es[i].pos, typ: numOr(es[j].typ)}
+		operand := es[j].text
+		if es[j].key && tr.target == Postgres {
+			// PostgreSQL cannot negate a parameter of unknown type.
+			operand = "CAST(" + operand + " AS numeric)"
+		}
+		t.elem = elem{text: join(es[i:j]) + operand, kind: eVal, pos: es[i].pos, typ: numOr(es[j].typ)}
 	}
 	for {
 		k := nextSig(es, t.end)
@@ -66,7 +71,7 @@ func (tr *translator) expressions(es []elem) ([]elem, error) {
 			i++
 			continue
 		}
-		t, ok := parseTerm(es, i)
+		t, ok := tr.parseTerm(es, i)
 		if !ok {
 			out = append(out, es[i])
 			i++
@@ -82,7 +87,7 @@ func (tr *translator) expressions(es []elem) ([]elem, error) {
 			if m >= len(es) {
 				break
 			}
-			b, ok := parseTerm(es, m)
+			b, ok := tr.parseTerm(es, m)
 			if !ok {
 				break
 			}
@@ -119,7 +124,7 @@ func (tr *translator) combine(acc elem, op elem, mid string, b elem) (elem, erro
 	case acc.typ == vDT && b.typ == vDT:
 		return elem{}, errAt(tr.src, op.pos, "datetime "+op.text+" datetime", "T-SQL answers a datetime counted from 1900-01-01",
 			"use DATEDIFF(second, a, b) (or minute, hour, day) for the difference")
-	case acc.typ == vDT && b.typ == vStr, acc.typ == vStr && b.typ == vDT:
+	case acc.typ == vDT && isLiteral(b), isLiteral(acc) && b.typ == vDT:
 		return elem{}, errAt(tr.src, op.pos, "datetime "+op.text+" string", "T-SQL converts the string to a datetime first",
 			"use DATEADD(day, n, x), or CAST('...' AS datetime)")
 	case acc.typ == vDT:
@@ -133,6 +138,9 @@ func (tr *translator) combine(acc elem, op elem, mid string, b elem) (elem, erro
 		return plain(numIf(acc.typ == vNum && b.typ == vNum)), nil
 	}
 	strA, strB := acc.typ == vStr, b.typ == vStr
+	if strA && b.typ == vNull || strB && acc.typ == vNull {
+		strA, strB = true, true // NULL either way; || keeps it valid on PostgreSQL
+	}
 	switch {
 	case strA && strB:
 		return elem{text: tr.operand(acc) + " || " + tr.operand(b), kind: eVal, pos: acc.pos, typ: vStr, concat: true}, nil
@@ -167,6 +175,9 @@ func (tr *translator) addDays(d elem, op string, n elem) elem {
 	if !n.simple || strings.HasPrefix(ns, "-") {
 		ns = "(" + ns + ")"
 	}
+	if n.typ != vNum && tr.target == Postgres {
+		ns = "CAST(" + strings.TrimSpace(n.text) + " AS double precision)"
+	}
 	if tr.target == SQLite {
 		jd := tr.julian(d.val()) + " " + op + " " + ns
 		return elem{text: "strftime('" + sqliteDT + "', " + jd + ")", kind: eVal, typ: vDT, jd: jd, pos: d.pos, simple: true,
@@ -175,3 +186,6 @@ func (tr *translator) addDays(d elem, op string, n elem) elem {
 	text := "(" + tr.pgTimestamp(d.val()) + " " + op + " " + ns + " * INTERVAL '1 day')"
 	return elem{text: text, kind: eVal, typ: vDT, base: text, pos: d.pos, simple: true}
 }
+
+// isLiteral reports whether e is a quoted string literal.
+func isLiteral(e elem) bool { return strings.HasPrefix(strings.TrimSpace(e.text), "'") }

@@ -422,7 +422,7 @@ func dateaddFn(tr *translator, t token, g *node) (elem, error) {
 		text := "strftime('" + sqliteDT + "', " + mods + ")"
 		return elem{text: text, typ: vDT, base: text, simple: true}, nil
 	}
-	num := "trunc(" + n.text + ")"
+	num := "trunc(CAST(" + n.text + " AS numeric))"
 	if _, err := strconv.Atoi(n.text); err == nil {
 		num = n.text
 	}

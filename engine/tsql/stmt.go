@@ -1,5 +1,7 @@
 package tsql
 
+import "strings"
+
 // nextSig returns the index of the first non-space element at or after i.
 func nextSig(es []elem, i int) int {
 	for i < len(es) && es[i].kind == eSpace {
@@ -8,7 +10,9 @@ func nextSig(es []elem, i int) int {
 	return i
 }
 
-func isWord(es []elem, i int, w string) bool { return i < len(es) && es[i].kind == eWord && es[i].word == w }
+func isWord(es []elem, i int, w string) bool {
+	return i < len(es) && es[i].kind == eWord && es[i].word == w
+}
 
 // statements handles, per ';'-separated statement of one level, what
 // concerns whole statements: TOP becomes LIMIT at the end of the level,
@@ -89,12 +93,16 @@ func (tr *translator) statement(es []elem) ([]elem, error) {
 				return nil, errAt(tr.src, es[k].pos, "TOP", "a second TOP at the same level", "put the inner SELECT in parentheses")
 			}
 			v := nextSig(es, k+1)
-			if v >= len(es) || es[v].kind != eVal || es[v].typ == vStr {
+			if v >= len(es) || es[v].kind != eVal || strings.HasPrefix(es[v].text, "'") {
 				return nil, errAt(tr.src, es[k].pos, "TOP", "TOP needs a number, a keyword or a parenthesised expression", "write TOP 10 or TOP ([SPARAM1])")
 			}
 			after := nextSig(es, v+1)
 			if isWord(es, after, "PERCENT") || isWord(es, after, "WITH") && isWord(es, nextSig(es, after+1), "TIES") {
-				return nil, errAt(tr.src, es[after].pos, "TOP ... "+es[after].text, "has no LIMIT equivalent", "use TOP n with an ORDER BY")
+				what := "PERCENT"
+				if !isWord(es, after, "PERCENT") {
+					what = "WITH TIES"
+				}
+				return nil, errAt(tr.src, es[after].pos, "TOP ... "+what, "has no LIMIT equivalent", "use TOP n with an ORDER BY")
 			}
 			limit, limitPos = es[v].text, es[k].pos
 			// Drop "TOP n" and the blanks after it.

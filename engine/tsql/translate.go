@@ -79,6 +79,7 @@ type elem struct {
 	pos    int
 	simple bool // one token, call or group: safe as an operand without parentheses
 	concat bool // the result of || concatenation
+	key    bool // an mvapi keyword (a bound parameter)
 }
 
 // val is a translated expression (an argument or a whole level).
@@ -176,7 +177,11 @@ func (tr *translator) elems(nodes []*node) ([]elem, error) {
 			}
 			es = append(es, elem{text: text, kind: eVal, typ: vStr, pos: t.pos, simple: true})
 		case tKey:
-			es = append(es, elem{text: t.text, kind: eVal, typ: keyType(t.key), pos: t.pos, simple: true})
+			if len(es) > 0 && es[len(es)-1].kind == eOp && es[len(es)-1].text == "." {
+				return nil, errAt(tr.src, t.pos, "."+t.text, t.text+" is an mvapi keyword, not a column name",
+					"write the column without brackets ("+strings.Trim(t.text, "[]{}")+")")
+			}
+			es = append(es, elem{text: t.text, kind: eVal, typ: keyType(t.key), pos: t.pos, simple: true, key: true})
 		case tVar:
 			e, err := tr.variable(t)
 			if err != nil {

@@ -176,3 +176,28 @@ func Translate(sql string, target Target, mode Mode) (string, error) {
 	}
 	return out, nil
 }
+
+// Split cuts sql into its ';'-separated statements (semicolons inside
+// literals, identifiers and comments do not count); blank statements are
+// dropped.
+func Split(sql string) ([]string, error) {
+	toks, err := lex(sql)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	start := 0
+	flush := func(end int) {
+		if s := strings.TrimSpace(sql[start:end]); s != "" {
+			out = append(out, s)
+		}
+	}
+	for _, t := range toks {
+		if t.kind == tOp && t.text == ";" {
+			flush(t.pos)
+			start = t.pos + 1
+		}
+	}
+	flush(len(sql))
+	return out, nil
+}
