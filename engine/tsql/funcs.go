@@ -164,7 +164,7 @@ func (tr *translator) pgTimestamp(v val) string {
 }
 
 func (tr *translator) pgText(v val) string {
-	if v.typ == vStr && v.simple && strings.HasPrefix(v.text, "'") {
+	if v.typ == vStr {
 		return v.text
 	}
 	return "CAST(" + v.text + " AS text)"
