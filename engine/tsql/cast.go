@@ -254,6 +254,10 @@ func (tr *translator) cast(t token, x val, ty sqlType, style string, stylePos in
 		}
 		return elem{text: "CAST(" + x.text + " AS timestamp)", typ: vDT, simple: true}, nil
 	}
+	if tr.mode == Auto {
+		// Not a T-SQL type mvapi knows: the target's own (jsonb, blob ...).
+		return elem{text: t.text + "(" + x.text + " AS " + ty.raw + ")", typ: vUnknown, simple: true}, nil
+	}
 	return fail("type "+ty.raw+" is not translated", "use varchar(n), nvarchar(n), int, bigint, float, decimal(p,s), money, bit, date or datetime")
 }
 

@@ -121,7 +121,7 @@ func (tr *translator) combine(acc elem, op elem, mid string, b elem) (elem, erro
 		return elem{}, errAt(tr.src, op.pos, "date "+op.text+" number", "T-SQL refuses arithmetic on a date value", "use DATEADD(day, n, x), or CAST(x AS datetime)")
 	}
 	switch {
-	case acc.typ == vDT && b.typ == vDT:
+	case acc.typ == vDT && b.typ == vDT, acc.typ == vDT && dtCols[b.col], b.typ == vDT && dtCols[acc.col]:
 		return elem{}, errAt(tr.src, op.pos, "datetime "+op.text+" datetime", "T-SQL answers a datetime counted from 1900-01-01",
 			"use DATEDIFF(second, a, b) (or minute, hour, day) for the difference")
 	case acc.typ == vDT && isLiteral(b), isLiteral(acc) && b.typ == vDT:

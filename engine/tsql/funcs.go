@@ -249,6 +249,16 @@ func isPositiveInt(s string) bool {
 }
 
 func substringFn(tr *translator, t token, g *node) (elem, error) {
+	for _, n := range g.kids {
+		if !n.group && n.tok.kind == tWord && (strings.EqualFold(n.tok.text, "FROM") || strings.EqualFold(n.tok.text, "FOR")) {
+			// SUBSTRING(s FROM i FOR n): standard SQL, left as written.
+			args, err := tr.level(g.kids, g.tok.pos)
+			if err != nil {
+				return elem{}, err
+			}
+			return elem{text: t.text + "(" + args.text + ")", typ: vStr, simple: true}, nil
+		}
+	}
 	a, err := tr.args(t, g, 3, 3)
 	if err != nil {
 		return elem{}, err

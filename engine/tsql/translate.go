@@ -77,9 +77,10 @@ type elem struct {
 	base   string // for vDT: the value as date functions take it ('now' on SQLite)
 	jd     string // for vDT on SQLite: the value as a julian day number
 	pos    int
-	simple bool // one token, call or group: safe as an operand without parentheses
-	concat bool // the result of || concatenation
-	key    bool // an mvapi keyword (a bound parameter)
+	simple bool   // one token, call or group: safe as an operand without parentheses
+	concat bool   // the result of || concatenation
+	key    bool   // an mvapi keyword (a bound parameter)
+	col    string // the lower-case column name of an identifier
 }
 
 // val is a translated expression (an argument or a whole level).
@@ -242,6 +243,9 @@ func keyType(k sqltemplate.Key) vtype {
 // variable translates @@IDENTITY and friends; T-SQL variables are refused.
 func (tr *translator) variable(t token) (elem, error) {
 	e := elem{kind: eVal, typ: vNum, pos: t.pos, simple: true}
+	if t.text == "@" || t.text == "@@" { // PostgreSQL's @ (absolute value), not a variable
+		return elem{text: t.text, kind: eOp, pos: t.pos}, nil
+	}
 	switch strings.ToUpper(t.text) {
 	case "@@IDENTITY":
 		e.text = tr.lastID()
@@ -345,7 +349,7 @@ func (tr *translator) word(nodes []*node, i int) (int, *elem, error) {
 		}
 		break
 	}
-	e := &elem{text: text, kind: eVal, pos: t.pos, simple: true}
+	e := &elem{text: text, kind: eVal, pos: t.pos, simple: true, col: last}
 	if tr.mode == TSQL {
 		switch {
 		case dtCols[last]:
@@ -366,6 +370,11 @@ func (tr *translator) ident(t token) (string, string) {
 	switch t.kind {
 	case tBracket:
 		name := strings.ReplaceAll(t.text[1:len(t.text)-1], "]]", "]")
+		if tr.target == SQLite && !strings.Contains(t.text, "]]") {
+			// SQLite reads [name] itself; "name" would silently become a
+			// string when no such column exists.
+			return t.text, strings.ToLower(name)
+		}
 		if tr.target == Postgres {
 			name = strings.ToLower(name) // T-SQL names are case-insensitive; mvapi's PostgreSQL names are lower case
 		}
