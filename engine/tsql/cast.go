@@ -163,8 +163,13 @@ func (tr *translator) cast(t token, x val, ty sqlType, style string, stylePos in
 	if style != "" && !isStringType(ty.name) && !isDateType(ty.name) {
 		return fail("a style only applies to text or datetime conversions", "drop the style")
 	}
+	isCast := strings.EqualFold(t.text, "CAST")
+	castWord := t.text
+	if !isCast {
+		castWord = "CAST" // CONVERT(type, x) without a style is CAST(x AS type)
+	}
 	if tr.mode == Auto && style == "" && x.typ != vDT && tr.native(ty) {
-		return elem{text: t.text + "(" + x.text + " AS " + ty.raw + ")", typ: castType(ty.name), simple: true}, nil
+		return elem{text: castWord + "(" + x.text + " AS " + ty.raw + ")", typ: castType(ty.name), simple: true}, nil
 	}
 	sq := tr.target == SQLite
 	switch name := ty.name; {
@@ -254,7 +259,7 @@ func (tr *translator) cast(t token, x val, ty sqlType, style string, stylePos in
 		}
 		return elem{text: "CAST(" + x.text + " AS timestamp)", typ: vDT, simple: true}, nil
 	}
-	if tr.mode == Auto {
+	if tr.mode == Auto && isCast {
 		// Not a T-SQL type mvapi knows: the target's own (jsonb, blob ...).
 		return elem{text: t.text + "(" + x.text + " AS " + ty.raw + ")", typ: vUnknown, simple: true}, nil
 	}

@@ -6,6 +6,9 @@ import (
 	"mvapi/engine/sqltemplate"
 )
 
+// maxOut bounds a translation's length (see level).
+const maxOut = 256 << 10
+
 // translator holds the state of one Translate call.
 type translator struct {
 	src    string
@@ -128,6 +131,11 @@ func (tr *translator) level(nodes []*node, pos int) (val, error) {
 			only = &es[i]
 		}
 	}
+	if b.Len() > max(maxOut, 32*len(tr.src)) {
+		// Some translations repeat an operand (RIGHT, DATEDIFF, CHARINDEX
+		// with a start): nesting them many times would grow without bound.
+		return val{}, errAt(tr.src, pos, "nested expression", "its translation grows too long", "nest fewer date and string functions")
+	}
 	v := val{text: b.String(), pos: pos}
 	if count == 1 {
 		v.typ, v.base, v.jd, v.simple = only.typ, only.base, only.jd, only.simple
@@ -193,10 +201,16 @@ func (tr *translator) elems(nodes []*node) ([]elem, error) {
 			switch t.text {
 			case "–":
 				es = append(es, elem{text: "-", kind: eOp, pos: t.pos})
-			case "!<":
-				es = append(es, elem{text: ">=", kind: eOp, pos: t.pos})
-			case "!>":
-				es = append(es, elem{text: "<=", kind: eOp, pos: t.pos})
+			case "!<", "!>":
+				op := map[string]string{"!<": ">=", "!>": "<="}[t.text]
+				// Blanks keep the new operator from merging with a neighbour ("!!<").
+				if t.pos > 0 && !isSpace(tr.src[t.pos-1]) {
+					op = " " + op
+				}
+				if end := t.pos + 2; end < len(tr.src) && !isSpace(tr.src[end]) {
+					op += " "
+				}
+				es = append(es, elem{text: op, kind: eOp, pos: t.pos})
 			case "#":
 				if j := i + 1; j < len(nodes) && !nodes[j].group && nodes[j].tok.kind == tWord {
 					return nil, errAt(tr.src, t.pos, "#"+nodes[j].tok.text, "temporary tables do not exist outside SQL Server",

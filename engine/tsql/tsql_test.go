@@ -215,3 +215,10 @@ func FuzzTranslate(f *testing.F) {
 		}
 	})
 }
+
+func TestNestingBound(t *testing.T) {
+	src := strings.Repeat("datediff(month, ", 30) + "a" + strings.Repeat(", b)", 30)
+	if _, err := Translate("select "+src, SQLite, Auto); err == nil || !strings.Contains(err.Error(), "too long") {
+		t.Fatalf("deep nesting: %v", err)
+	}
+}

@@ -17,6 +17,7 @@ select credit, postpaid from tb_users where id = 1
 
 -- expect: mvapi
 -- note: getdate() - 0.1 is 2.4 hours ago; sqlglot writes CURRENT_TIMESTAMP() - 0.1
+-- want: 1
 select top 1 id from tb_users where username = 'alice' and status > 0 and statusdate > getdate() - 0.1 and Enabled <> 0
 
 -- expect: mvapi
@@ -122,21 +123,27 @@ select username from tb_users (nolock) where id = [USERID]
 
 -- === Dates: now and day arithmetic
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_cdrs where datum > getdate() - 1
 
 -- expect: mvapi
+-- want: 7
 select count(*) from tb_cdrs where datum > getdate() - 2
 
 -- expect: mvapi
+-- want: 2
 select count(*) from tb_cdrs where datum >= getdate() - 0.5
 
 -- expect: mvapi
+-- want: 6
 select count(*) from tb_cdrs where datum < getdate() - 1.5
 
 -- expect: mvapi
+-- want: 2
 select count(*) from tb_users where statusdate > getdate() - 0.1
 
 -- expect: mvapi
+-- want: 3
 select count(*) from tb_users where statusdate > getutcdate() - 1
 
 -- expect: mvapi
@@ -149,43 +156,56 @@ select count(*) from tb_users where statusdate > CURRENT_TIMESTAMP - 1
 select count(*) from tb_creditlog where datum between getdate() - 2 and getdate()
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_creditlog where datum > getdate() - [SPARAM2]
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_creditlog where datum > getdate() - {days}
 
 -- expect: mvapi
+-- want: 6
 select count(*) from tb_cdrs where datum > getdate() - 1 - 0.5
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_cdrs where datum > getdate() + -1
 
 -- expect: mvapi
+-- want: 1
 select count(*) from tb_cdrs where datum > getdate() - 1.0 / 24
 
 -- expect: mvapi
+-- want: 7
 select count(*) from tb_cdrs where datum > getdate() - (1 + 1)
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_cdrs where datum > 0 + getdate() - 1
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_cdrs where datum > (getdate() - 1)
 
 -- expect: mvapi
+-- want: 12
 select count(*) from tb_cdrs where datum < getdate() + 1
 
 -- expect: mvapi
 -- note: a known datetime column in tsql mode: datum + 1 is a day later
+-- want: 4
 select count(*) from tb_cdrs where datum + 1 > getdate()
 
 -- expect: mvapi
+-- want: 2
 select count(*) from tb_users where statusdate - 1 < getdate() - 2
 
 -- expect: mvapi
+-- want: 3
 select count(*) from tb_users where created > getdate() - 7 and enabled = 1
 
 -- expect: mvapi
+-- want: 3
 select count(*) from tb_users where isnull(statusdate, getdate() - 100) > getdate() - 1
 
 -- expect: refused DATEDIFF
@@ -202,15 +222,18 @@ select case when getdate() > getdate() - 1 then 'yes' else 'no' end
 select count(*) from tb_cdrs where datum > dateadd(day, -1, getdate())
 
 -- expect: mvapi
+-- want: 2
 select count(*) from tb_cdrs where datum > dateadd(hour, -12, getdate())
 
 -- expect: mvapi
+-- want: 1
 select count(*) from tb_cdrs where datum > dateadd(minute, -90, getdate())
 
 -- expect: mvapi
 select count(*) from tb_cdrs where datum > dateadd(second, -3600, getdate())
 
 -- expect: mvapi
+-- want: 12
 select count(*) from tb_cdrs where datum > dateadd(week, -1, getdate())
 
 -- expect: mvapi
@@ -229,6 +252,7 @@ select count(*) from tb_cdrs where datum > dateadd(hh, -6, getdate())
 select count(*) from tb_cdrs where datum > dateadd(mi, -30, getdate())
 
 -- expect: mvapi
+-- want: 7
 select count(*) from tb_cdrs where datum > dateadd(d, -[SPARAM2], getdate())
 
 -- expect: mvapi
@@ -330,9 +354,11 @@ select datediff(day, '2024-03-01', '2024-01-01')
 select count(*) from tb_cdrs where datediff(day, datum, getdate()) <= 1
 
 -- expect: mvapi
+-- want: 4
 select count(*) from tb_cdrs where datediff(hour, datum, getdate()) < 24
 
 -- expect: mvapi
+-- want: 2
 select count(*) from tb_users where datediff(minute, statusdate, getdate()) < 120
 
 -- expect: mvapi
@@ -776,6 +802,7 @@ insert into tb_cdrs (datum, callerid, caller, callednumber, duration) values (ge
 update tb_users set email = 'new_' + email where id = [USERID]; select email from tb_users where id = [USERID]
 
 -- expect: mvapi
+-- want: 7
 delete from tb_cdrs where datum < getdate() - 2; select count(*) from tb_cdrs
 
 -- expect: mvapi
