@@ -169,7 +169,11 @@ func (tr *translator) cast(t token, x val, ty sqlType, style string, stylePos in
 		castWord = "CAST" // CONVERT(type, x) without a style is CAST(x AS type)
 	}
 	if tr.mode == Auto && style == "" && x.typ != vDT && tr.native(ty) {
-		return elem{text: castWord + "(" + x.text + " AS " + ty.raw + ")", typ: castType(ty.name), simple: true}, nil
+		typ := castType(ty.name)
+		if typ == vDate {
+			typ = vUnknown // a native date: the target's own date arithmetic applies
+		}
+		return elem{text: castWord + "(" + x.text + " AS " + ty.raw + ")", typ: typ, simple: true}, nil
 	}
 	sq := tr.target == SQLite
 	switch name := ty.name; {

@@ -359,6 +359,15 @@ func TestCorpusAgainstSQLGlot(t *testing.T) {
 				}
 				where := fmt.Sprintf("corpus.sql:%d", c.line)
 				translated, mrows, merr := mvapiRun(ctx, db, target, c.sql)
+				// Auto mode: refuses no more than tsql mode does, and
+				// re-translating its output changes nothing.
+				if auto, aerr := tsql.Translate(c.sql, target, tsql.Auto); aerr != nil {
+					if merr == nil {
+						t.Errorf("%s: auto mode refuses what tsql mode translates: %v", where, aerr)
+					}
+				} else if again, err := tsql.Translate(auto, target, tsql.Auto); err != nil || again != auto {
+					t.Errorf("%s: auto translation is not stable:\n  %s\n  %s %v", where, auto, again, err)
+				}
 				if c.expect == "refused" {
 					if merr == nil {
 						t.Errorf("%s: want refused (%s), got %s", where, c.hint, translated)

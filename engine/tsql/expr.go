@@ -183,7 +183,11 @@ func (tr *translator) addDays(d elem, op string, n elem) elem {
 		return elem{text: "strftime('" + sqliteDT + "', " + jd + ")", kind: eVal, typ: vDT, jd: jd, pos: d.pos, simple: true,
 			base: "strftime('" + sqliteDT + "', " + jd + ")"}
 	}
-	text := "(" + tr.pgTimestamp(d.val()) + " " + op + " " + ns + " * INTERVAL '1 day')"
+	ts := tr.pgTimestamp(d.val())
+	if d.typ == vDT && d.base != "" {
+		ts = d.base // CURRENT_TIMESTAMP left as written in auto mode: compute in UTC
+	}
+	text := "(" + ts + " " + op + " " + ns + " * INTERVAL '1 day')"
 	return elem{text: text, kind: eVal, typ: vDT, base: text, pos: d.pos, simple: true}
 }
 

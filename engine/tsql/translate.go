@@ -450,7 +450,7 @@ var reserved = setOf("SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "CASE", "WHE
 	"PERCENT", "TIES", "FETCH", "NEXT", "ROWS", "ROW", "ONLY", "USING", "MERGE", "MATCHED", "TABLE",
 	"CREATE", "DROP", "ALTER", "INDEX", "PRIMARY", "KEY", "DEFAULT", "COLLATE", "BEGIN", "COMMIT",
 	"ROLLBACK", "TRAN", "TRANSACTION", "IF", "WHILE", "RETURN", "GO", "PROC", "PROCEDURE", "FOR",
-	"CURRENT_TIMESTAMP", "NULL", "OPTION", "ANY", "SOME", "WINDOW", "FILTER", "WITHIN")
+	"CURRENT_TIMESTAMP", "NULL", "OPTION", "ANY", "SOME", "WINDOW", "FILTER", "WITHIN", "INTERVAL")
 
 // Known columns of mvapi's schema (schema/migrations): in tsql mode they
 // give + and - their T-SQL meaning.

@@ -3,6 +3,7 @@ package tsql
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -177,6 +178,15 @@ func FuzzTranslate(f *testing.F) {
 		"* -- dialect: tsql\nselect 'a' + username",
 	} {
 		f.Add(s, uint8(0))
+	}
+	// The corpus statements seed the fuzzer too.
+	if data, err := os.ReadFile("testdata/corpus.sql"); err == nil {
+		for _, block := range strings.Split(string(data), "\n\n") {
+			if block = strings.TrimSpace(block); block != "" {
+				f.Add(block, uint8(0))
+				f.Add(block, uint8(1))
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, src string, m uint8) {
 		mode := Mode(m % 3)
