@@ -42,7 +42,7 @@ func (tr *translator) parseTerm(es []elem, i int) (term, bool) {
 		if t.typ == vNum && es[m].typ == vNum {
 			typ = vNum
 		}
-		t = term{elem: elem{text: join(es[t.start : m+1]), kind: eVal, pos: es[t.start].pos, typ: typ}, start: t.start, end: m + 1}
+		t = term{elem: elem{text: t.text + join(es[t.end:m+1]), kind: eVal, pos: es[t.start].pos, typ: typ}, start: t.start, end: m + 1}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"mvapi/engine/sqltemplate"
 )
@@ -230,5 +231,25 @@ func TestNestingBound(t *testing.T) {
 	src := strings.Repeat("datediff(month, ", 30) + "a" + strings.Repeat(", b)", 30)
 	if _, err := Translate("select "+src, SQLite, Auto); err == nil || !strings.Contains(err.Error(), "too long") {
 		t.Fatalf("deep nesting: %v", err)
+	}
+}
+
+// TestLargeInputs: 64 KiB statements of repetitive shapes translate in
+// linear-ish time.
+func TestLargeInputs(t *testing.T) {
+	for _, src := range []string{
+		"select " + strings.Repeat("a * ", 16000) + "1",
+		"select " + strings.Repeat("(", 5000) + "getdate() - 1" + strings.Repeat(")", 5000),
+		"select " + strings.Repeat("'a' + ", 10000) + "'b'",
+		strings.Repeat("select top 1 a from t with (nolock); ", 1500),
+		"select " + strings.Repeat("isnull(", 3000) + "a" + strings.Repeat(", 0)", 3000),
+	} {
+		start := time.Now()
+		for _, tg := range []Target{SQLite, Postgres} {
+			Translate(src, tg, Auto)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%d bytes took %v: %.40q", len(src), d, src)
+		}
 	}
 }
