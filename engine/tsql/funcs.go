@@ -98,6 +98,9 @@ func (tr *translator) args(t token, g *node, minN, maxN int) ([]val, error) {
 			return nil, err
 		}
 		v.text = strings.TrimSpace(v.text)
+		if v.text == "" {
+			return nil, errAt(tr.src, pos, strings.ToUpper(t.text)+"()", "argument "+strconv.Itoa(i+1)+" is empty", "")
+		}
 		vs[i] = v
 	}
 	return vs, nil

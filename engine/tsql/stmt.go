@@ -93,10 +93,13 @@ func (tr *translator) statement(es []elem) ([]elem, error) {
 				return nil, errAt(tr.src, es[k].pos, "TOP", "a second TOP at the same level", "put the inner SELECT in parentheses")
 			}
 			v := nextSig(es, k+1)
-			if v >= len(es) || es[v].kind != eVal || strings.HasPrefix(es[v].text, "'") {
+			if v >= len(es) || es[v].kind != eVal || strings.HasPrefix(es[v].text, "'") || strings.TrimSpace(strings.Trim(es[v].text, "()")) == "" {
 				return nil, errAt(tr.src, es[k].pos, "TOP", "TOP needs a number, a keyword or a parenthesised expression", "write TOP 10 or TOP ([SPARAM1])")
 			}
 			after := nextSig(es, v+1)
+			if isWord(es, after, "TOP") {
+				return nil, errAt(tr.src, es[after].pos, "TOP TOP", "TOP twice", "write TOP n once")
+			}
 			if isWord(es, after, "PERCENT") || isWord(es, after, "WITH") && isWord(es, nextSig(es, after+1), "TIES") {
 				what := "PERCENT"
 				if !isWord(es, after, "PERCENT") {
