@@ -136,6 +136,7 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	{Name: "customsqldialect", Type: TypeString, Default: "auto", Choices: []string{"auto", "tsql", "native"}, Doc: "How customsql, {select ...} sub-queries, SQL actions and scheduled SQL are read on SQLite and PostgreSQL: auto translates what can only be T-SQL (TOP, WITH(NOLOCK), getdate() ...), tsql also gives + between strings its T-SQL meaning, native runs the text as written. A leading -- dialect: tsql|native comment overrides it per row. SQL Server always runs the text as written."},
 }
 
 var optionByName = func() map[string]*Option {
