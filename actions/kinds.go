@@ -22,7 +22,11 @@ import (
 // as parameters, in its own transaction.
 type sqlKind struct{}
 
-func (sqlKind) Compile(body string, d schema.Dialect, _ *engine.Config) (engine.Action, error) {
+func (sqlKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (engine.Action, error) {
+	body, err := engine.TranslateSQL(body, d, cfg)
+	if err != nil {
+		return nil, err
+	}
 	t, err := sqltemplate.Compile(body, d)
 	if err != nil {
 		return nil, err

@@ -215,7 +215,11 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		fail("access", err)
 	}
 	if sqlText := strings.TrimSpace(r.CustomSQL.String); sqlText != "" {
-		tmpl, err := sqltemplate.Compile(sqlText, c.dialect)
+		sqlText, err := TranslateSQL(sqlText, c.dialect, c.cfg)
+		var tmpl *sqltemplate.Template
+		if err == nil {
+			tmpl, err = sqltemplate.Compile(sqlText, c.dialect)
+		}
 		if err != nil {
 			fail("customsql", err)
 		} else {
