@@ -151,6 +151,8 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	// The DBA loop (issue #11).
+	{Name: "strictstart", Type: TypeBool, Default: "0", Doc: "1: a tb_api or tb_scheduledtasks row that does not compile (or that the database refuses to prepare) stops the server from starting. Default 0: the server starts, the good rows serve, each bad row's entry answers ERROR: apientry NAME is not available (misconfigured), is logged as an error and listed by apistatus (read at start)."},
 }
 
 var optionByName = func() map[string]*Option {
