@@ -113,6 +113,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if u == nil {
 		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
+	c.identified = u
 	// A trusted IP may name a user without a secret (the reference's web
 	// server use); a secret that is sent is always checked.
 	sentSecret := p.Has("authmd5") || p.Has("authpwd")
