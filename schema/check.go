@@ -29,8 +29,10 @@ func (e *StatementError) Error() string { return e.Message }
 func (e *StatementError) Unwrap() error { return e.Err }
 
 // ErrNotChecked is wrapped by CheckStatement when the database cannot
-// check a statement without running it (several statements in one text on
-// PostgreSQL, whose prepared statements hold one command).
+// check a statement without running it: several statements in one text on
+// PostgreSQL, whose prepared statements hold one command; on SQL Server a
+// batch whose result sp_describe_first_result_set cannot determine (a
+// temporary table, dynamic SQL).
 var ErrNotChecked = errors.New("not checked against the database")
 
 // CheckStatement asks the database whether query would run, without
@@ -45,7 +47,11 @@ func (db *DB) CheckStatement(ctx context.Context, query string, nparams int) err
 	var err error
 	if ds := db.Dialect.DescribeSQL(); ds != "" {
 		var rows *sql.Rows
-		rows, err = db.QueryContext(ctx, ds, query, db.Dialect.ParamDecl(nparams))
+		var decl any // NULL: no parameters
+		if d := db.Dialect.ParamDecl(nparams); d != "" {
+			decl = d
+		}
+		rows, err = db.QueryContext(ctx, ds, query, decl)
 		if err == nil {
 			for rows.Next() {
 			}
@@ -80,6 +86,12 @@ func statementError(err error) error {
 	}
 	var ms mssql.Error
 	if errors.As(err, &ms) {
+		// 115xx: "The metadata could not be determined because ..." (a
+		// temporary table, dynamic SQL, a procedure's branches): a limit
+		// of sp_describe_first_result_set, not an error of the statement.
+		if ms.Number >= 11500 && ms.Number < 11600 && strings.Contains(ms.Message, "metadata could not be determined") {
+			return fmt.Errorf("%s: %w", ms.Message, ErrNotChecked)
+		}
 		return &StatementError{Message: ms.Message, Err: err}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
