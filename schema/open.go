@@ -38,8 +38,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // OpenOptions change how OpenWith opens a database.
 type OpenOptions struct {
 	// ReadOnly opens the database so that nothing can be written (mvapi
-	// check): SQLite opens an existing file with mode=ro and a missing
-	// file is an error (nothing is created); PostgreSQL sessions get
+	// check): SQLite opens an existing file with mode=ro (and immutable=1
+	// when no -wal or -shm file shows a process using it, so none is
+	// created) and a missing file is an error; PostgreSQL sessions get
 	// default_transaction_read_only=on. SQL Server has no such connection
 	// option: the caller must only read.
 	ReadOnly bool
@@ -82,6 +83,13 @@ func openSQLite(ctx context.Context, path string, o OpenOptions) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w (nothing was created)", path, err)
 		}
 		q.Set("mode", "ro")
+		// Read-only, SQLite would create the -wal and -shm files of a WAL
+		// database that no process has open, and leave them behind. With
+		// neither file there, no writer has it open: read it as immutable
+		// (no locks, no files created).
+		if !exists(path+"-wal") && !exists(path+"-shm") {
+			q.Set("immutable", "1")
+		}
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 	}
@@ -130,6 +138,11 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	return &DB{DB: db, Dialect: d, DSN: redact(dsn)}, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // withQuery adds name=value to the query of a URL-shaped DSN.

@@ -125,3 +125,25 @@ func TestCheckListsEveryBadRow(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckAStoppedServersDatabase: a database no process has open (no
+// -wal or -shm file beside it) checks read-only, and check leaves the
+// folder as it found it.
+func TestCheckAStoppedServersDatabase(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "stopped.db")
+	db, err := openMigrated(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, _ := os.ReadDir(dir)
+	out, err := runCLI(t, "check", "--db", dsn)
+	if err != nil || !strings.HasPrefix(out, "OK: ") {
+		t.Fatalf("check: %v %q", err, out)
+	}
+	after, _ := os.ReadDir(dir)
+	if len(after) != len(before) {
+		t.Fatalf("check left files: before %v, after %v", before, after)
+	}
+}
