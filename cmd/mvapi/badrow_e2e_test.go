@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,21 @@ func TestBinaryRestartWithABadRow(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), `fname="typo"`) {
 		t.Fatalf("strictstart=1: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestBinaryCheckMissingFile: the real binary's check on a mistyped SQLite
+// path exits 1, says the file does not exist and creates nothing.
+func TestBinaryCheckMissingFile(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "check", "--db", "sqlite:typo.db")
+	cmd.Dir = dir
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "typo.db") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("check left %v behind", entries)
 	}
 }

@@ -259,6 +259,9 @@ func runCheck(ctx context.Context, dsn string, verbose bool) *checkReport {
 			}
 			row := checkRow{ID: e.RowID, Fname: e.Name}
 			if e.SQL != nil {
+				// The statement as it runs. Once customsqldialect
+				// translates T-SQL this is the translated text: the
+				// place to show the row's source beside it.
 				row.SQL = e.SQL.SQL()
 			}
 			for _, a := range []engine.Action{e.OnSuccess, e.OnFailure} {
