@@ -359,3 +359,25 @@ func TestSQLActionBindsServerValues(t *testing.T) {
 		}
 	})
 }
+
+// TestFailureBodyNamesTheIdentifiedUser: {username} in a failure action's
+// body names the user authid named, after a wrong password too.
+func TestFailureBodyNamesTheIdentifiedUser(t *testing.T) {
+	db := mvtest.MustDB(t)
+	mvtest.MustUser(t, db, engine.NewUser{Username: "ann", Password: "annpass1", Credit: 3})
+	insertRow(t, db, "fname, customsql, custom_action, custom_action_body", "guarded", "SELECT 1", 54, "failed for {username} from {clientip}")
+	reasons := make(chan string, 1)
+	e, _ := mvtest.MustEngineActions(t, db, nil, actions.Deps{Restart: func(r string) { reasons <- r }})
+	_, res := serveReq(e, "203.0.113.7", "apientry", "guarded", "authkey", mvtest.APIKey(t, db), "authid", "ann", "authpwd", "wrongpass")
+	if !strings.HasPrefix(res.Text, "ERROR: auth failed") {
+		t.Fatal(res.Text)
+	}
+	select {
+	case r := <-reasons:
+		if r != "failed for ann from 203.0.113.7" {
+			t.Fatalf("reason %q", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no failure action")
+	}
+}
