@@ -63,3 +63,20 @@ func TestCheckStatement(t *testing.T) {
 		}
 	})
 }
+
+// TestDescribeCapability: only SQL Server describes instead of preparing,
+// with every placeholder declared.
+func TestDescribeCapability(t *testing.T) {
+	if schema.SQLite.DescribeSQL() != "" || schema.Postgres.DescribeSQL() != "" {
+		t.Fatal("SQLite and PostgreSQL prepare")
+	}
+	if got := schema.SQLServer.DescribeSQL(); !strings.Contains(got, "sp_describe_first_result_set @tsql = @p1, @params = @p2") {
+		t.Fatalf("SQL Server: %q", got)
+	}
+	if got := schema.SQLServer.ParamDecl(2); got != "@p1 nvarchar(4000), @p2 nvarchar(4000)" {
+		t.Fatalf("ParamDecl(2) = %q", got)
+	}
+	if schema.SQLServer.ParamDecl(0) != "" || schema.SQLite.ParamDecl(3) != "" {
+		t.Fatal("no declaration expected")
+	}
+}
