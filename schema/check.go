@@ -23,7 +23,12 @@ type StatementError struct {
 	Err      error
 }
 
-func (e *StatementError) Error() string { return e.Message }
+func (e *StatementError) Error() string {
+	if e.Hint != "" {
+		return e.Message + " (hint: " + e.Hint + ")"
+	}
+	return e.Message
+}
 
 // Unwrap returns the driver's error.
 func (e *StatementError) Unwrap() error { return e.Err }

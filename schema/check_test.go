@@ -50,6 +50,13 @@ func TestCheckStatement(t *testing.T) {
 				t.Errorf("position %d, want 8", se.Position)
 			}
 		}
+		if d.Name == "postgres" { // PostgreSQL suggests the column meant
+			var se *schema.StatementError
+			if err := db.CheckStatement(ctx, "SELECT usernam FROM tb_users", 0); !errors.As(err, &se) ||
+				!strings.Contains(se.Hint, "username") || !strings.Contains(err.Error(), "(hint: ") {
+				t.Errorf("hint: %v", err)
+			}
+		}
 		multi := "UPDATE tb_users SET credit = credit WHERE id = 0; UPDATE tb_users SET credit = credit WHERE id = 0"
 		err := db.CheckStatement(ctx, multi, 0)
 		if d.Name == "postgres" && !errors.Is(err, schema.ErrNotChecked) || d.Name == "sqlite" && err != nil {

@@ -280,7 +280,8 @@ func runCheck(ctx context.Context, dsn string, verbose bool) *checkReport {
 }
 
 // writeText prints the report for a person: each bad row on a line of its
-// own (with position and hint below it), or "OK: N entries compile".
+// own (the database's hint is part of its message; the position follows),
+// or "OK: N entries compile".
 func (r *checkReport) writeText(w io.Writer) {
 	if r.Error != "" {
 		fmt.Fprintf(w, "ERROR: %s\n", r.Error)
@@ -299,9 +300,6 @@ func (r *checkReport) writeText(w io.Writer) {
 		fmt.Fprintln(w, b.line)
 		if b.Position > 0 {
 			fmt.Fprintf(w, "  position: character %d of the compiled statement\n", b.Position)
-		}
-		if b.Hint != "" {
-			fmt.Fprintf(w, "  hint: %s\n", b.Hint)
 		}
 	}
 	if len(r.Bad) > 0 {
