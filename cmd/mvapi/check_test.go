@@ -79,14 +79,16 @@ func TestCheckListsEveryBadRow(t *testing.T) {
 			}
 			ids[name] = id
 		}
+		mvtest.MustExec(t, db, "INSERT INTO tb_scheduledtasks (name, schedule, custom_action, custom_action_body) VALUES ('badtask', '@every 1h', 8, 'DELETE FROM nowhere')")
 		out, err := runCLI(t, "check", "--db", dsn)
-		if err == nil || !strings.Contains(out, "ERROR: 2 bad row(s)") {
+		if err == nil || !strings.Contains(out, "ERROR: 3 bad row(s)") {
 			t.Fatalf("check: %v %q", err, out)
 		}
 		for _, want := range []string{
 			fmt.Sprintf(`tb_api id=%d fname="typo": customsql: %s refused it: `, ids["typo"], d.Title()),
 			fmt.Sprintf(`tb_api id=%d fname="nocol": customsql: %s refused it: `, ids["nocol"], d.Title()),
 			"nosuchcol",
+			`tb_scheduledtasks id=1 name="badtask": custom_action: code 8 (SQL): ` + d.Title() + " refused it: ",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("check output lacks %q:\n%s", want, out)
@@ -100,10 +102,16 @@ func TestCheckListsEveryBadRow(t *testing.T) {
 		if err := json.Unmarshal([]byte(out[:strings.LastIndex(out, "}")+1]), &rep); err != nil {
 			t.Fatalf("%v: %q", err, out)
 		}
-		if rep.OK || len(rep.Bad) != 2 || rep.Entries == 0 {
+		if rep.OK || len(rep.Bad) != 3 || rep.Entries == 0 {
 			t.Fatalf("report %+v", rep)
 		}
 		for _, b := range rep.Bad {
+			if b.Fname == "badtask" {
+				if b.Table != "tb_scheduledtasks" || b.Field != "custom_action" {
+					t.Errorf("bad task %+v", b)
+				}
+				continue
+			}
 			if b.Table != "tb_api" || b.Field != "customsql" || b.ID != ids[b.Fname] || b.Message == "" {
 				t.Errorf("bad row %+v", b)
 			}
@@ -121,6 +129,7 @@ func TestCheckListsEveryBadRow(t *testing.T) {
 			t.Fatalf("-v rows %+v", rep.Rows)
 		}
 		mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname NOT IN ('good', 'write')")
+		mvtest.MustExec(t, db, "DELETE FROM tb_scheduledtasks")
 		if out, err := runCLI(t, "check", "--db", dsn, "-v"); err != nil || !strings.Contains(out, "OK: ") ||
 			!strings.Contains(out, "customsql: SELECT credit FROM tb_users WHERE id = ") {
 			t.Fatalf("check -v of a good table: %v %q", err, out)
