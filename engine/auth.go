@@ -130,6 +130,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 		}
 		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
+	c.identified = u
 	if !trustAdmin || sentSecret {
 		if err := e.checkSecret(ctx, c, u, authID, mode); err != nil {
 			return err

@@ -157,6 +157,8 @@ var ConfigOptions = []Option{
 	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
 	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},
 	{Name: "customsqldialect", Type: TypeString, Default: "auto", Choices: []string{"auto", "tsql", "native"}, Doc: "How customsql, {select ...} sub-queries, SQL actions and scheduled SQL are read on SQLite and PostgreSQL: auto translates what can only be T-SQL (TOP, WITH(NOLOCK), getdate() ...), tsql also gives + between strings its T-SQL meaning, native runs the text as written. A leading -- dialect: tsql|native comment overrides it per row. SQL Server always runs the text as written."},
+	// The DBA loop (issue #11).
+	{Name: "strictstart", Type: TypeBool, Default: "0", Doc: "1: a tb_api or tb_scheduledtasks row that does not compile (or that the database refuses to prepare) stops the server from starting. Default 0: the server starts, the good rows serve, each bad row's entry answers ERROR: apientry NAME is not available (misconfigured), is logged as an error and listed by apistatus (read at start)."},
 }
 
 var optionByName = func() map[string]*Option {

@@ -94,10 +94,17 @@ type Engine struct {
 	started time.Time
 	stats   requestStats
 	queries queryTracker
+	// status: rows that did not compile at start outside tb_api, and the
+	// asynchronous failures per entry (status.go); outside the snapshot
+	// so that the counters survive a reload.
+	status statusState
 }
 
 // New loads the global config and compiles the rule table. A bad tb_api row
-// is an error here: a server must not start with part of its API missing.
+// does not stop a server: the good rows serve, each bad row's entry answers
+// that it is not available (misconfigured) and is logged as an error, and
+// apistatus lists them (BadRows). With strictstart=1 a bad row is an error
+// here instead.
 func New(ctx context.Context, o Options) (*Engine, error) {
 	if o.DB == nil || o.Registry == nil {
 		return nil, errors.New("engine: DB and Registry are required")
@@ -136,6 +143,11 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	t, err := e.compile(ctx, cfg)
+	var ce *CompileError
+	if errors.As(err, &ce) && t != nil && cfg.Int("strictstart") == 0 {
+		e.logBadRows(ce.Rows)
+		err = nil
+	}
 	if err != nil {
 		e.users.close()
 		e.stop()
@@ -186,12 +198,20 @@ func (e *Engine) Logger() *slog.Logger { return e.log }
 func (e *Engine) Registry() *Registry { return e.reg }
 
 // Compile reads tb_api and compiles a table under the current config
-// without installing it (what `mvapi check` and apireload do first).
+// without installing it (what apireload does first); every statement is
+// checked against the database. On a bad row the error is a
+// *CompileError and there is no table.
 func (e *Engine) Compile(ctx context.Context) (*Table, error) {
-	return e.compile(ctx, e.Config())
+	t, err := e.compile(ctx, e.Config())
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
-// compile reads tb_api and compiles a table under cfg.
+// compile reads tb_api and compiles a table under cfg, each statement
+// checked against the database. On bad rows it returns the table a
+// server starts with (bad entries misconfigured) and a *CompileError.
 func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	rows, err := loadRows(ctx, e.db)
 	if err != nil {
@@ -201,7 +221,8 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	if snap := e.snap.Load(); snap != nil {
 		prev = snap.Table
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
+		check: e.checkSQL, ctx: ctx}
 	return c.compile(rows)
 }
 
@@ -275,6 +296,7 @@ func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
 	for _, install := range installs {
 		install()
 	}
+	e.status.clearBad() // every hook's rows compiled
 	return d, nil
 }
 
@@ -327,6 +349,9 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 			le = &Error{Kind: KindDenied, Message: err.Error()}
 		}
 		return e.failure(ctx, c, le)
+	}
+	if entry.Misconfigured {
+		return Failf(KindUnavailable, "apientry %s is not available (misconfigured)", entry.Name)
 	}
 	if err := e.authenticate(ctx, c); err != nil {
 		res = e.failure(ctx, c, err)
@@ -421,7 +446,8 @@ func (e *Engine) act(c *Call, a Action, res format.Result) {
 	}
 	err := e.pool.submit(func(ctx context.Context) {
 		if err := a.Run(ctx, c, res); err != nil {
-			e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+			e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+			e.status.asyncFailed(c.Entry.Name, "custom_action", err)
 		}
 	})
 	if err != nil {

@@ -98,7 +98,8 @@ func (e *Engine) actTx(ctx context.Context, c *Call, a Action, res format.Result
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(c.Config.SQLTimeout)*time.Second)
 	defer cancel()
 	if err := e.RunAction(ctx, a, c, res); err != nil {
-		e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+		e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+		e.status.asyncFailed(c.Entry.Name, "custom_action", err)
 	}
 }
 

@@ -47,6 +47,9 @@ type Call struct {
 	// actedInTx is set when the success action already ran in the
 	// transaction of the entry's customsql write.
 	actedInTx bool
+	// identified is the user authid named, once found, also when its
+	// authentication failed afterwards (for failure actions only).
+	identified *User
 }
 
 // VerifiedAdmin reports whether an admin proved its credentials in this

@@ -55,7 +55,14 @@ func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
+	// A bad task does not stop a server (unless strictstart=1): the good
+	// ones are scheduled, the bad ones logged and listed by apistatus.
 	install, err := s.Prepare(ctx, e.Config())
+	var ce *engine.CompileError
+	if errors.As(err, &ce) && e.Config().Int("strictstart") == 0 {
+		e.ReportBadRows(ce.Rows)
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
