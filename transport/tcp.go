@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,6 +123,10 @@ func (t *TCP) session(conn net.Conn) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
+		if isQuitLine(string(line)) {
+			lingerClose(conn)
+			return
+		}
 		if looksLikeHTTP(string(line)) {
 			// A browser page's request (a cross-site form or fetch to this
 			// port): neither this line nor any later one (its headers and
@@ -141,6 +146,16 @@ func (t *TCP) session(conn net.Conn) {
 			return
 		}
 	}
+}
+
+// isQuitLine reports whether a line of a raw TCP or WebSocket session
+// asks to end it: close, exit or quit (any case), as on the console.
+func isQuitLine(line string) bool {
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "close", "exit", "quit":
+		return true
+	}
+	return false
 }
 
 // refuseConn answers a connection over a limit with one ERROR line and

@@ -112,6 +112,10 @@ func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Req
 			}
 			return
 		}
+		if isQuitLine(string(data)) {
+			c.Close(websocket.StatusNormalClosure, "bye")
+			return
+		}
 		answer := serveLine(ctx, ws.Engine, string(data), ip, "ws", untrusted)
 		wctx, wcancel := context.WithTimeout(ctx, wsWriteTimeout)
 		err = c.Write(wctx, websocket.MessageText, answer)
