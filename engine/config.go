@@ -74,7 +74,7 @@ var ConfigOptions = []Option{
 	{Name: "httpstrictresponse", Type: TypeBool, Default: "0", Doc: "1: the HTTP status is the API code (200 or 499); 0: always HTTP 200 with the code in the body."},
 	{Name: "enablejsonp", Type: TypeInt, Range: between(0, 2), Default: "1", Doc: "JSONP answers (format=jsonp or a callback parameter): 0=off, 1=on, 2=also the jppget forwarder."},
 	{Name: "mainaport", Type: TypeInt, Range: between(0, 65535), Default: "8080", Doc: "TCP port of the API listener (reference default 80; mvapi uses 8080 so it runs without root). --listen overrides it."},
-	{Name: "usemainaport", Type: TypeBool, Default: "1", Doc: "0: do not open the shared service port (mainaport); only the separate ports (tcpport, udpport, sslportmain, adminport) serve. --listen opens it anyway."},
+	{Name: "usemainaport", Type: TypeBool, Default: "1", Doc: "0 (or false): do not open the shared service port (mainaport or --listen) nor its UDP; only the separate ports (tcpport, udpport, sslportmain, adminport) serve, on the host of --listen."},
 	{Name: "mainaportudp", Type: TypeInt, Default: "0", Range: between(-1, 65535), Doc: "UDP API port beside the shared service port: 0 (default) = the same port number as mainaport (or --listen), -1 = no UDP there, else that port. Datagrams of at most 1490 bytes (see udpport)."},
 	{Name: "mvweb", Type: TypeBool, Default: "1", Doc: "1: serve the files of filestoragedir as static files under /mvweb/ (GET and HEAD, no directory listing, Range, ETag and Last-Modified), the reference's fast web service for static files."},
 	{Name: "mincreditonroute", Type: TypeFloat, Default: "0", Doc: "Minimum credit for entries with req_user_credit=2."},
