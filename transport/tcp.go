@@ -22,7 +22,9 @@ const maxTCPLine = 8 << 10
 // TCP is the raw TCP transport on tcpport: one request per line ended by
 // CR and/or LF (`/mvapireq/?apientry=...`, `apientry=...` or the whole
 // URL), each answered with the text format (or the requested format=)
-// followed by CRLF; many requests per connection. A line longer than 8 KiB
+// followed by CRLF; many requests per connection; close, exit or quit ends
+// the session. The shared service port (shared.go) serves the same
+// sessions for connections that are not HTTP. A line longer than 8 KiB
 // is answered ERROR and the connection closed; so is a connection idle for
 // streamidle seconds, and one that sends HTTP (a web page's request: a
 // request line or a header line, see looksLikeHTTP), whose lines never run.

@@ -27,7 +27,8 @@ const wsWriteTimeout = 30 * time.Second
 // message is one request line (see lineQuery), typically the absolute URL
 // wss://host/mvstwebsock/mvapireq/?apientry=...; each is answered in order
 // with one text message, the text format of the answer or the requested
-// format=. A message is bounded by maxrequestbytes; a connection idle for
+// format=; a message close, exit or quit ends the session (status 1000).
+// A message is bounded by maxrequestbytes; a connection idle for
 // streamidle seconds is closed. Upgrades over maxconnections or
 // maxconnectionsperip are answered 503.
 type WebSocket struct {

@@ -13,6 +13,7 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/wire"
+	"mvapi/internal/mvtest"
 	"mvapi/internal/webphone"
 )
 
@@ -64,12 +65,14 @@ func webphonePresence(t *testing.T, body string) map[string]string {
 	return out
 }
 
-func TestClientCompatibilityTable(t *testing.T) {
+func TestClientCompatibilityTable(t *testing.T) { mvtest.ForEachDB(t, testClientCompatibilityTable) }
+
+func testClientCompatibilityTable(t *testing.T, dsn string) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "rec1.mp3"), []byte("ID3-audio"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, "", map[string]string{"allowtrustedip": "0", "enablejsonp": "2", "recordingsfolder": dir, "confroomprefix": "91"})
+	s := startServer(t, dsn, map[string]string{"allowtrustedip": "0", "enablejsonp": "2", "recordingsfolder": dir, "confroomprefix": "91"})
 	s.user("webuser", "webpass1", engine.TypeEndUser, 12.5)
 	ann := s.user("ann+1", "p%w&ö+x~", engine.TypeEndUser, 3)
 	u2 := s.user("2222", "pw2222xx", engine.TypeEndUser, 0)

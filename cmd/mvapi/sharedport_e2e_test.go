@@ -159,6 +159,18 @@ func TestSharedPortIdleClients(t *testing.T) {
 		t.Fatalf("silent client dropped after %v, want about streamidle (1s)", d)
 	}
 
+	// A slow client (half a request method, then nothing) too.
+	slow, err := net.Dial("tcp", s.m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	io.WriteString(slow, "GE")
+	slow.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := slow.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("slow client: %v, want EOF", err)
+	}
+
 	s2, _ := startSharedServer(t, nil) // streamidle 300: the idle ones stay
 	var idle []net.Conn
 	defer func() {
