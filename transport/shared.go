@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -165,7 +166,13 @@ func (s *Shared) ServeConn(conn net.Conn) {
 	conn.SetReadDeadline(time.Now().Add(idle))
 	kind := pc.sniff(s.TLS != nil)
 	if s.TLSOnly && kind != sniffTLS {
-		return // not TLS on a TLS port
+		// Not TLS on a TLS port: say so to a plain HTTP client (as
+		// net/http does), close on anything else.
+		if kind == sniffHTTP {
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			io.WriteString(conn, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nERROR: this port serves TLS only (https://, wss://)\n")
+		}
+		return
 	}
 	var inner net.Conn = pc
 	if kind == sniffTLS {

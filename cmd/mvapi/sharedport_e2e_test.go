@@ -280,4 +280,12 @@ func TestTLSPortServesRawLines(t *testing.T) {
 	if n, err := plain.Read(make([]byte, 64)); err == nil {
 		t.Fatalf("plain text on the TLS port answered %d bytes", n)
 	}
+	resp, err := http.Get("http://" + m.TLSAddr() + "/mvapireq/?apientry=apitest1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("plain HTTP on the TLS port: %d, want 400", resp.StatusCode)
+	}
 }
