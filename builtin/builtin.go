@@ -39,6 +39,7 @@ func Register(reg *engine.Registry) {
 	registerAdminIni(reg)
 	registerAdminSwitch(reg)
 	registerRegistrar(reg)
+	markUserReaders(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

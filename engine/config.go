@@ -86,6 +86,8 @@ var ConfigOptions = []Option{
 	{Name: "customsqlworkers", Type: TypeInt, Default: "4", Doc: "Workers running asynchronous customsql (read at start)."},
 	{Name: "customsqlqueue", Type: TypeInt, Default: "1000", Doc: "Asynchronous customsql statements that may wait; beyond it requests answer ERROR (read at start)."},
 	{Name: "sqltimeout", Type: TypeInt, Default: "15", Doc: "Seconds a customsql statement may run."},
+	{Name: "dbmaxconns", Type: TypeInt, Default: "0", Doc: "Most open database connections of this node; 0 = 16 on PostgreSQL and SQL Server (three nodes fit a default max_connections=100), 2 per CPU (at least 4) on SQLite. Applied when the config is loaded (start, reload)."},
+	{Name: "dbmaxidleconns", Type: TypeInt, Default: "0", Doc: "Database connections kept open while idle; 0 = as many as dbmaxconns (no connection churn under load)."},
 	{Name: "adminport", Type: TypeInt, Range: between(0, 65535), Default: "0", Doc: "TCP port of the admin console (line based, for nc or telnet); 0 turns it off."},
 	{Name: "remoteadmin", Type: TypeInt, Range: between(0, 5), Default: "5", Doc: "Who may connect to the admin console: 0 nobody, 1 localhost, 2 this machine's addresses, 3 trusted IPs, 4 local LAN and subnet, 5 everywhere (login still required)."},
 	{Name: "apitrustfromconsole", Type: TypeInt, Range: between(0, 2), Default: "1", Doc: "Console requests run without key or password: 0 no (they authenticate like any request), 1 as the logged-in user (default; reference: 2), 2 with admin rights. mvapi defaults to 1 so that a support login does not gain admin rights."},
@@ -169,6 +171,9 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	// Several nodes: heartbeats and job leases (issue #14).
+	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
+	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -252,7 +257,8 @@ func (c *Config) Names() []string {
 
 // LoadConfig reads tb_globalconfig and applies environment and command line
 // overrides (name=value). A value that does not parse as its type is an
-// error naming the option and where it came from.
+// error naming the option and where it came from. It sizes db's connection
+// pool by dbmaxconns and dbmaxidleconns.
 func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string) (*Config, error) {
 	values := make(map[string]string, len(ConfigOptions))
 	for _, o := range ConfigOptions {
@@ -299,7 +305,11 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 	for k, v := range source {
 		source[k] = strings.TrimSuffix(v, "!")
 	}
-	return newConfig(values, source)
+	c, err := newConfig(values, source)
+	if err == nil && db != nil {
+		db.SetPool(c.Int("dbmaxconns"), c.Int("dbmaxidleconns"))
+	}
+	return c, err
 }
 
 func newConfig(values, source map[string]string) (*Config, error) {

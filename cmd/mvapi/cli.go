@@ -36,7 +36,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func dbFlag(c *cobra.Command, dsn *string) {
-	c.Flags().StringVar(dsn, "db", schema.DefaultDSN, "database: sqlite:PATH, postgres://... or sqlserver://...")
+	dsnFlags(c, dsn) // --db, $MVAPI_DB, --db-file (dsn.go)
 }
 
 func parseSets(sets []string) (map[string]string, error) {
@@ -128,13 +128,12 @@ func userCommand(stdout io.Writer) *cobra.Command {
 	}
 	dbFlag(add, &dsn)
 	add.Flags().StringVar(&n.Username, "username", "", "username (required)")
-	add.Flags().StringVar(&n.Password, "password", "", "password (required, 6 to 64 characters)")
+	passwordFlags(add, &n.Password) // --password or --password-stdin (dsn.go)
 	add.Flags().StringVar(&typ, "type", "enduser", "enduser, reseller, owner, support, admin or srvadmin")
 	add.Flags().Float64Var(&n.Credit, "credit", 0, "starting credit")
 	add.Flags().StringVar(&n.Currency, "currency", "USD", "currency code")
 	add.Flags().StringVar(&n.PIN, "pin", "", "PIN (optional)")
 	add.MarkFlagRequired("username")
-	add.MarkFlagRequired("password")
 	user.AddCommand(add)
 	return user
 }

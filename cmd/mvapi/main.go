@@ -17,6 +17,7 @@ import (
 	"mvapi/actions"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/internal/logcollapse"
 	"mvapi/internal/logring"
 	"mvapi/internal/server"
 	"mvapi/jobs"
@@ -99,6 +100,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// The recent log lines stay in memory for showlog and logsearch, with
 	// secrets masked in the log and in the copy.
 	if _, ok := m.Log.Handler().(*logring.Handler); !ok {
+		m.Log = slog.New(logcollapse.New(m.Log.Handler(), nil)) // repeated WARN/ERROR lines: first one, then "N more in the last 10 s"
 		m.Log = slog.New(logring.New(m.Log.Handler(), logring.DefaultLines))
 	}
 	if m.Out == nil {
