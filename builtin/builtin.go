@@ -38,6 +38,7 @@ func Register(reg *engine.Registry) {
 	registerAdminFiles(reg)
 	registerAdminIni(reg)
 	registerAdminSwitch(reg)
+	registerRegistrar(reg)
 	markUserReaders(reg)
 }
 
