@@ -43,6 +43,9 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 // sqlHandler is the handler of an entry driven by customsql.
 func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 	return func(ctx context.Context, c *Call) (format.Result, error) {
+		if len(t.Statements()) > 1 {
+			return e.runStatements(ctx, c, t) // each statement binds its own arguments
+		}
 		args := c.BindArgs(t)
 		timeout := time.Duration(c.Config.SQLTimeout) * time.Second
 		if t.ReturnsRows() {
