@@ -138,6 +138,8 @@ var ConfigOptions = []Option{
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
 	// Replay and failure actions (issue #10, items 8 and 9).
 	{Name: "replayprotect", Type: TypeInt, Default: "1", Choices: []string{"0", "1", "2"}, Doc: "Refuse an authmd5 accepted before within replaywindow (a replayed hash; shared by every node through tb_authseen): 0=off, 1=for admin-level users (admin, srvadmin; default), 2=for every user. With 1 or 2 an admin's authmd5 also needs a client salt (authsalt) or a nonce. 2 suits clients that send a fresh random salt per request (the WebPhone); integrations that reuse a fixed salt for endusers need 0 or 1."},
+	{Name: "failureactionrate", Type: TypeInt, Default: "10", Doc: "Failure actions (custom_action 51..58) one entry may run per minute on a node, with a burst of as many; beyond it they are skipped and logged (anyone can make an entry fail). 0: no limit."},
+	{Name: "failureactioniprate", Type: TypeInt, Default: "3", Doc: "Failure actions the requests of one client IP may cause per minute on a node (all entries together), with a burst of as many. 0: no limit."},
 	{Name: "replaywindow", Type: TypeInt, Default: "3600", Doc: "Seconds an accepted authmd5 is remembered for replayprotect; a hash is refused again within this time, and older records are removed."},
 }
 

@@ -6,8 +6,10 @@
 //	[USERID]               the id of the authenticated user
 //	[USERNAME]             the name of the authenticated user
 //	[SPARAM1]..[SPARAM99]  positional request parameters
-//	{name}                 a named request parameter or user field;
-//	                       name matches [A-Za-z_][A-Za-z0-9_]*
+//	{name}                 a field of the authenticated user, or a named
+//	                       request parameter where no user field has
+//	                       that name; name matches [A-Za-z_][A-Za-z0-9_]*
+//	{param:name}           the named request parameter, always
 //
 // Every keyword becomes a bound placeholder of the dialect ("?", "$1" or
 // "@p1"); a value taken from an HTTP request is never spliced into the SQL

@@ -56,3 +56,18 @@ func TestStatementsSplitAtTopLevelSemicolons(t *testing.T) {
 		})
 	}
 }
+
+// {param:name} is always the request parameter (issue #10, item 7).
+func TestParamKeyword(t *testing.T) {
+	tmpl, err := Compile("select {param:UserID}, {userid}, '{param:x}', {param:}, {param:a b}", schema.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Key{{Kind: Param, Name: "userid"}, kField("userid"), {Kind: Param, Name: "x"}}
+	if !reflect.DeepEqual(tmpl.Keys(), want) {
+		t.Fatalf("keys %#v", tmpl.Keys())
+	}
+	if got := tmpl.SQL(); got != "select ?, ?, ?, {param:}, {param:a b}" {
+		t.Fatalf("sql %q", got)
+	}
+}

@@ -11,6 +11,7 @@ const (
 	UserName                    // [USERNAME]: Name is empty
 	SParam                      // [SPARAMn]: Name is "sparamN" (lower case)
 	Field                       // {name}: Name is the lower-cased name
+	Param                       // {param:name}: Name is the lower-cased request parameter name
 )
 
 // Key is what one placeholder of a Template is bound to.
