@@ -27,7 +27,7 @@ import (
 // The hot path costs one INSERT, which fails on the primary key (userid,
 // digest) when the hash was seen; a row past its window is renewed by an
 // UPDATE that only succeeds once. Expired rows are purged lazily by one
-// request in authSeenPurgeOdds.
+// accepted hash in purgeOdds.
 //
 // With replayprotect >= 1 an admin-level user's authmd5 must carry a client
 // salt (authsalt1/authsalt or authsalt2) or a nonce: without one, the hash
@@ -40,17 +40,17 @@ import (
 // until it expires.
 
 const (
-	msgReplay   = "auth failed: authmd5 already used: send a new authsalt"
-	msgNoSalt   = "auth failed: authmd5 needs an authsalt"
-	defaultWin  = time.Hour
-	purgeOdds   = 64 // one accepted hash in purgeOdds also purges expired rows
-	loginSesson = 4  // req_user_login 4 and 5: session nonces (see sessionNonce)
+	msgReplay    = "auth failed: authmd5 already used: send a new authsalt"
+	msgNoSalt    = "auth failed: authmd5 needs an authsalt"
+	defaultWin   = time.Hour
+	purgeOdds    = 64 // one accepted hash in purgeOdds also purges expired rows
+	loginSession = 4  // req_user_login 4 and 5: session nonces (see sessionNonce)
 )
 
 // sessionNonce reports whether req_user_login value login lets a nonce be
 // used more than once (4: required always, 5: required and from the IP
 // that asked for it).
-func sessionNonce(login int) bool { return login == loginSesson || login == loginSesson+1 }
+func sessionNonce(login int) bool { return login == loginSession || login == loginSession+1 }
 
 // checkReplay records an accepted authmd5 of user u and refuses one that
 // was accepted before within replaywindow, or one without any client salt
@@ -74,7 +74,7 @@ func (e *Engine) checkReplay(ctx context.Context, c *Call, u *User, sum, salt1, 
 	_, err := e.db.ExecContext(ctx, authSeenInsertSQL(e.db.Dialect), u.ID, digest, now.Add(window))
 	if err == nil {
 		if rand.IntN(purgeOdds) == 0 {
-			e.purgeAuthSeen(now)
+			e.purgeAuthSeen(ctx, now)
 		}
 		return nil
 	}
@@ -93,15 +93,12 @@ func (e *Engine) checkReplay(ctx context.Context, c *Call, u *User, sum, salt1, 
 	return &Error{Kind: KindAuth, Message: msgReplay}
 }
 
-// purgeAuthSeen removes expired rows of tb_authseen in the background.
-func (e *Engine) purgeAuthSeen(now time.Time) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := e.db.ExecContext(ctx, authSeenPurgeSQL(e.db.Dialect), now); err != nil {
-			e.log.Warn("purge tb_authseen", "err", err)
-		}
-	}()
+// purgeAuthSeen removes expired rows of tb_authseen (an index on expires
+// keeps it cheap); a failure is only logged.
+func (e *Engine) purgeAuthSeen(ctx context.Context, now time.Time) {
+	if _, err := e.db.ExecContext(ctx, authSeenPurgeSQL(e.db.Dialect), now); err != nil {
+		e.log.Warn("purge tb_authseen", "err", err)
+	}
 }
 
 // spendNonce consumes the nonce a request was accepted with: it is deleted

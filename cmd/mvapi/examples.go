@@ -24,10 +24,6 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 	q := exampleUserSQL(d)
 	userErr := db.GetContext(ctx, &user, q, engine.TypeEndUser)
 	adminErr := db.GetContext(ctx, &admin, q, engine.TypeAdmin)
-	salt, err := fixtures.RandomDigits(7)
-	if err != nil {
-		return err
-	}
 	link := func(entry string, kv ...string) string {
 		v := url.Values{}
 		v.Set("apientry", entry)
@@ -36,7 +32,13 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		}
 		return base + "/mvapireq/?" + v.Encode()
 	}
+	// A fresh salt per example: replayprotect refuses an admin hash seen before.
+	var err error
 	auth := func(u exampleUser) []string {
+		salt, serr := fixtures.RandomDigits(7)
+		if serr != nil {
+			err = serr
+		}
 		return []string{"authkey", cfg.APIKey, "authid", u.Username, "authsalt", salt,
 			"authmd5", engine.AuthMD5(u.Username, u.Password, cfg.MD5Salt, salt)}
 	}
@@ -63,7 +65,7 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintln(w, "   ", link("version", auth(admin)...))
 		fmt.Fprintln(w, "   ", link("apireload", auth(admin)...))
 	}
-	return nil
+	return err
 }
 
 // exampleUserSQL selects the first enabled user of a type (?).
