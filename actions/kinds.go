@@ -49,8 +49,10 @@ func (a sqlAction) Run(ctx context.Context, c *engine.Call, _ format.Result) err
 // runInTx runs the statement in tx: a dead letter's failure action commits
 // together with the dead letter itself.
 func (a sqlAction) runInTx(ctx context.Context, tx *sqlx.Tx, c *engine.Call, _ format.Result) error {
-	if _, err := tx.ExecContext(ctx, a.t.SQL(), c.BindArgs(a.t)...); err != nil {
-		return fmt.Errorf("sql action: %w", err)
+	for _, st := range a.t.Statements() { // each statement binds its own arguments (issue #10)
+		if _, err := tx.ExecContext(ctx, st.SQL(), c.BindArgs(st)...); err != nil {
+			return fmt.Errorf("sql action: %w", err)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"mvapi/engine"
 	"mvapi/internal/mvtest"
@@ -23,6 +24,8 @@ func TestMultiStatementCustomSQLBindsPerStatement(t *testing.T) {
 			"*UPDATE tb_users SET statusdate = statusdate WHERE id=[USERID]; UPDATE tb_users SET displayname='[SPARAM1]' WHERE id=[USERID]")
 		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('setshow', ?)",
 			"UPDATE tb_users SET displayname='[SPARAM1]' WHERE id=[USERID]; SELECT displayname FROM tb_users WHERE id=[USERID]")
+		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, custom_action, custom_action_body) VALUES ('sqlact', 8, ?)",
+			"UPDATE tb_users SET statusdate = statusdate WHERE id=[USERID]; UPDATE tb_users SET name='[SPARAM1]' WHERE id=[USERID]")
 		e := mvtest.MustEngine(t, db, nil)
 		// sparam1 is the admin's id: the first statement's [USERID] bound
 		// to the second's displayname and sparam1 to its id.
@@ -42,6 +45,27 @@ func TestMultiStatementCustomSQLBindsPerStatement(t *testing.T) {
 		}
 		if n := name(userID); n != strconv.FormatInt(adminID, 10) {
 			t.Fatalf("caller's displayname %q", n)
+		}
+		// A SQL action (custom_action 8) binds per statement too; it runs
+		// on the pool after the answer.
+		if got := serve(e, untrusted, "apientry", "sqlact", "authkey", key, "authid", "2222", "authpwd", "pw222222", "sparam1", strconv.FormatInt(adminID, 10)); got != "OK: done" {
+			t.Fatalf("sqlact: %q", got)
+		}
+		field := func(col string, id int64) string {
+			var s string
+			if err := db.Get(&s, db.Dialect.Rebind("SELECT "+col+" FROM tb_users WHERE id = ?"), id); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		for deadline := time.Now().Add(20 * time.Second); field("name", userID) == "" && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := field("name", adminID); n != "" {
+			t.Fatalf("the SQL action changed the admin's name: %q", n)
+		}
+		if n := field("name", userID); n != strconv.FormatInt(adminID, 10) {
+			t.Fatalf("the SQL action set the caller's name to %q", n)
 		}
 		// A write then a SELECT in one transaction answers the rows.
 		got = serve(e, untrusted, "apientry", "setshow", "authkey", key, "authid", "2222", "authpwd", "pw222222", "sparam1", "Zed")

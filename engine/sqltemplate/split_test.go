@@ -71,3 +71,13 @@ func TestParamKeyword(t *testing.T) {
 		t.Fatalf("sql %q", got)
 	}
 }
+
+func TestStatementsSkipCommentOnlyPieces(t *testing.T) {
+	tmpl, err := Compile("select [USERID]; -- done\n; /* x */", schema.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := tmpl.Statements(); len(st) != 1 || st[0] != tmpl {
+		t.Fatalf("statements %d", len(st))
+	}
+}

@@ -73,12 +73,12 @@ func split(src string, start int, semis []int, d Dialect, sync bool) ([]*Templat
 	for _, end := range append(semis, len(src)) {
 		seg := src[start:end]
 		start = end + 1
-		if skipSpace(seg, 0) == len(seg) {
-			continue
-		}
 		c := newCompiler(seg, d)
 		if err := c.run(0); err != nil {
 			return nil, err
+		}
+		if !c.sawToken { // blanks and comments only
+			continue
 		}
 		out = append(out, &Template{sql: trimSpace(c.out.String()), keys: c.keys, sync: sync, returnsRows: c.rows})
 	}
