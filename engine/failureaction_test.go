@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"mvapi/internal/mvtest"
 )
@@ -27,6 +28,10 @@ func TestFailureActionsAreRateLimitedAndCarryNoUnauthenticatedText(t *testing.T)
 		}
 		return bodies
 	}
+	// Buckets refill while the test runs (10 a minute per entry, 3 per IP):
+	// on a loaded machine a few more may pass, never 30.
+	start := time.Now()
+	refill := func(perMinute float64) int { return int(time.Since(start).Minutes() * perMinute) }
 	for i := 0; i < 30; i++ {
 		got := serve(e, untrusted, "apientry", "rating", "authkey", key, "bnum", "38970123456", "username", lure)
 		if !strings.HasPrefix(got, "ERROR: auth failed") {
@@ -34,8 +39,8 @@ func TestFailureActionsAreRateLimitedAndCarryNoUnauthenticatedText(t *testing.T)
 		}
 	}
 	bodies := sms()
-	if len(bodies) != 3 { // failureactioniprate
-		t.Fatalf("30 failures from one IP sent %d SMS, want 3", len(bodies))
+	if n, max := len(bodies), 3+refill(3); n < 3 || n > max { // failureactioniprate
+		t.Fatalf("30 failures from one IP sent %d SMS, want 3 (at most %d)", n, max)
 	}
 	for _, b := range bodies {
 		if strings.Contains(b, "bank") || b != "rating failed for : ERROR: auth failed: missing authid" {
@@ -46,16 +51,17 @@ func TestFailureActionsAreRateLimitedAndCarryNoUnauthenticatedText(t *testing.T)
 	if _, err := e.ReloadTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	before := len(sms())
 	serve(e, untrusted, "apientry", "rating", "authkey", key, "username", lure)
-	if n := len(sms()); n != 3 {
-		t.Fatalf("after apireload: %d SMS", n)
+	if n := len(sms()); n > before && refill(3) == 0 {
+		t.Fatalf("after apireload: %d SMS, was %d: the bucket was refilled", n, before)
 	}
 	// From many IPs the entry's own limit holds.
 	for i := 0; i < 30; i++ {
 		serve(e, fmt.Sprintf("198.51.100.%d", i+1), "apientry", "rating", "authkey", key, "username", lure)
 	}
-	if n := len(sms()); n != 10 { // failureactionrate
-		t.Fatalf("30 failures from 30 IPs: %d SMS in all, want 10", n)
+	if n, max := len(sms()), 10+refill(10); n < 10 || n > max { // failureactionrate
+		t.Fatalf("30 failures from 30 IPs: %d SMS in all, want 10 (at most %d)", n, max)
 	}
 }
 
