@@ -33,6 +33,12 @@
 //     SQLite, "$1" for PostgreSQL, "@p1" for SQL Server) is an error, so that
 //     the placeholders and Keys can never get out of step.
 //
+// Several statements separated by ';' (outside literals, comments,
+// parentheses and BEGIN ... END or CASE ... END blocks) are also compiled
+// one by one: Template.Statements returns them, each with placeholders
+// numbered from 1 and its own Keys, so that each can be executed with its
+// own arguments (a text that DECLAREs T-SQL variables stays one batch).
+//
 // A template whose first non-blank character is '*' is marked Sync and the
 // '*' is dropped. Template.ReturnsRows tells whether the statement is
 // expected to produce a result set.
