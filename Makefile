@@ -6,10 +6,15 @@ LISTEN  ?= 127.0.0.1:8080
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
 
-.PHONY: build run test race vet fmt bench bench-go bench-http fuzz clean
+.PHONY: build static run test race vet fmt bench bench-go bench-http fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
+
+## static: the Dockerfile's binary (CGO_ENABLED=0, same flags; packaging's test checks they match)
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$(VERSION)" -o bin/mvapi-static ./cmd/mvapi
+	bin/mvapi-static --version
 
 ## run: build and serve the demo on the embedded SQLite default
 run: build

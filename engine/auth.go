@@ -85,7 +85,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 
 	if a.ReqUser == LevelPublic {
 		if authID != "" {
-			u, err := e.findUser(ctx, authID, e.userMode(a))
+			u, err := e.findUser(ctx, authID, userMode(cfg, a))
 			if err != nil {
 				return err
 			}
@@ -105,7 +105,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if adminEntry && cfg.DefTrustAdmin == 2 && !c.Trusted {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
-	mode := e.userMode(a)
+	mode := userMode(cfg, a)
 	u, err := e.findUser(ctx, authID, mode)
 	if err != nil {
 		return err
@@ -175,9 +175,9 @@ func (e *Engine) sessionAuth(ctx context.Context, c *Call, s *User) error {
 	return e.impersonate(ctx, c)
 }
 
-// userMode resolves req_user_mode against apiv2auth and apialtauth.
-func (e *Engine) userMode(a *Access) int {
-	cfg := e.Config()
+// userMode resolves req_user_mode against apiv2auth and apialtauth of
+// the request's config.
+func userMode(cfg *Config, a *Access) int {
 	mode := a.ReqUserMode
 	if mode == 0 {
 		mode = cfg.DefUserMode

@@ -88,6 +88,21 @@ var ConfigOptions = []Option{
 	{Name: "udptrust", Type: TypeBool, Default: "0", Doc: "1: UDP requests get IP trust like other transports. Default 0 because a UDP source address can be forged: UDP requests then never count as coming from a trusted IP."},
 	{Name: "streamidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle WebSocket or raw TCP connection stays open."},
 	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
+	// Transport security (issue #10).
+	{Name: "httphostnames", Type: TypeString, Doc: "Host names (comma separated; .example.com or *.example.com also match the names below) under which HTTP and WebSocket requests may get IP trust, besides IP literals, localhost and *.localhost. A request to any other Host (what a DNS rebinding page sends) is treated like one made by a web page: no IP trust."},
+	{Name: "maxconnections", Type: TypeInt, Default: "1000", Doc: "Open connections each listener (HTTP, HTTPS, WebSocket, raw TCP, admin console) accepts; more are refused at once. 0 turns the limit off."},
+	{Name: "maxconnectionsperip", Type: TypeInt, Default: "64", Doc: "Open connections one client IP may hold on each listener; more are refused at once. 0 turns the limit off."},
+	{Name: "maxnoncesperip", Type: TypeInt, Default: "100", Doc: "Unexpired preauth nonces one client IP may hold; past it preauth answers ERROR until some expire. 0 turns the cap off. Trusted IPs are exempt."},
+	{Name: "preauthrate", Type: TypeFloat, Default: "10", Doc: "preauth requests per second one client IP may make (per node, a token bucket of preauthburst); past it preauth answers ERROR: rate limit exceeded. 0 turns it off. Trusted IPs are exempt."},
+	{Name: "preauthburst", Type: TypeInt, Default: "20", Doc: "Burst of preauthrate: preauth requests one client IP may make at once."},
+	{Name: "ratelimitip", Type: TypeFloat, Default: "100", Doc: "Requests per second one client address (IPv6: one /64) may make, per node; past it requests answer ERROR: rate limit exceeded, retry in N s (HTTP 429 and Retry-After with httpstrictresponse). 0 turns it off. Loopback and trusted addresses are exempt unless ratelimittrusted=1."},
+	{Name: "ratelimitipburst", Type: TypeInt, Default: "200", Doc: "Burst of ratelimitip: requests one address may make at once; 0 means twice the rate."},
+	{Name: "ratelimituser", Type: TypeFloat, Default: "20", Doc: "Requests per second that may name one user (authid, or the console login), per node; 0 turns it off. Counted before authentication, so requests naming a user from elsewhere count too."},
+	{Name: "ratelimituserburst", Type: TypeInt, Default: "40", Doc: "Burst of ratelimituser; 0 means twice the rate."},
+	{Name: "ratelimitglobal", Type: TypeFloat, Default: "0", Doc: "Requests per second of all limited clients together, per node; 0 (default) turns it off."},
+	{Name: "ratelimitglobalburst", Type: TypeInt, Default: "0", Doc: "Burst of ratelimitglobal; 0 means twice the rate."},
+	{Name: "ratelimitentries", Type: TypeString, Doc: "Limits per entry for all limited clients together, per node: comma separated entry=rate or entry=rate/burst, e.g. sendsms=1/5,rating=50. Empty: no entry limits."},
+	{Name: "ratelimittrusted", Type: TypeBool, Default: "0", Doc: "1: the rate limits apply to loopback and trusted addresses too."},
 	// Admin API (issue #5).
 	{Name: "serverdir", Type: TypeString, Default: "files", Doc: "Server folder of putfile/getfile and of the ini files (getini, setini, savesettings, loadinifiles); relative to the working directory. No path can leave it."},
 	{Name: "filestoragedir", Type: TypeString, Default: "filestorage", Doc: "Folder of pputfile/pgetfile (the reference's mvweb/filestorage); relative to the working directory. No path can leave it."},
@@ -141,6 +156,9 @@ var ConfigOptions = []Option{
 	{Name: "failureactionrate", Type: TypeInt, Default: "10", Doc: "Failure actions (custom_action 51..58) one entry may run per minute on a node, with a burst of as many; beyond it they are skipped and logged (anyone can make an entry fail). 0: no limit."},
 	{Name: "failureactioniprate", Type: TypeInt, Default: "3", Doc: "Failure actions the requests of one client IP may cause per minute on a node (all entries together), with a burst of as many. 0: no limit."},
 	{Name: "replaywindow", Type: TypeInt, Default: "3600", Doc: "Seconds an accepted authmd5 is remembered for replayprotect; a hash is refused again within this time, and older records are removed."},
+	// Several nodes: heartbeats and job leases (issue #14).
+	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
+	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},
 }
 
 var optionByName = func() map[string]*Option {

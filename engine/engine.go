@@ -10,13 +10,17 @@
 //	act       the entry's custom_action for success or failure
 //
 // Transports decode their wire format into a Request and encode the
-// format.Result that Serve returns. apireload compiles a whole new table and
-// swaps it in atomically; a bad tb_api row leaves the old table serving.
+// format.Result that Serve returns. The rule table and the global config
+// it was compiled under form one immutable Snapshot in one atomic pointer;
+// a request uses one Snapshot from decoding to encoding (ServeSnapshot).
+// apireload and reload compile a whole new snapshot and swap it in; a bad
+// tb_api row leaves the old one serving.
 package engine
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
@@ -54,6 +58,9 @@ type Options struct {
 	Limiter   Limiter
 	Logger    *slog.Logger
 	Version   string
+	// Restart is the server's graceful restart behind the restart entry;
+	// nil when the process has none.
+	Restart func(reason string)
 }
 
 // Engine serves requests against the current rule table.
@@ -68,12 +75,15 @@ type Engine struct {
 	log       *slog.Logger
 	version   string
 
-	table atomic.Pointer[Table]
-	cfg   atomic.Pointer[Config]
+	// snap is what requests are served with: the rule table and the
+	// global config it was compiled under, swapped as one unit.
+	snap atomic.Pointer[Snapshot]
 
 	reloadMu sync.Mutex
-	// stopBackground ends the engine's own goroutines (the lockout refresh).
+	// stopBackground ends the engine's own goroutines (the lockout
+	// refresh); background is the group Close waits for.
 	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 	hooks          hooks
 	changes        stampState
 	users          *userStore
@@ -98,6 +108,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
 		started: time.Now(),
 	}
+	e.hooks.restart = o.Restart
 	if e.log == nil {
 		e.log = slog.Default()
 	}
@@ -105,52 +116,66 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e.stopBackground = stop
 	if e.limiter == nil {
 		l := NewLockout(o.DB, e.Config, e.log)
-		go l.Run(bg)
+		e.background.Go(func() { l.Run(bg) })
 		e.limiter = l
 	}
+	e.limiter = withRateLimits(e.limiter, e.Config)
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
 	if err != nil {
-		stop()
+		e.stop()
 		return nil, err
 	}
-	e.cfg.Store(cfg)
 	if e.users, err = newUserStore(ctx, e); err != nil {
-		stop()
+		e.stop()
 		return nil, err
 	}
 	// The stamps are read before the table is compiled: a reload announced
 	// in between is then seen as new by Watch.
 	if e.changes.seen, err = e.stamps(ctx); err != nil {
 		e.users.close()
-		stop()
+		e.stop()
 		return nil, err
 	}
-	t, err := e.Compile(ctx)
+	t, err := e.compile(ctx, cfg)
 	if err != nil {
 		e.users.close()
-		stop()
+		e.stop()
 		return nil, err
 	}
-	e.table.Store(t)
+	e.snap.Store(&Snapshot{Table: t, Config: cfg})
 	e.pool = newAsyncPool(cfg.Int("customsqlworkers"), cfg.Int("customsqlqueue"), e.log)
 	return e, nil
 }
 
-// Close waits for queued asynchronous work and releases statements.
+// Close stops the engine's goroutines and waits for them, waits for
+// queued asynchronous work and releases statements.
 func (e *Engine) Close() {
-	e.stopBackground()
+	e.stop()
 	e.pool.close()
 	e.users.close()
+}
+
+// stop ends the engine's own goroutines and waits until they returned.
+func (e *Engine) stop() {
+	e.stopBackground()
+	e.background.Wait()
 }
 
 // DB returns the engine's database.
 func (e *Engine) DB() *schema.DB { return e.db }
 
-// Config returns the current global config snapshot.
-func (e *Engine) Config() *Config { return e.cfg.Load() }
+// Snapshot returns what requests are served with now: the rule table and
+// the global config, one immutable unit. A transport loads it once per
+// request and hands it to ServeSnapshot, so the answer is decoded, served
+// and encoded under the same config.
+func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 
-// Table returns the current rule table.
-func (e *Engine) Table() *Table { return e.table.Load() }
+// Config returns the current global config (of the current snapshot).
+// Code serving a request reads Call.Config instead.
+func (e *Engine) Config() *Config { return e.snap.Load().Config }
+
+// Table returns the current rule table (of the current snapshot).
+func (e *Engine) Table() *Table { return e.snap.Load().Table }
 
 // Version is the server version string.
 func (e *Engine) Version() string { return e.version }
@@ -161,25 +186,69 @@ func (e *Engine) Logger() *slog.Logger { return e.log }
 // Registry returns the built-in registry.
 func (e *Engine) Registry() *Registry { return e.reg }
 
-// Compile reads tb_api and compiles a table without installing it (what
-// `mvapi check` and apireload do first).
+// Compile reads tb_api and compiles a table under the current config
+// without installing it (what `mvapi check` and apireload do first).
 func (e *Engine) Compile(ctx context.Context) (*Table, error) {
+	return e.compile(ctx, e.Config())
+}
+
+// compile reads tb_api and compiles a table under cfg.
+func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	rows, err := loadRows(ctx, e.db)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load(), runSQL: e.sqlHandler}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler}
 	return c.compile(rows)
 }
 
-// ReloadTable compiles tb_api and swaps the new table in. On any bad row
-// the old table stays and the error names every bad row. Requests already
-// running finish on the table they started with.
+// ReloadTable compiles tb_api under the current config and swaps the new
+// table in (apireload). On any bad row the old table stays and the error
+// names every bad row. Requests already running finish on the snapshot
+// they started with.
 func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
-	t, err := e.Compile(ctx)
-	installs, herr := e.prepareHooks(ctx)
+	d, err := e.swap(ctx, e.Config())
+	if err != nil {
+		return Diff{}, err
+	}
+	e.log.Info("apireload", "result", d.String())
+	return d, nil
+}
+
+// ReloadConfig re-reads tb_globalconfig and recompiles tb_api (and the
+// reload hooks' rows) under it: the new config and its table are swapped
+// in together (reload). All or nothing, like apireload: on a bad value, or
+// a row that no longer compiles under the new config (an email row once
+// smtphost is removed), the old snapshot stays and the error says why,
+// naming every such row.
+func (e *Engine) ReloadConfig(ctx context.Context) error {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	cfg, err := LoadConfig(ctx, e.db, e.override)
+	if err != nil {
+		return err
+	}
+	d, err := e.swap(ctx, cfg)
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("tb_api does not compile under the new config: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	e.log.Info("reload", "result", d.String())
+	return nil
+}
+
+// swap builds a whole new snapshot under cfg (tb_api and every reload
+// hook compiled), then installs it; nothing changes on any error. With
+// the same config and an unchanged table the current snapshot stays.
+// reloadMu is held.
+func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
+	t, err := e.compile(ctx, cfg)
+	installs, herr := e.prepareHooks(ctx, cfg)
 	var ce, he *CompileError
 	switch {
 	case errors.As(err, &ce) && errors.As(herr, &he):
@@ -189,33 +258,32 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 	case herr != nil:
 		return Diff{}, herr
 	}
-	d := diffTables(e.table.Load(), t)
-	if !d.Empty() {
-		e.table.Store(t)
+	old := e.snap.Load()
+	d := diffTables(old.Table, t)
+	if !d.Empty() || cfg != old.Config {
+		e.snap.Store(&Snapshot{Table: t, Config: cfg})
 	}
 	for _, install := range installs {
 		install()
 	}
-	e.log.Info("apireload", "result", d.String())
 	return d, nil
 }
 
-// ReloadConfig re-reads tb_globalconfig; on a bad value the old config stays.
-func (e *Engine) ReloadConfig(ctx context.Context) error {
-	cfg, err := LoadConfig(ctx, e.db, e.override)
-	if err != nil {
-		return err
-	}
-	e.cfg.Store(cfg)
-	return nil
+// Serve runs one request through the pipeline on the current snapshot
+// and returns the answer (ServeSnapshot for a caller that also encodes
+// under the request's config).
+func (e *Engine) Serve(ctx context.Context, req *Request) format.Result {
+	return e.ServeSnapshot(ctx, e.Snapshot(), req)
 }
 
-// Serve runs one request through the pipeline and returns the answer. It
-// never panics: a panicking handler answers ERROR and is logged. Every
-// failure the pipeline or a handler reports as an error becomes the answer
-// in one place, failure; the Result's Kind says what failed.
-func (e *Engine) Serve(ctx context.Context, req *Request) (res format.Result) {
-	table, cfg := e.table.Load(), e.cfg.Load()
+// ServeSnapshot runs one request through the pipeline on snap, a value of
+// Snapshot, and returns the answer: the whole request sees one table and
+// one config. It never panics: a panicking handler answers ERROR and is
+// logged. Every failure the pipeline or a handler reports as an error
+// becomes the answer in one place, failure; the Result's Kind says what
+// failed.
+func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request) (res format.Result) {
+	table, cfg := snap.Table, snap.Config
 	if req.ID == "" {
 		req.ID = newRequestID()
 	}
@@ -307,7 +375,11 @@ func (e *Engine) failure(ctx context.Context, c *Call, err error) format.Result 
 	case KindInternal:
 		e.log.ErrorContext(ctx, "request failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
 	}
-	return format.Result{Kind: kind, Text: "ERROR: " + ErrorMessage(err)}
+	res := format.Result{Kind: kind, Text: "ERROR: " + ErrorMessage(err)}
+	if le := (*Error)(nil); kind == KindRateLimited && errors.As(err, &le) {
+		res.RetryAfter = le.RetryAfter
+	}
+	return res
 }
 
 // act runs a custom_action: a TxAction (outbox message) before the answer
@@ -334,7 +406,8 @@ func (e *Engine) act(c *Call, a Action, res format.Result) {
 	}
 }
 
-// NewIssuedNonce creates a preauth nonce for ip.
+// NewIssuedNonce creates a preauth nonce for ip, valid for the current
+// config's nonceexpiry.
 func (e *Engine) NewIssuedNonce(ctx context.Context, ip netip.Addr) (string, error) {
 	return e.nonces.issue(ctx, ip, e.Config().NonceExpiry)
 }

@@ -45,6 +45,7 @@ const (
 	KindUnavailable  = format.KindUnavailable
 	KindInternal     = format.KindInternal
 	KindCanceled     = format.KindCanceled
+	KindRateLimited  = format.KindRateLimited
 )
 
 // msgInternal is the answer to an internal error; the detail is logged.
@@ -62,6 +63,8 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Err     error
+	// RetryAfter is the seconds a rate-limited client should wait.
+	RetryAfter int
 }
 
 // Error returns the message, with the cause when there is one.

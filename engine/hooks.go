@@ -6,12 +6,13 @@ import (
 	"sync"
 )
 
-// ReloadHook is loaded and compiled together with tb_api by apireload (the
-// scheduler's tb_scheduledtasks). Prepare compiles without installing; a
+// ReloadHook is loaded and compiled together with tb_api by apireload and
+// reload (the scheduler's tb_scheduledtasks). Prepare compiles under cfg,
+// the config of the snapshot being built, without installing; a
 // *CompileError fails the whole reload, like a bad tb_api row. install
 // puts the result in force once every part compiled.
 type ReloadHook interface {
-	Prepare(ctx context.Context) (install func(), err error)
+	Prepare(ctx context.Context, cfg *Config) (install func(), err error)
 }
 
 // Maintainer runs maintenance jobs on request (hourlymaint, dailyreport...)
@@ -28,13 +29,6 @@ type hooks struct {
 	restart    func(reason string)
 }
 
-// SetRestarter installs the server's graceful restart (the restart entry).
-func (e *Engine) SetRestarter(f func(reason string)) {
-	e.hooks.mu.Lock()
-	defer e.hooks.mu.Unlock()
-	e.hooks.restart = f
-}
-
 // Restarter returns the graceful restart, or nil when the process has none.
 func (e *Engine) Restarter() func(reason string) {
 	e.hooks.mu.RLock()
@@ -42,14 +36,18 @@ func (e *Engine) Restarter() func(reason string) {
 	return e.hooks.restart
 }
 
-// AddReloadHook makes apireload compile h together with tb_api.
+// AddReloadHook makes apireload and reload compile h together with
+// tb_api. The wiring (internal/server.Build) calls it once, before the
+// engine serves.
 func (e *Engine) AddReloadHook(h ReloadHook) {
 	e.hooks.mu.Lock()
 	defer e.hooks.mu.Unlock()
 	e.hooks.reload = append(e.hooks.reload, h)
 }
 
-// SetMaintainer installs the scheduler behind the maintenance entries.
+// SetMaintainer installs the scheduler behind the maintenance entries;
+// the wiring (internal/server.Build) calls it once, before the engine
+// serves.
 func (e *Engine) SetMaintainer(m Maintainer) {
 	e.hooks.mu.Lock()
 	defer e.hooks.mu.Unlock()
@@ -65,14 +63,14 @@ func (e *Engine) Maintainer() Maintainer {
 
 // prepareHooks compiles every reload hook; on failure it returns every
 // bad row at once.
-func (e *Engine) prepareHooks(ctx context.Context) ([]func(), error) {
+func (e *Engine) prepareHooks(ctx context.Context, cfg *Config) ([]func(), error) {
 	e.hooks.mu.RLock()
 	hs := append([]ReloadHook(nil), e.hooks.reload...)
 	e.hooks.mu.RUnlock()
 	var installs []func()
 	var bad []*RowError
 	for _, h := range hs {
-		install, err := h.Prepare(ctx)
+		install, err := h.Prepare(ctx, cfg)
 		var ce *CompileError
 		switch {
 		case errors.As(err, &ce):
@@ -89,9 +87,9 @@ func (e *Engine) prepareHooks(ctx context.Context) ([]func(), error) {
 	return installs, nil
 }
 
-// CompileAction compiles a custom_action code and body as tb_api rows are
-// compiled (scheduled tasks use it).
-func (e *Engine) CompileAction(code int, body string) (Action, error) {
-	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: e.cfg.Load()}
+// CompileAction compiles a custom_action code and body under cfg as tb_api
+// rows are compiled (scheduled tasks use it).
+func (e *Engine) CompileAction(cfg *Config, code int, body string) (Action, error) {
+	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: cfg}
 	return c.compileAction(code, body)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"mvapi/engine/ratelimit"
 	"mvapi/schema"
 )
 
@@ -29,6 +30,9 @@ type Lockout struct {
 	banned  atomic.Pointer[[]netip.Prefix] // tb_bannedips in force
 	mu      sync.Mutex
 	refresh time.Duration
+
+	// preauth holds the per-IP token buckets of preauthrate.
+	preauth ratelimit.Keyed
 }
 
 // NewLockout returns a Lockout over db reading options from cfg.
@@ -39,16 +43,49 @@ func NewLockout(db *schema.DB, cfg func() *Config, log interface{ Warn(string, .
 	return l
 }
 
-// Allow refuses requests from a banned or locked IP.
-func (l *Lockout) Allow(_ context.Context, req *Request) error {
+// Allow refuses requests from a banned or locked IP, and preauth past
+// preauthrate or maxnoncesperip.
+func (l *Lockout) Allow(ctx context.Context, req *Request) error {
 	if b := l.banned.Load(); b != nil && inList(*b, req.RemoteIP) {
 		return fmt.Errorf("banned: requests from %s are refused", req.RemoteIP)
+	}
+	if req.Entry == "preauth" {
+		if err := l.allowPreauth(ctx, req); err != nil {
+			return err
+		}
 	}
 	until, ok := (*l.locked.Load())[req.RemoteIP]
 	if !ok || time.Now().After(until) {
 		return nil
 	}
 	return fmt.Errorf("auth locked: too many failed logins from %s, try again in %d s", req.RemoteIP, int(time.Until(until).Seconds())+1)
+}
+
+// allowPreauth limits the nonces an untrusted IP may ask for: preauthrate
+// per second with a burst of preauthburst (in memory, per node; IPv6 per
+// /64, since one host holds a whole /64), and at most maxnoncesperip
+// unexpired nonces (counted in tb_nonces, so for all nodes together).
+func (l *Lockout) allowPreauth(ctx context.Context, req *Request) error {
+	cfg := l.cfg()
+	if !req.Untrusted && cfg.trusted(req.RemoteIP) {
+		return nil
+	}
+	if rate := cfg.Float("preauthrate"); rate > 0 {
+		if wait := l.preauth.Take(ipKey(req.RemoteIP), rate, cfg.Int("preauthburst"), time.Now()); wait > 0 {
+			return errRateLimited(wait)
+		}
+	}
+	if most := cfg.Int("maxnoncesperip"); most > 0 {
+		n, err := nonceStore{l.db}.outstanding(ctx, req.RemoteIP)
+		if err != nil {
+			l.log.Warn("preauth: count nonces", "ip", req.RemoteIP.String(), "err", err)
+			return nil // the insert that follows reports a broken database
+		}
+		if n >= most {
+			return fmt.Errorf("too many unexpired nonces for %s: use one of them or wait until they expire", req.RemoteIP)
+		}
+	}
+	return nil
 }
 
 // AuthFailed counts a failure of the request's IP and locks it at the limit.

@@ -66,6 +66,17 @@ func (s nonceStore) find(ctx context.Context, sent string, ip netip.Addr, sameIP
 	return "", nil
 }
 
+// outstanding counts the unexpired nonces issued to ip (maxnoncesperip).
+func (s nonceStore) outstanding(ctx context.Context, ip netip.Addr) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, nonceCount(s.db.Dialect), ip.String(), time.Now().UTC()); err != nil {
+		return 0, fmt.Errorf("count nonces: %w", err)
+	}
+	return n, nil
+}
+
+var nonceCount = schema.Statement("SELECT COUNT(*) FROM tb_nonces WHERE ip = ? AND expires > ?")
+
 var nonceInsert = schema.Statement("INSERT INTO tb_nonces (nonce, prefix, ip, created, expires) VALUES (?, ?, ?, ?, ?)")
 
 var nonceFind = schema.Statement("SELECT nonce, ip FROM tb_nonces WHERE prefix = ? AND expires > ?")

@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"mvapi/actions"
 	"mvapi/engine"
 	"mvapi/internal/mvtest"
+	"mvapi/jobs"
 )
 
 // TestDailyEmailsSkipBadAddresses: a user's bad email address is skipped
@@ -21,7 +22,7 @@ func TestDailyEmailsSkipBadAddresses(t *testing.T) {
 		id := mvtest.MustUser(t, db, engine.NewUser{Username: u.name, Credit: 1})
 		mvtest.MustExec(t, db, "UPDATE tb_users SET email = ?, sendlowcreditemail = 1, senddailyemail = 1 WHERE id = ?", u.email, id)
 	}
-	s, err := New(context.Background(), e)
+	s, err := jobs.New(context.Background(), e)
 	if err != nil {
 		t.Fatal(err)
 	}

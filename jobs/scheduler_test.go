@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mvapi/internal/mvtest"
+	"mvapi/jobs"
 )
 
 // TestLongRunNotOverlapped: ticks that come while a run is still going are
@@ -15,11 +16,11 @@ import (
 func TestLongRunNotOverlapped(t *testing.T) {
 	db := mvtest.MustDB(t)
 	e := mvtest.MustEngine(t, db, nil)
-	nodeA, err := New(context.Background(), e)
+	nodeA, err := jobs.New(context.Background(), e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodeB := &Scheduler{eng: e, db: db, log: nodeA.log, node: "other-node"}
+	nodeB := nodeA.OtherNode("other-node")
 	var running, maxRunning, runs atomic.Int32
 	slow := func(ctx context.Context) (string, error) {
 		n := running.Add(1)
@@ -31,16 +32,15 @@ func TestLongRunNotOverlapped(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		return "OK: slow", nil
 	}
-	sched, _ := parseSchedule("@every 1s")
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range 4 { // one tick per 500 ms from two nodes, for 2 s
-		for _, s := range []*Scheduler{nodeA, nodeB} {
+		for _, s := range []*jobs.Scheduler{nodeA, nodeB} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				time.Sleep(time.Duration(i) * 500 * time.Millisecond)
-				s.tick("slowjob", sched, 0, slow)
+				s.TickEvery("@every 1s", "slowjob", slow)
 			}()
 		}
 	}

@@ -32,9 +32,10 @@ type taskRow struct {
 	Body   sql.NullString `db:"custom_action_body"`
 }
 
-// Prepare compiles the enabled rows of tb_scheduledtasks; a bad schedule
-// or action fails the reload and names the row, like a bad tb_api row.
-func (s *Scheduler) Prepare(ctx context.Context) (func(), error) {
+// Prepare compiles the enabled rows of tb_scheduledtasks under cfg; a bad
+// schedule or action fails the reload and names the row, like a bad tb_api
+// row.
+func (s *Scheduler) Prepare(ctx context.Context, cfg *engine.Config) (func(), error) {
 	var rows []taskRow
 	if err := s.db.SelectContext(ctx, &rows, tasksSQL(s.db.Dialect)); err != nil {
 		return nil, fmt.Errorf("load tb_scheduledtasks: %w", err)
@@ -53,7 +54,7 @@ func (s *Scheduler) Prepare(ctx context.Context) (func(), error) {
 			fail("custom_action", fmt.Errorf("code %d: a task runs a success action (1 email, 2 SMS, 4 restart, 6 reboot, 7 command, 8 SQL)", r.Action))
 			continue
 		}
-		act, aerr := s.eng.CompileAction(r.Action, r.Body.String)
+		act, aerr := s.eng.CompileAction(cfg, r.Action, r.Body.String)
 		if aerr != nil {
 			fail("custom_action", aerr)
 		}

@@ -39,27 +39,44 @@ type Console struct {
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
 	closed bool
+	// limits are maxconnections and maxconnectionsperip; acceptor retries
+	// temporary Accept errors (out of file descriptors).
+	limits   *connLimits
+	acceptor retryingAccept
 }
 
 // Serve accepts console connections on ln until Close.
 func (c *Console) Serve(ln net.Listener) error {
 	c.mu.Lock()
 	c.ln, c.conns = ln, map[net.Conn]struct{}{}
+	if c.limits == nil {
+		c.limits = newConnLimits(c.Engine.Config)
+	}
+	c.acceptor.name, c.acceptor.log = "admin console", c.logger
 	c.mu.Unlock()
+	isClosed := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.closed
+	}
 	for {
-		conn, err := ln.Accept()
+		conn, err := c.acceptor.accept(ln, isClosed)
 		if err != nil {
-			c.mu.Lock()
-			closed := c.closed
-			c.mu.Unlock()
-			if closed {
+			if isClosed() {
 				return nil
 			}
+			c.logger().Error("admin console stopped", "err", err)
 			return fmt.Errorf("console accept: %w", err)
+		}
+		ip := remoteIP(conn.RemoteAddr().String())
+		if err := c.limits.acquire(ip); err != nil {
+			refuseConn(conn, err)
+			continue
 		}
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
+			c.limits.release(ip)
 			conn.Close()
 			return nil
 		}
@@ -68,6 +85,7 @@ func (c *Console) Serve(ln net.Listener) error {
 		c.mu.Unlock()
 		go func() {
 			defer c.wg.Done()
+			defer c.limits.release(ip)
 			defer func() {
 				conn.Close()
 				c.mu.Lock()
@@ -124,6 +142,13 @@ func (c *Console) session(conn net.Conn) {
 		if line == "" {
 			continue
 		}
+		if looksLikeHTTP(line) {
+			// A web page's request to this port: refuse it and everything
+			// after it on the connection (see TCP).
+			c.logger().Warn("console: HTTP request refused", "ip", ip.String())
+			reply(engine.Errorf("%s", strings.TrimPrefix(msgHTTPOnLine, "ERROR: ")))
+			return
+		}
 		word := strings.ToLower(strings.Fields(line)[0])
 		switch {
 		case word == "close" || word == "exit" || word == "quit":
@@ -163,13 +188,14 @@ func (c *Console) session(conn net.Conn) {
 
 // run decodes one console request and serves it as the session's user.
 func (c *Console) run(line string, user *engine.User, ip netip.Addr) format.Result {
-	params, err := parseConsoleLine(line, c.Engine.Config().XORKey)
+	snap := c.Engine.Snapshot()
+	params, err := parseConsoleLine(line, snap.Config.XORKey)
 	if err != nil {
 		return engine.Errorf("bad request: %v", err)
 	}
 	req := engine.NewRequest(params, ip, "console")
 	req.Session = user
-	return c.Engine.Serve(context.Background(), req)
+	return c.Engine.ServeSnapshot(context.Background(), snap, req)
 }
 
 // parseConsoleLine reads `/mvapireq/?apientry=X&k=v`, `apientry=X&k=v` or
@@ -218,6 +244,13 @@ func remoteAdminAllows(cfg *engine.Config, ip netip.Addr) bool {
 	default:
 		return true
 	}
+}
+
+func (c *Console) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
 }
 
 func isLocalAddress(ip netip.Addr) bool {

@@ -36,6 +36,10 @@ var (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// maxPooled is the largest buffer capacity write returns to bufPool (as
+// format.Encode does), so one huge answer does not stay pinned in memory.
+const maxPooled = 64 << 10
+
 // ServeHTTP decodes a GET query, a POST form, or a POST body (query text,
 // JSON, XML, SOAP or ini lines), runs it and encodes the answer.
 func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +51,10 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveJPPGet(w, r)
 		return
 	}
-	cfg := h.Engine.Config()
+	// One snapshot per request: decoded, served and encoded (JSONP,
+	// httpstrictresponse) under the same config.
+	snap := h.Engine.Snapshot()
+	cfg := snap.Config
 	if r.URL.Path != "/" && !strings.HasPrefix(r.URL.Path, "/mvapireq") {
 		http.NotFound(w, r)
 		return
@@ -71,7 +78,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := engine.NewRequest(params, ip, "http")
-	req.Untrusted = FromBrowserPage(r) || req.Callback != ""
+	req.Untrusted = FromBrowserPage(r) || req.Callback != "" || !HostAllowsTrust(r.Host, cfg)
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)
 		return
@@ -79,7 +86,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.Format == "" {
 		req.Format = guessFormat(bodyFormat, req, cfg)
 	}
-	res := h.Engine.Serve(r.Context(), req)
+	res := h.Engine.ServeSnapshot(r.Context(), snap, req)
 	h.write(w, r, req, res, cfg)
 }
 
@@ -141,13 +148,19 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 	status := http.StatusOK
 	if cfg.Strict {
 		status = res.Code()
+		if secs, ok := rateLimitRetry(res); ok {
+			status = http.StatusTooManyRequests
+			hd.Set("Retry-After", strconv.Itoa(secs))
+		}
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-	*bp = body
-	bufPool.Put(bp)
+	if cap(body) <= maxPooled {
+		*bp = body
+		bufPool.Put(bp)
+	}
 }
 
 // writeFile sends a download (a voice recording) as the body.

@@ -24,7 +24,8 @@ func isJPPGetPath(p string) bool {
 // leaves them, are added to the request. It needs enablejsonp=2; below
 // that the path does not exist (404).
 func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
-	cfg := h.Engine.Config()
+	snap := h.Engine.Snapshot()
+	cfg := snap.Config
 	if cfg.JSONP < 2 {
 		http.NotFound(w, r)
 		return
@@ -71,7 +72,7 @@ func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
 	req := engine.NewRequest(append(params, extra...), ip, "http")
 	req.Untrusted = true // JSONP serves web pages: never IP trust (see FromBrowserPage)
 	req.Format, req.Callback = format.Text, ""
-	res := h.Engine.Serve(r.Context(), req)
+	res := h.Engine.ServeSnapshot(r.Context(), snap, req)
 	text := strings.TrimRight(string(encodeLine(req, res, cfg)), "\r\n")
 	contents, _ := json.Marshal(text) // escapes <, > and & too: safe inside a script
 	body := make([]byte, 0, len(callback)+len(contents)+20)

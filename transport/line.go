@@ -50,14 +50,29 @@ func looksLikeURL(s string) bool {
 // another format. Untrusted requests never get IP trust (see
 // engine.Request.Untrusted).
 func serveLine(ctx context.Context, e *engine.Engine, line string, ip netip.Addr, transport string, untrusted bool) []byte {
-	cfg := e.Config()
+	snap := e.Snapshot()
+	req, res := runLine(ctx, e, snap, line, ip, transport, untrusted)
+	return encodeLine(req, res, snap.Config)
+}
+
+// runLine decodes and runs one request line (see serveLine). Text that
+// looks like HTTP (a web page's request, see looksLikeHTTP) never runs, and
+// preauth is not served over UDP, whose source address can be forged.
+func runLine(ctx context.Context, e *engine.Engine, snap *engine.Snapshot, line string, ip netip.Addr, transport string, untrusted bool) (*engine.Request, format.Result) {
+	cfg := snap.Config
+	if anyLineLooksLikeHTTP(line) {
+		return &engine.Request{}, format.Result{Text: msgHTTPOnLine}
+	}
 	params, err := wire.ParseQuery(lineQuery(line), cfg.XORKey)
 	if err != nil {
-		return encodeLine(&engine.Request{}, engine.Errorf("bad request: %v", err), cfg)
+		return &engine.Request{}, engine.Errorf("bad request: %v", err)
 	}
 	req := engine.NewRequest(params, ip, transport)
 	req.Untrusted = untrusted
-	return encodeLine(req, e.Serve(ctx, req), cfg)
+	if transport == "udp" && req.Entry == "preauth" {
+		return req, engine.Errorf("preauth is not served over UDP: ask for a nonce over HTTP, WebSocket or TCP")
+	}
+	return req, e.ServeSnapshot(ctx, snap, req)
 }
 
 // encodeLine encodes an answer for a line transport.

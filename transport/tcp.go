@@ -23,7 +23,11 @@ const maxTCPLine = 8 << 10
 // URL), each answered with the text format (or the requested format=)
 // followed by CRLF; many requests per connection. A line longer than 8 KiB
 // is answered ERROR and the connection closed; so is a connection idle for
-// streamidle seconds.
+// streamidle seconds, and one that sends HTTP (a web page's request: a
+// request line or a header line, see looksLikeHTTP), whose lines never run.
+// Connections over maxconnections or maxconnectionsperip are answered
+// ERROR and closed; Accept errors such as running out of file descriptors
+// are retried with a backoff.
 type TCP struct {
 	Engine *engine.Engine
 	Log    *slog.Logger
@@ -32,6 +36,10 @@ type TCP struct {
 	ln     net.Listener
 	closed bool
 	live   sessions
+	// limits are maxconnections and maxconnectionsperip; acceptor retries
+	// temporary Accept errors (out of file descriptors).
+	limits   *connLimits
+	acceptor retryingAccept
 }
 
 // Serve accepts connections on ln until Close.
@@ -39,28 +47,41 @@ func (t *TCP) Serve(ln net.Listener) error {
 	t.mu.Lock()
 	closed := t.closed
 	t.ln = ln
+	if t.limits == nil {
+		t.limits = newConnLimits(t.Engine.Config)
+	}
+	t.acceptor.name, t.acceptor.log = "raw tcp api", t.logger
 	t.mu.Unlock()
 	if closed {
 		ln.Close()
 		return nil
 	}
+	isClosed := func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.closed
+	}
 	for {
-		conn, err := ln.Accept()
+		conn, err := t.acceptor.accept(ln, isClosed)
 		if err != nil {
-			t.mu.Lock()
-			closed := t.closed
-			t.mu.Unlock()
-			if closed {
+			if isClosed() {
 				return nil
 			}
 			return fmt.Errorf("raw tcp accept: %w", err)
 		}
+		ip := remoteIP(conn.RemoteAddr().String())
+		if err := t.limits.acquire(ip); err != nil {
+			refuseConn(conn, err)
+			continue
+		}
 		if !t.live.add(conn, func() { conn.Close() }) {
+			t.limits.release(ip)
 			conn.Close()
 			return nil
 		}
 		go func() {
 			defer t.live.done(conn)
+			defer t.limits.release(ip)
 			defer conn.Close()
 			t.session(conn)
 		}()
@@ -101,6 +122,17 @@ func (t *TCP) session(conn net.Conn) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
+		if looksLikeHTTP(string(line)) {
+			// A browser page's request (a cross-site form or fetch to this
+			// port): neither this line nor any later one (its headers and
+			// a body of API lines) may run.
+			t.logger().Warn("raw tcp api: HTTP request refused", "ip", ip.String())
+			w.WriteString(msgHTTPOnLine + "\r\n")
+			conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+			w.Flush()
+			lingerClose(conn)
+			return
+		}
 		answer := serveLine(context.Background(), e, string(line), ip, "tcp", false)
 		w.Write(bytes.TrimRight(answer, "\r\n"))
 		w.WriteString("\r\n")
@@ -109,6 +141,21 @@ func (t *TCP) session(conn net.Conn) {
 			return
 		}
 	}
+}
+
+// refuseConn answers a connection over a limit with one ERROR line and
+// closes it.
+func refuseConn(conn net.Conn, err error) {
+	conn.SetDeadline(time.Now().Add(time.Second))
+	io.WriteString(conn, "ERROR: "+err.Error()+"\r\n")
+	conn.Close()
+}
+
+func (t *TCP) logger() *slog.Logger {
+	if t.Log == nil {
+		return slog.Default()
+	}
+	return t.Log
 }
 
 // lingerClose sends FIN and discards what the client still sends for a

@@ -23,7 +23,9 @@ const maxUDPInFlight = 64
 // 1490 bytes; a longer one is answered ERROR), answered with one datagram
 // to the sender, the text format (or the requested format=) cut at 1490
 // bytes. A UDP source address can be forged, so requests get no IP trust
-// (engine.Request.Untrusted) unless udptrust=1.
+// (engine.Request.Untrusted) unless udptrust=1, preauth is refused (it
+// would store a nonce for a forged address), and an unauthenticated answer
+// is never larger than the request (see answer).
 type UDP struct {
 	Engine *engine.Engine
 	Log    *slog.Logger
@@ -70,6 +72,9 @@ func (u *UDP) Serve(pc net.PacketConn) error {
 		go func() {
 			defer func() { <-sem; u.wg.Done() }()
 			answer := u.answer(data, addr)
+			if len(answer) == 0 {
+				return // dropped: no answer fits (see answer)
+			}
 			pc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			if _, err := pc.WriteTo(answer, addr); err != nil {
 				u.logger().Debug("udp answer not sent", "to", addr.String(), "err", err)
@@ -78,20 +83,51 @@ func (u *UDP) Serve(pc net.PacketConn) error {
 	}
 }
 
-// answer runs one datagram and encodes its answer, cut at maxDatagram.
+// answer runs one datagram and encodes its answer, cut at maxDatagram. An
+// answer that is not authenticated (a failure, or any answer of a public
+// entry) is never larger than the request, so that a forged source address
+// cannot turn the server into an amplifier: a longer one is replaced by a
+// short ERROR that fits, or dropped (nil) when even that does not fit.
 func (u *UDP) answer(data string, addr net.Addr) []byte {
-	cfg := u.Engine.Config()
+	snap := u.Engine.Snapshot()
+	cfg := snap.Config
 	var out []byte
+	authenticated := false
 	if len(data) > maxDatagram {
 		out = encodeLine(&engine.Request{}, engine.Errorf("datagram longer than %d bytes", maxDatagram), cfg)
 	} else {
 		untrusted := cfg.Int("udptrust") == 0
-		out = serveLine(context.Background(), u.Engine, data, remoteIP(addr.String()), "udp", untrusted)
+		req, res := runLine(context.Background(), u.Engine, snap, data, remoteIP(addr.String()), "udp", untrusted)
+		out = encodeLine(req, res, cfg)
+		if res.OK {
+			entry, ok := snap.Table.Lookup(req.Entry)
+			// A non-public entry answers OK only to a caller that
+			// authenticated (UDP gets no IP trust unless udptrust=1).
+			authenticated = ok && entry.Access.ReqUser != engine.LevelPublic
+		}
 	}
 	if len(out) > maxDatagram {
 		out = out[:maxDatagram]
 	}
+	if !authenticated && len(out) > len(data) {
+		out = shortUDPError(len(data))
+	}
 	return out
+}
+
+// shortUDPError is the longest of a few short ERROR answers that fits in n
+// bytes, or nil.
+func shortUDPError(n int) []byte {
+	for _, s := range []string{
+		"ERROR: the answer is larger than the request; authenticate or use TCP",
+		"ERROR: answer too large",
+		"ERROR",
+	} {
+		if len(s) <= n {
+			return []byte(s)
+		}
+	}
+	return nil
 }
 
 // Close stops reading, lets the datagrams being served answer and closes

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -27,12 +28,17 @@ const wsWriteTimeout = 30 * time.Second
 // wss://host/mvstwebsock/mvapireq/?apientry=...; each is answered in order
 // with one text message, the text format of the answer or the requested
 // format=. A message is bounded by maxrequestbytes; a connection idle for
-// streamidle seconds is closed.
+// streamidle seconds is closed. Upgrades over maxconnections or
+// maxconnectionsperip are answered 503.
 type WebSocket struct {
 	Engine *engine.Engine
 	Log    *slog.Logger
 
 	live sessions
+	// limits are maxconnections and maxconnectionsperip for WebSocket
+	// connections (besides the HTTP listener's own).
+	limitsOnce sync.Once
+	limits     *connLimits
 }
 
 // isWebSocketPath reports whether an HTTP path belongs to the WebSocket
@@ -48,6 +54,14 @@ func (ws *WebSocket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	ws.limitsOnce.Do(func() { ws.limits = newConnLimits(ws.Engine.Config) })
+	ip := remoteIP(r.RemoteAddr)
+	if err := ws.limits.acquire(ip); err != nil {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "ERROR: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	defer ws.limits.release(ip)
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsSubprotocol},
 		// Any Origin is accepted: the WebPhone runs on the operator's own
@@ -82,6 +96,9 @@ func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Req
 	cfg := ws.Engine.Config()
 	c.SetReadLimit(int64(max(cfg.Int("maxrequestbytes"), 1)))
 	ip := remoteIP(r.RemoteAddr)
+	// A page's WebSocket, or one opened under a name a DNS rebinding page
+	// may use, never gets IP trust.
+	untrusted := FromBrowserPage(r) || !HostAllowsTrust(r.Host, cfg)
 	for {
 		rctx, rcancel := context.WithTimeout(ctx, idleTimeout(ws.Engine.Config()))
 		_, data, err := c.Read(rctx)
@@ -95,7 +112,7 @@ func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Req
 			}
 			return
 		}
-		answer := serveLine(ctx, ws.Engine, string(data), ip, "ws", FromBrowserPage(r))
+		answer := serveLine(ctx, ws.Engine, string(data), ip, "ws", untrusted)
 		wctx, wcancel := context.WithTimeout(ctx, wsWriteTimeout)
 		err = c.Write(wctx, websocket.MessageText, answer)
 		wcancel()

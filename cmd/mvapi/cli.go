@@ -7,14 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"mvapi/actions"
-	"mvapi/builtin"
 	"mvapi/engine"
-	"mvapi/jobs"
+	"mvapi/internal/server"
 	"mvapi/schema"
 )
 
@@ -36,7 +36,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func dbFlag(c *cobra.Command, dsn *string) {
-	c.Flags().StringVar(dsn, "db", schema.DefaultDSN, "database: sqlite:PATH, postgres://... or sqlserver://...")
+	dsnFlags(c, dsn) // --db, $MVAPI_DB, --db-file (dsn.go)
 }
 
 func parseSets(sets []string) (map[string]string, error) {
@@ -61,14 +61,22 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the API (an empty database is migrated and gets default rows)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The signal handler comes before anything that takes time
+			// (opening and migrating the database, the examples): a
+			// SIGINT or SIGTERM at any moment from here on stops the
+			// server cleanly with status 0.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			var err error
 			if m.Sets, err = parseSets(sets); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			if err := m.Open(ctx); err != nil {
 				m.Close()
+				if ctx.Err() != nil {
+					return nil // stopped by a signal while opening
+				}
 				return err
 			}
 			if err := m.Start(); err != nil {
@@ -76,7 +84,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if m.Demo {
-				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil {
+				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil && ctx.Err() == nil {
 					m.Log.Warn("examples", "err", err)
 				}
 			}
@@ -120,13 +128,12 @@ func userCommand(stdout io.Writer) *cobra.Command {
 	}
 	dbFlag(add, &dsn)
 	add.Flags().StringVar(&n.Username, "username", "", "username (required)")
-	add.Flags().StringVar(&n.Password, "password", "", "password (required, 6 to 64 characters)")
+	passwordFlags(add, &n.Password) // --password or --password-stdin (dsn.go)
 	add.Flags().StringVar(&typ, "type", "enduser", "enduser, reseller, owner, support, admin or srvadmin")
 	add.Flags().Float64Var(&n.Credit, "credit", 0, "starting credit")
 	add.Flags().StringVar(&n.Currency, "currency", "USD", "currency code")
 	add.Flags().StringVar(&n.PIN, "pin", "", "PIN (optional)")
 	add.MarkFlagRequired("username")
-	add.MarkFlagRequired("password")
 	user.AddCommand(add)
 	return user
 }
@@ -162,22 +169,19 @@ func checkCommand(stdout io.Writer) *cobra.Command {
 	return c
 }
 
-// compileOnly builds an engine-less compile of tb_api for check.
+// compileOnly wires a server as serve does, without starting it, for
+// check: tb_api and tb_scheduledtasks are compiled, nothing is served.
 func compileOnly(ctx context.Context, db *schema.DB) (*engine.Table, error) {
-	reg := engine.NewRegistry()
-	builtin.Register(reg)
-	// check only compiles: restart rows get a restart hook that is never called.
-	acts := actions.New(actions.Deps{Restart: func(string) {}})
-	e, err := engine.New(ctx, engine.Options{DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: Version})
+	st, err := server.Build(ctx, server.Deps{
+		DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: Version,
+		// check only compiles: restart rows get a restart hook that is never called.
+		Restart: func(string) {},
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
-	if _, err := jobs.New(ctx, e); err != nil { // compiles tb_scheduledtasks
-		return nil, err
-	}
-	return e.Table(), nil
+	defer st.Close(ctx)
+	return st.Engine.Table(), nil
 }
 
 func examplesCommand(stdout io.Writer) *cobra.Command {

@@ -11,15 +11,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"mvapi/actions"
-	"mvapi/builtin"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/internal/logcollapse"
 	"mvapi/internal/logring"
+	"mvapi/internal/server"
 	"mvapi/jobs"
 	"mvapi/schema"
 	"mvapi/transport"
@@ -68,6 +67,7 @@ type Main struct {
 	// Jobs is the scheduler: maintenance jobs and tb_scheduledtasks.
 	Jobs *jobs.Scheduler
 
+	stack       *server.Stack // Engine, Actions and Jobs, wired by server.Build
 	server      *http.Server
 	tlsServer   *http.Server
 	tlsAddr     string
@@ -93,6 +93,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// The recent log lines stay in memory for showlog and logsearch, with
 	// secrets masked in the log and in the copy.
 	if _, ok := m.Log.Handler().(*logring.Handler); !ok {
+		m.Log = slog.New(logcollapse.New(m.Log.Handler(), nil)) // repeated WARN/ERROR lines: first one, then "N more in the last 10 s"
 		m.Log = slog.New(logring.New(m.Log.Handler(), logring.DefaultLines))
 	}
 	if m.Out == nil {
@@ -114,21 +115,12 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		}
 	}
-	reg := engine.NewRegistry()
-	builtin.Register(reg)
 	m.restart = make(chan string, 1)
-	m.Actions = actions.New(actions.Deps{Logger: m.Log, Restart: m.Restart})
-	m.Engine, err = engine.New(ctx, engine.Options{
-		DB: db, Registry: reg, Actions: m.Actions.Kinds(), Messenger: m.Actions,
-		Overrides: m.Sets, Logger: m.Log, Version: Version,
-	})
+	m.stack, err = server.Build(ctx, server.Deps{DB: db, Sets: m.Sets, Logger: m.Log, Version: Version, Restart: m.Restart})
 	if err != nil {
-		return fmt.Errorf("start engine: %w", err)
+		return err
 	}
-	m.Engine.SetRestarter(m.Restart)
-	if m.Jobs, err = jobs.New(ctx, m.Engine); err != nil {
-		return fmt.Errorf("start scheduler: %w", err)
-	}
+	m.Engine, m.Actions, m.Jobs = m.stack.Engine, m.stack.Actions, m.stack.Jobs
 	return nil
 }
 
@@ -168,13 +160,12 @@ func (m *Main) Start() error {
 	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
 	m.server = transport.NewServer(handler)
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(ln) }()
+	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
 	if err := m.startTLS(handler); err != nil {
 		m.server.Close()
 		return err
 	}
-	m.Actions.Start(m.Engine)
-	m.Jobs.Start()
+	m.stack.Start() // the outbox workers and the scheduler
 	if err := m.startConsole(); err != nil {
 		m.server.Close()
 		return err
@@ -244,16 +235,13 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	if m.Jobs != nil {
+	if m.stack != nil {
+		// Running jobs finish (their ticks are recorded), deliveries in
+		// flight finish (the rest waits in tb_outbox), then the engine's
+		// queued work.
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		m.Jobs.Stop(ctx) // running jobs finish; their ticks are recorded
+		m.stack.Close(ctx)
 		cancel()
-	}
-	if m.Actions != nil {
-		m.Actions.Close() // deliveries in flight finish; the rest waits in tb_outbox
-	}
-	if m.Engine != nil {
-		m.Engine.Close()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())
@@ -261,10 +249,10 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// runUntilSignal serves until SIGINT or SIGTERM, then shuts down gracefully.
+// runUntilSignal serves until ctx ends (serve cancels it on SIGINT or
+// SIGTERM, with the handler installed before the database is opened), then
+// shuts down gracefully.
 func (m *Main) runUntilSignal(ctx context.Context) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case <-ctx.Done():
 		m.Log.Info("shutting down")

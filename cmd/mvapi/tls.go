@@ -38,7 +38,7 @@ func (m *Main) startTLS(h http.Handler) error {
 	srv := transport.NewServer(h)
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 	m.tlsServer, m.tlsAddr = srv, ln.Addr().String()
-	go srv.ServeTLS(ln, "", "")
+	go srv.ServeTLS(transport.LimitListener(ln, m.Engine.Config, false), "", "")
 	m.Log.Info("mvapi serving HTTPS", "addr", m.tlsAddr)
 	return nil
 }

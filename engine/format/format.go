@@ -38,6 +38,9 @@ type Result struct {
 	// body with its content type when the answer is OK; the encoders here
 	// ignore it and render Text, which describes the file.
 	File *File
+	// RetryAfter is how many seconds a client past a rate limit should
+	// wait (KindRateLimited); 0 otherwise.
+	RetryAfter int
 }
 
 // File is a binary answer: its name, MIME type and content.

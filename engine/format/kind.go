@@ -37,6 +37,9 @@ const (
 	// KindCanceled is a request whose client went away before the answer:
 	// neither logged as an error nor counted as a failed request.
 	KindCanceled
+	// KindRateLimited is a request past a rate limit; Result.RetryAfter
+	// says when to try again (HTTP 429 with httpstrictresponse).
+	KindRateLimited
 
 	// NumKinds is the number of kinds, for tables indexed by Kind.
 	NumKinds = iota
@@ -45,7 +48,7 @@ const (
 var kindNames = [NumKinds]string{
 	KindNone: "ok", KindAuth: "auth", KindDenied: "denied", KindInvalid: "invalid",
 	KindNotFound: "notfound", KindNotSupported: "notsupported", KindBusy: "busy",
-	KindUnavailable: "unavailable", KindInternal: "internal", KindCanceled: "canceled",
+	KindUnavailable: "unavailable", KindInternal: "internal", KindCanceled: "canceled", KindRateLimited: "ratelimited",
 }
 
 // String is the kind's short lower-case name ("auth", "internal"), as logs

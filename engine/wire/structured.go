@@ -117,9 +117,11 @@ func parseXML(body []byte) (params []Param, soap bool, err error) {
 				rootSeen = true
 				soap = strings.EqualFold(local, "Envelope")
 				frame.structural = soap
+			case depth >= MaxNesting:
+				return nil, false, errTooDeep
 			case depth == 1 && soap && strings.EqualFold(local, "Header"):
-				if err := dec.Skip(); err != nil {
-					return nil, false, fmt.Errorf("wire: xml: %w", err)
+				if err := skipXML(dec, depth+1); err != nil {
+					return nil, false, err
 				}
 				continue
 			case depth == 1 && soap && strings.EqualFold(local, "Body"):
@@ -148,6 +150,37 @@ func parseXML(body []byte) (params []Param, soap bool, err error) {
 		return nil, false, errors.New("wire: xml: no element found")
 	}
 	return c.params, soap, nil
+}
+
+// MaxNesting is the deepest element nesting an XML or SOAP body may have
+// (the root is level 1). Real requests need 3 (Envelope, Body, the
+// entry's element); a deeper body is refused at once, so that a body of
+// nested elements costs no more than its first levels. JSON bodies are flat
+// anyway (at most a "params" wrapper).
+const MaxNesting = 32
+
+var errTooDeep = fmt.Errorf("wire: xml: elements nested deeper than %d levels", MaxNesting)
+
+// skipXML skips the rest of an element whose start tag (at nesting level
+// depth) was just read, refusing nesting deeper than MaxNesting (xml's own
+// Skip has no bound).
+func skipXML(dec *xml.Decoder, depth int) error {
+	for open := 1; open > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("wire: xml: %w", err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			open++
+			if depth+open-1 > MaxNesting {
+				return errTooDeep
+			}
+		case xml.EndElement:
+			open--
+		}
+	}
+	return nil
 }
 
 // charsetReader lets XML documents declare US-ASCII or ISO-8859-1 in

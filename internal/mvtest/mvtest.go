@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"mvapi/actions"
-	"mvapi/builtin"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/internal/server"
 	"mvapi/schema"
 )
 
@@ -40,8 +40,9 @@ func MustOpen(tb testing.TB, dsn string) *schema.DB {
 	return db
 }
 
-// MustEngine builds an engine with every built-in and action kind and
-// starts the outbox workers. sets are global config overrides (as --set).
+// MustEngine builds an engine wired like the real server (server.Build)
+// and starts the outbox workers. sets are global config overrides (as
+// --set).
 func MustEngine(tb testing.TB, db *schema.DB, sets map[string]string) *engine.Engine {
 	tb.Helper()
 	e, _ := MustEngineActions(tb, db, sets, actions.Deps{})
@@ -53,23 +54,28 @@ func MustEngine(tb testing.TB, db *schema.DB, sets map[string]string) *engine.En
 // started *actions.Actions returned; both are closed when the test ends.
 func MustEngineActions(tb testing.TB, db *schema.DB, sets map[string]string, deps actions.Deps) (*engine.Engine, *actions.Actions) {
 	tb.Helper()
+	st := MustStack(tb, db, sets, deps)
+	st.StartActions()
+	return st.Engine, st.Actions
+}
+
+// MustStack wires a server on db with server.Build, the one wiring the
+// binary uses too, and closes it when the test ends. Nothing is started:
+// call StartActions or Start. deps.Restart is the restart hook of both the
+// actions and the engine.
+func MustStack(tb testing.TB, db *schema.DB, sets map[string]string, deps actions.Deps) *server.Stack {
+	tb.Helper()
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	acts := actions.New(deps)
-	reg := engine.NewRegistry()
-	builtin.Register(reg)
-	e, err := engine.New(context.Background(), engine.Options{
-		DB: db, Registry: reg, Actions: acts.Kinds(), Messenger: acts, Overrides: sets,
-		Logger: deps.Logger, Version: "test",
+	st, err := server.Build(context.Background(), server.Deps{
+		DB: db, Sets: noRateLimits(sets), Logger: deps.Logger, Version: "test", Restart: deps.Restart, Actions: deps,
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(e.Close)
-	acts.Start(e)
-	tb.Cleanup(acts.Close) // runs before e.Close: workers stop first
-	return e, acts
+	tb.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }
 
 // MustUser creates a user and returns its id.

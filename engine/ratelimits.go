@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mvapi/engine/ratelimit"
+)
+
+// rateLimited is the Limiter the engine uses: the given one (the lockout
+// and bans) first, then token buckets per client IP (ratelimitip), per
+// user named by authid (ratelimituser), per entry (ratelimitentries) and
+// for all requests (ratelimitglobal). The buckets live in memory, per node
+// and outside the rule table, so apireload keeps them. Loopback and
+// trusted addresses are exempt unless ratelimittrusted=1: a reverse proxy
+// or portal there speaks for many clients.
+type rateLimited struct {
+	Limiter
+	cfg func() *Config
+
+	ip, user, entry, global ratelimit.Keyed
+
+	entriesMu  sync.Mutex
+	entriesRaw string
+	entries    map[string]entryRate
+}
+
+// entryRate is one entry's limit of ratelimitentries.
+type entryRate struct {
+	perSecond float64
+	burst     int
+}
+
+// withRateLimits wraps next with the rate limit options of cfg.
+func withRateLimits(next Limiter, cfg func() *Config) Limiter {
+	return &rateLimited{Limiter: next, cfg: cfg}
+}
+
+// Allow refuses a request past one of its limits with "rate limit
+// exceeded, retry in N s" (HTTP 429 with httpstrictresponse).
+func (l *rateLimited) Allow(ctx context.Context, req *Request) error {
+	if err := l.Limiter.Allow(ctx, req); err != nil {
+		return err
+	}
+	cfg := l.cfg()
+	if cfg.Int("ratelimittrusted") == 0 && !req.Untrusted && (req.RemoteIP.IsLoopback() || cfg.trusted(req.RemoteIP)) {
+		return nil
+	}
+	now := time.Now()
+	take := func(k *ratelimit.Keyed, key string, perSecond float64, burst int) error {
+		if burst <= 0 {
+			burst = max(1, int(2*perSecond))
+		}
+		if d := k.Take(key, perSecond, burst, now); d > 0 {
+			return errRateLimited(d)
+		}
+		return nil
+	}
+	if err := take(&l.ip, ipKey(req.RemoteIP), cfg.Float("ratelimitip"), cfg.Int("ratelimitipburst")); err != nil {
+		return err
+	}
+	user := strings.ToLower(strings.TrimSpace(req.Params.Get("authid")))
+	if req.Session != nil {
+		user = strings.ToLower(req.Session.Username)
+	}
+	if user != "" {
+		if err := take(&l.user, user, cfg.Float("ratelimituser"), cfg.Int("ratelimituserburst")); err != nil {
+			return err
+		}
+	}
+	if r, ok := l.entryLimit(cfg.Get("ratelimitentries"), req.Entry); ok {
+		if err := take(&l.entry, req.Entry, r.perSecond, r.burst); err != nil {
+			return err
+		}
+	}
+	return take(&l.global, "", cfg.Float("ratelimitglobal"), cfg.Int("ratelimitglobalburst"))
+}
+
+// ipKey is the bucket of a client address: the address, or for IPv6 its
+// /64 (one host or site holds a whole /64).
+func ipKey(ip netip.Addr) string {
+	if ip.Is6() && !ip.Is4In6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
+}
+
+// entryLimit returns the limit of entry in ratelimitentries, parsed once
+// per value of the option.
+func (l *rateLimited) entryLimit(raw, entry string) (entryRate, bool) {
+	if strings.TrimSpace(raw) == "" {
+		return entryRate{}, false
+	}
+	l.entriesMu.Lock()
+	defer l.entriesMu.Unlock()
+	if raw != l.entriesRaw || l.entries == nil {
+		l.entries, _ = parseEntryRates(raw)
+		l.entriesRaw = raw
+	}
+	r, ok := l.entries[entry]
+	return r, ok
+}
+
+// parseEntryRates reads ratelimitentries: comma separated entry=rate or
+// entry=rate/burst (requests per second, and at once).
+func parseEntryRates(raw string) (map[string]entryRate, error) {
+	out := map[string]entryRate{}
+	for _, item := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		name, spec, ok := strings.Cut(item, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q: want entry=rate or entry=rate/burst", item)
+		}
+		rateText, burstText, hasBurst := strings.Cut(spec, "/")
+		perSecond, err := strconv.ParseFloat(strings.TrimSpace(rateText), 64)
+		if err != nil || perSecond < 0 {
+			return nil, fmt.Errorf("%q: the rate is not a number of requests per second", item)
+		}
+		r := entryRate{perSecond: perSecond}
+		if hasBurst {
+			if r.burst, err = strconv.Atoi(strings.TrimSpace(burstText)); err != nil || r.burst < 1 {
+				return nil, fmt.Errorf("%q: the burst is not a whole number of at least 1", item)
+			}
+		}
+		out[name] = r
+	}
+	return out, nil
+}
+
+// errRateLimited is the refusal of a request past a limit, retry after d.
+func errRateLimited(d time.Duration) error {
+	secs := ratelimit.RetrySeconds(d)
+	return &Error{Kind: KindRateLimited, Message: fmt.Sprintf("rate limit exceeded, retry in %d s", secs), RetryAfter: secs}
+}
