@@ -169,3 +169,35 @@ func TestNonceIsSingleUse(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent copies of one request: the nonce and the hash are each
+// accepted exactly once (the DELETE's and the INSERT's row counts decide).
+func TestConcurrentReplaysAcceptOnce(t *testing.T) {
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) {
+		db, key := replayFixture(t, dsn)
+		e := mvtest.MustEngine(t, db, map[string]string{"apidefneedlogin": "2", "authlockoutfailures": "0"})
+		m := nonceInAnswer.FindStringSubmatch(serve(e, untrusted, "apientry", "preauth"))
+		if m == nil {
+			t.Fatal("no nonce")
+		}
+		nonce := m[1]
+		req := []string{"apientry", "version", "authkey", key, "authid", "admin", "authsalt1", "s1", "authsalt2", "s2",
+			"authmd5", webphone.AuthMD5v3("admin", "adminpw1", "", "s1", "s2", nonce), "nonce", nonce[:16]}
+		const n = 8
+		answers := make(chan string, n)
+		for i := 0; i < n; i++ {
+			go func() { answers <- serve(e, untrusted, req...) }()
+		}
+		ok := 0
+		for i := 0; i < n; i++ {
+			if a := <-answers; strings.HasPrefix(a, "OK: ") {
+				ok++
+			} else if !strings.HasPrefix(a, "ERROR: ") {
+				t.Errorf("answer %q", a)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d of %d copies accepted, want 1", ok, n)
+		}
+	})
+}
