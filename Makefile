@@ -35,8 +35,11 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: Go benchmarks of the pipeline, then balance over HTTP with wrk against the ceiling
-bench: bench-go bench-http
+## bench: one run (about 4 minutes): balance vs the bare ceiling on SQLite and PostgreSQL (authpwd, authmd5), customsql/balance, apireload timings, RSS at 10k rules + 1,000 connections, load average (needs wrk: apt-get install wrk; the script installs it when it can)
+bench:
+	bash bench/all.sh
+
+## bench-go: the Go benchmarks (pipeline without a socket, apireload)
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./engine/... ./cmd/...

@@ -38,6 +38,7 @@ func Register(reg *engine.Registry) {
 	registerAdminFiles(reg)
 	registerAdminIni(reg)
 	registerAdminSwitch(reg)
+	markUserReaders(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

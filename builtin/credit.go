@@ -41,6 +41,9 @@ func registerCredit(reg *engine.Registry) {
 
 var pinRE = regexp.MustCompile(`^[A-Za-z0-9-]{4,40}$`)
 
+// msgPinUnusable answers every PIN that cannot be used, whatever the reason.
+const msgPinUnusable = "pin not usable: unknown, used, disabled or expired"
+
 var (
 	errPinUnusable = errors.New("pin not usable")
 	errPinCurrency = errors.New("pin currency differs")
@@ -52,7 +55,7 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("missing parameter: pin (the recharge PIN)"), nil
 	}
 	if !pinRE.MatchString(pin) {
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
+		return engine.Failf(engine.KindAuth, msgPinUnusable), nil
 	}
 	db, u := c.DB(), c.User
 	d := db.Dialect
@@ -86,7 +89,9 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	})
 	switch {
 	case errors.Is(err, errPinUnusable):
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
+		// A wrong PIN is a failed guess: KindAuth counts it towards the
+		// lockout of the IP and of the user, like a failed password.
+		return engine.Failf(engine.KindAuth, msgPinUnusable), nil
 	case errors.Is(err, errPinCurrency):
 		return engine.Errorf("pin is in %s, your account in %s: ask support for a %s PIN", cur, u.Currency, u.Currency), nil
 	case err != nil:

@@ -66,9 +66,9 @@ func newUser(trusted bool) engine.Handler {
 		}
 		if trusted {
 			if s := c.Param("credit"); s != "" {
-				v, err := strconv.ParseFloat(s, 64)
+				v, err := parseCredit("credit", s, false)
 				if err != nil {
-					return engine.Errorf("invalid credit: %q is not a number", s), nil
+					return engine.Errorf("invalid credit: %v", err), nil
 				}
 				n.Credit = v
 			}
@@ -76,6 +76,9 @@ func newUser(trusted bool) engine.Handler {
 				t, err := strconv.Atoi(s)
 				if err != nil || t < 0 {
 					return engine.Errorf("invalid u_type: %q", s), nil
+				}
+				if t == engine.TypeSrvAdmin && !srvAdminCaller(c) {
+					return engine.Failf(engine.KindDenied, "access denied: only a srvadmin grants the srvadmin level"), nil
 				}
 				n.Type = t
 			}

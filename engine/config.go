@@ -68,6 +68,8 @@ var ConfigOptions = []Option{
 	{Name: "customsqlworkers", Type: TypeInt, Default: "4", Doc: "Workers running asynchronous customsql (read at start)."},
 	{Name: "customsqlqueue", Type: TypeInt, Default: "1000", Doc: "Asynchronous customsql statements that may wait; beyond it requests answer ERROR (read at start)."},
 	{Name: "sqltimeout", Type: TypeInt, Default: "15", Doc: "Seconds a customsql statement may run."},
+	{Name: "dbmaxconns", Type: TypeInt, Default: "0", Doc: "Most open database connections of this node; 0 = 16 on PostgreSQL and SQL Server (three nodes fit a default max_connections=100), 2 per CPU (at least 4) on SQLite. Applied when the config is loaded (start, reload)."},
+	{Name: "dbmaxidleconns", Type: TypeInt, Default: "0", Doc: "Database connections kept open while idle; 0 = as many as dbmaxconns (no connection churn under load)."},
 	{Name: "adminport", Type: TypeInt, Default: "0", Doc: "TCP port of the admin console (line based, for nc or telnet); 0 turns it off."},
 	{Name: "remoteadmin", Type: TypeInt, Default: "5", Doc: "Who may connect to the admin console: 0 nobody, 1 localhost, 2 this machine's addresses, 3 trusted IPs, 4 local LAN and subnet, 5 everywhere (login still required)."},
 	{Name: "apitrustfromconsole", Type: TypeInt, Default: "1", Doc: "Console requests run without key or password: 0 no (they authenticate like any request), 1 as the logged-in user (default; reference: 2), 2 with admin rights. mvapi defaults to 1 so that a support login does not gain admin rights."},
@@ -219,7 +221,8 @@ func (c *Config) Names() []string {
 
 // LoadConfig reads tb_globalconfig and applies environment and command line
 // overrides (name=value). A value that does not parse as its type is an
-// error naming the option and where it came from.
+// error naming the option and where it came from. It sizes db's connection
+// pool by dbmaxconns and dbmaxidleconns.
 func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string) (*Config, error) {
 	values := make(map[string]string, len(ConfigOptions))
 	for _, o := range ConfigOptions {
@@ -256,7 +259,11 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 		values[k] = v
 		source[k] = "--set"
 	}
-	return newConfig(values, source)
+	c, err := newConfig(values, source)
+	if err == nil && db != nil {
+		db.SetPool(c.Int("dbmaxconns"), c.Int("dbmaxidleconns"))
+	}
+	return c, err
 }
 
 func newConfig(values, source map[string]string) (*Config, error) {

@@ -43,8 +43,9 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 
 // sqlHandler is the handler of an entry driven by customsql.
 func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
+	multi := len(t.Statements()) > 1
 	return func(ctx context.Context, c *Call) (format.Result, error) {
-		if len(t.Statements()) > 1 {
+		if multi {
 			return e.runStatements(ctx, c, t) // each statement binds its own arguments
 		}
 		args := c.BindArgs(t)
@@ -85,11 +86,18 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 // queryRows runs a row-returning statement and answers at most MaxRows.
 // One row of one column answers "OK: value"; otherwise "OK: N rows" and
 // the table.
+//
+// The statement runs prepared (entryStmt); sqltimeout adds a deadline only
+// when it ends before the request's own (requesttimeout).
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	defer e.TrackQuery(c.Entry.Name, query)()
-	rows, err := e.db.QueryContext(ctx, query, args...)
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	q := e.queries.start(c.Entry.Name, query)
+	defer e.queries.stop(q)
+	rows, err := c.Entry.sqlStmt.query(ctx, e.db.DB.DB, query, args)
 	if err != nil {
 		return sqlError(ctx, err)
 	}

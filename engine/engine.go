@@ -198,7 +198,11 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler}
+	var prev *Table
+	if snap := e.snap.Load(); snap != nil {
+		prev = snap.Table
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev}
 	return c.compile(rows)
 }
 
@@ -229,6 +233,11 @@ func (e *Engine) ReloadConfig(ctx context.Context) error {
 	cfg, err := LoadConfig(ctx, e.db, e.override)
 	if err != nil {
 		return err
+	}
+	// The file folders are read at start only (trust.go).
+	cfg, kept := cfg.keepStartup(e.Config())
+	if len(kept) > 0 {
+		e.log.Warn("reload: folder options are read at start only; the new values take effect at the next start", "options", kept)
 	}
 	d, err := e.swap(ctx, cfg)
 	var ce *CompileError
@@ -262,6 +271,7 @@ func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
 	d := diffTables(old.Table, t)
 	if !d.Empty() || cfg != old.Config {
 		e.snap.Store(&Snapshot{Table: t, Config: cfg})
+		closeReplaced(old.Table, t)
 	}
 	for _, install := range installs {
 		install()
@@ -327,13 +337,18 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	if err := e.authorize(c); err != nil {
+	if err := e.authorize(ctx, c); err != nil {
 		res = e.failure(ctx, c, err)
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
 	if entry.NeedsUser && c.User == nil {
 		res = e.failure(ctx, c, ErrNeedsUser)
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
+	if err := e.userAllowed(c); err != nil {
+		res = e.failure(ctx, c, err)
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
@@ -344,9 +359,17 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	case !res.OK && res.Kind == KindNone:
 		res.Kind = KindInvalid // a failure built by hand
 	}
+	if res.Kind == KindAuth {
+		// A secret guessed wrong inside the entry (a recharge PIN)
+		// counts like a failed password, for the IP and for the user.
+		e.guessFailed(c)
+	}
 	if res.OK {
 		if !c.actedInTx {
-			e.act(c, entry.OnSuccess, res)
+			if err := e.actSuccess(c, entry.OnSuccess, res); err != nil {
+				res = e.actionFailure(ctx, c, err)
+				e.act(c, entry.OnFailure, res)
+			}
 		}
 	} else {
 		e.act(c, entry.OnFailure, res)
@@ -391,6 +414,11 @@ func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if !res.OK && !e.failLimits.allow(c.Config, c.Entry.Name, c.Req.RemoteIP, time.Now()) {
 		e.log.Warn("failure action rate-limited", "entry", c.Entry.Name, "ip", c.Req.RemoteIP.String())
 		return
+	}
+	if c.Entry.restUser && c.User != nil && c.User.partial { // failed before authorize completed it
+		if err := e.users.complete(context.Background(), c.User); err != nil {
+			e.log.Error("custom_action: load user", "entry", c.Entry.Name, "err", err)
+		}
 	}
 	if _, ok := a.(TxAction); ok {
 		e.actTx(context.Background(), c, a, res)

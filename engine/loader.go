@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,12 +94,29 @@ type compiler struct {
 	dialect schema.Dialect
 	cfg     *Config
 	runSQL  func(*sqltemplate.Template) Handler
+	// prev is the table in force (nil for none): an entry of an unchanged
+	// row is taken from it instead of compiled again (see reuse).
+	prev *Table
 }
 
-// loadRows reads tb_api.
+// loadRows reads tb_api (scanned field by field: no reflection).
 func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
-	var rows []apiRow
-	if err := db.SelectContext(ctx, &rows, apiRowQuery(db.Dialect)); err != nil {
+	q, err := db.QueryContext(ctx, apiRowQuery(db.Dialect))
+	if err != nil {
+		return nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	defer q.Close()
+	rows := make([]apiRow, 0, 64)
+	for q.Next() {
+		var r apiRow
+		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
+			&r.ReqUserRegister, &r.ReqUserLogin, &r.CustomSQL, &r.CustomAction, &r.CustomActionBody, &r.Enabled,
+			&r.Rule, &r.Description); err != nil {
+			return nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	return rows, nil
@@ -108,11 +125,17 @@ func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
 // compile builds a table; on any bad row it returns a *CompileError naming
 // every one of them and no table.
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
-	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows))}
+	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
+	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
 		t.entries[name] = &Entry{
 			Name: name, Access: b.Access, Enabled: true, Params: b.Params,
 			Handler: b.Handler, NeedsUser: b.NeedsUser, Builtin: true, Description: b.Doc, fingerprint: "builtin",
+		}
+	}
+	for name := range c.reg.readsUser {
+		if e, ok := t.entries[name]; ok {
+			e.restUser = true
 		}
 	}
 	var bad []*RowError
@@ -132,6 +155,13 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			continue
 		}
 		seen[name] = r.ID
+		if reuse {
+			if old, ok := c.prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == fingerprint(r) &&
+				old.Description == r.Description.String {
+				t.entries[name] = old // unchanged row, same config: compiled the same
+				continue
+			}
+		}
 		e, errs := c.compileRow(r, name, t.entries[name])
 		for _, re := range errs {
 			fail(re.Field, re.Err)
@@ -220,6 +250,11 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		e.Handler = func(context.Context, *Call) (format.Result, error) { return OK("done"), nil }
 	}
 	e.fingerprint = fingerprint(r)
+	e.restUser = e.SQL == nil && base != nil && base.restUser || e.SQL != nil && templateReadsUser(e.SQL) ||
+		e.Rule != nil || r.CustomAction.Int64 != 0 && strings.Contains(r.CustomActionBody.String, "{")
+	if e.SQL != nil && e.SQL.ReturnsRows() {
+		e.sqlStmt = &entryStmt{}
+	}
 	return e, errs
 }
 
@@ -274,8 +309,9 @@ func sparamNames(t *sqltemplate.Template) []string {
 	max := 0
 	for _, k := range t.Keys() {
 		if k.Kind == sqltemplate.SParam {
-			var n int
-			fmt.Sscanf(k.Name, "sparam%d", &n)
+			// Name is "sparam" and digits; like Sscanf, digits that do not
+			// make a number count as 0.
+			n, _ := strconv.Atoi(strings.TrimPrefix(k.Name, "sparam"))
 			if n > max {
 				max = n
 			}
@@ -283,17 +319,69 @@ func sparamNames(t *sqltemplate.Template) []string {
 	}
 	out := make([]string, max)
 	for i := range out {
-		out[i] = fmt.Sprintf("sparam%d", i+1)
+		out[i] = "sparam" + strconv.Itoa(i+1)
 	}
 	return out
 }
 
+// fingerprint identifies what of a row its compiled entry depends on
+// (besides fname, id and description): the same fingerprint compiles the
+// same. Built with appends, not fmt (apireload runs it for every row).
 func fingerprint(r *apiRow) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%v|%v|%v|%v|%v|%v|%v|%q|%v|%q|%v|%q",
-		r.ReqKey, r.ReqIP, r.ReqUser, r.ReqUserMode, r.ReqUserCredit, r.ReqUserRegister, r.ReqUserLogin,
-		r.CustomSQL.String, r.CustomAction, r.CustomActionBody.String, r.Enabled, r.Rule.String)
-	return hex.EncodeToString(h.Sum(nil))
+	b := make([]byte, 0, 64+len(r.CustomSQL.String)+len(r.CustomActionBody.String)+len(r.Rule.String))
+	nullInt := func(v sql.NullInt64) {
+		if v.Valid {
+			b = strconv.AppendInt(b, v.Int64, 10)
+		} else {
+			b = append(b, '-')
+		}
+		b = append(b, '|')
+	}
+	text := func(v sql.NullString) { // length-prefixed: no separator can be forged
+		if !v.Valid {
+			b = append(b, '-')
+		}
+		b = strconv.AppendInt(b, int64(len(v.String)), 10)
+		b = append(b, ':')
+		b = append(b, v.String...)
+		b = append(b, '|')
+	}
+	nullInt(r.ReqKey)
+	nullInt(r.ReqIP)
+	nullInt(r.ReqUser)
+	nullInt(r.ReqUserMode)
+	if r.ReqUserCredit.Valid {
+		b = strconv.AppendFloat(b, r.ReqUserCredit.Float64, 'g', -1, 64)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, '|')
+	nullInt(r.ReqUserRegister)
+	nullInt(r.ReqUserLogin)
+	text(r.CustomSQL)
+	nullInt(r.CustomAction)
+	text(r.CustomActionBody)
+	nullInt(r.Enabled)
+	text(r.Rule)
+	sum := sha256.Sum256(b)
+	return string(sum[:])
+}
+
+// sameValues reports whether two configs hold the same option values, so
+// that rows compile the same under both.
+func (c *Config) sameValues(o *Config) bool {
+	if c == o {
+		return true
+	}
+	if c == nil || o == nil || len(c.values) != len(o.values) {
+		return false
+	}
+	for k, v := range c.values {
+		if w, ok := o.values[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // ruleEnv is what a tb_api rule condition sees.

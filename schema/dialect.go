@@ -33,6 +33,7 @@ type Dialect struct {
 	noLock            string // table hint for a read that takes no locks
 	notify            bool   // LISTEN/NOTIFY between nodes
 	onlineBackup      bool   // mvapi backs up and restores the database file itself
+	inProcess         bool   // the database engine runs inside this process
 	backupTools       string // what to use for backups when not onlineBackup
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
@@ -45,10 +46,10 @@ var SQLite = Dialect{
 	Name: "sqlite", DriverName: "sqlite", id: 1, title: "SQLite",
 	bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?",
 	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
-	onlineBackup: true,
-	goose:        goose.DialectSQLite3,
-	tablesSQL:    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
-	columnsSQL:   "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+	onlineBackup: true, inProcess: true,
+	goose:      goose.DialectSQLite3,
+	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
 }
 
 // Postgres is PostgreSQL through pgx in database/sql mode.
@@ -235,6 +236,12 @@ func (d Dialect) SupportsNotify() bool { return d.notify }
 // while serving and restores it (SQLite: VACUUM INTO a file). Elsewhere
 // BackupTools says what the operator uses instead.
 func (d Dialect) SupportsOnlineBackup() bool { return d.onlineBackup }
+
+// InProcess reports whether the database engine runs inside this process
+// (SQLite): a short indexed read then waits on no network, and at most
+// busy_timeout on a lock, so the hot path may run it without watching the
+// request's context (which costs two goroutines per query).
+func (d Dialect) InProcess() bool { return d.inProcess }
 
 // BackupTools tells the operator what to back up and restore the database
 // with when SupportsOnlineBackup is false, e.g. "use pg_dump and

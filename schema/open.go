@@ -23,6 +23,28 @@ type DB struct {
 	Dialect Dialect
 	// DSN is the data source as the operator gave it, with any password removed.
 	DSN string
+	// defaultConns is the pool size SetPool falls back to.
+	defaultConns int
+}
+
+// ServerPoolSize is the default connection pool of PostgreSQL and SQL
+// Server: small enough that several nodes fit a default PostgreSQL
+// max_connections=100 beside the operator's own tools.
+const ServerPoolSize = 16
+
+// SetPool sizes the connection pool: at most maxOpen connections (0 or less:
+// the default of the database, ServerPoolSize on a server, 2 per CPU and at
+// least 4 on SQLite) of which maxIdle stay open when idle (0 or less, or
+// more than maxOpen: maxOpen).
+func (db *DB) SetPool(maxOpen, maxIdle int) {
+	if maxOpen <= 0 {
+		maxOpen = db.defaultConns
+	}
+	if maxIdle <= 0 || maxIdle > maxOpen {
+		maxIdle = maxOpen
+	}
+	db.SetMaxIdleConns(maxIdle)
+	db.SetMaxOpenConns(maxOpen)
 }
 
 // DefaultDSN is the database used when none is given.
@@ -69,8 +91,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if n < 4 {
 		n = 4
 	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
+	out := &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path, defaultConns: n}
+	out.SetPool(0, 0)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -78,7 +100,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path}, nil
+	return out, nil
 }
 
 // openServer opens a database server: PostgreSQL through pgx in
@@ -89,8 +111,8 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32) // as many as may be open: no connection churn under load
+	out := &DB{DB: db, Dialect: d, DSN: redact(dsn), defaultConns: ServerPoolSize}
+	out.SetPool(0, 0) // until the config says otherwise (dbmaxconns, dbmaxidleconns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(time.Hour)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -99,7 +121,7 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	return &DB{DB: db, Dialect: d, DSN: redact(dsn)}, nil
+	return out, nil
 }
 
 // redact removes a password from a URL-shaped DSN so it can be logged.
