@@ -54,8 +54,11 @@ func (a sqlAction) Run(ctx context.Context, c *engine.Call, res format.Result) e
 // runInTx runs the statement in tx: a dead letter's failure action commits
 // together with the dead letter itself.
 func (a sqlAction) runInTx(ctx context.Context, tx *sqlx.Tx, c *engine.Call, res format.Result) error {
-	if _, err := tx.ExecContext(ctx, a.t.SQL(), c.BindActionArgs(a.t, res, now())...); err != nil {
-		return fmt.Errorf("sql action: %w", err)
+	at := now()
+	for _, st := range a.t.Statements() { // each statement binds its own arguments (issue #10)
+		if _, err := tx.ExecContext(ctx, st.SQL(), c.BindActionArgs(st, res, at)...); err != nil {
+			return fmt.Errorf("sql action: %w", err)
+		}
 	}
 	return nil
 }

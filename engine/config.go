@@ -79,7 +79,7 @@ var ConfigOptions = []Option{
 	{Name: "mvweb", Type: TypeBool, Default: "1", Doc: "1: serve the files of filestoragedir as static files under /mvweb/ (GET and HEAD, no directory listing, Range, ETag and Last-Modified), the reference's fast web service for static files."},
 	{Name: "mincreditonroute", Type: TypeFloat, Default: "0", Doc: "Minimum credit for entries with req_user_credit=2."},
 	{Name: "apidefneedregister", Type: TypeInt, Range: between(0, 2), Default: "0", Doc: "Default req_user_register: 0=no, 1=user must be registered (tb_users.status>0, statusdate within registerexpiry), 2=also from the registered IP."},
-	{Name: "apidefneedlogin", Type: TypeInt, Range: between(0, 3), Default: "0", Doc: "Default req_user_login (nonce from preauth): 0=no, 1=required from untrusted IPs, 2=required, 3=required and from the IP that asked for it."},
+	{Name: "apidefneedlogin", Type: TypeInt, Range: between(0, 5), Default: "0", Doc: "Default req_user_login (nonce from preauth): 0=no, 1=required from untrusted IPs, 2=required, 3=required and from the IP that asked for it; a nonce is single-use. 4 and 5 (mvapi) are 2 and 3 with session nonces, reusable until nonceexpiry."},
 	{Name: "registerexpiry", Type: TypeInt, Range: between(1, 1<<30), Default: "8640", Doc: "Seconds a registration (tb_users.statusdate) counts as current; 8640 is the reference's getdate()-0.1."},
 	{Name: "nonceexpiry", Type: TypeInt, Range: between(1, 1<<30), Default: "3600", Doc: "Seconds a preauth nonce stays valid."},
 	{Name: "httpapiencryptkey", Type: TypeString, Default: "aJ6aqK4Nah3hnP7aht", Secret: true, Doc: "XOR key of mcrfs and oenc1_ values; the default is the Mizu WebPhone's."},
@@ -171,6 +171,11 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	// Replay and failure actions (issue #10, items 8 and 9).
+	{Name: "replayprotect", Type: TypeInt, Default: "1", Choices: []string{"0", "1", "2"}, Doc: "Refuse an authmd5 accepted before within replaywindow (a replayed hash; shared by every node through tb_authseen): 0=off, 1=for admin-level users (admin, srvadmin; default), 2=for every user. With 1 or 2 an admin's authmd5 also needs a client salt (authsalt) or a nonce. 2 suits clients that send a fresh random salt per request (the WebPhone); integrations that reuse a fixed salt for endusers need 0 or 1."},
+	{Name: "failureactionrate", Type: TypeInt, Default: "10", Doc: "Failure actions (custom_action 51..58) one entry may run per minute on a node, with a burst of as many; beyond it they are skipped and logged (anyone can make an entry fail). 0: no limit."},
+	{Name: "failureactioniprate", Type: TypeInt, Default: "3", Doc: "Failure actions the requests of one client IP may cause per minute on a node (all entries together), with a burst of as many. 0: no limit."},
+	{Name: "replaywindow", Type: TypeInt, Default: "3600", Doc: "Seconds an accepted authmd5 is remembered for replayprotect; a hash is refused again within this time, and older records are removed."},
 	// Several nodes: heartbeats and job leases (issue #14).
 	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
 	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},

@@ -43,7 +43,7 @@ func TestConfigReferenceNamesAndRanges(t *testing.T) {
 
 	for _, bad := range []struct{ name, value, want string }{
 		{"apideftrustadmin", "7", "want 0 to 4"},
-		{"apidefneedlogin", "9", "want 0 to 3"},
+		{"apidefneedlogin", "9", "want 0 to 5"},
 		{"remoteadmin", "9", "want 0 to 5"},
 		{"allowtrustedip", "-1", "want 0 to 4"},
 		{"apiv2auth", "3", "want one of 0, 2, 4, 6"},

@@ -16,8 +16,9 @@ import (
 const MaxRows = 100
 
 // BindArgs resolves a template's keywords for a call: [USERID] and
-// [USERNAME] from the user, [SPARAMn] from the request, {name} from the
-// request and then the user's fields. A value that is absent binds NULL.
+// [USERNAME] from the user, [SPARAMn] and {param:name} from the request,
+// {name} from the user's fields, or the request where no user field has
+// that name (lookupKey). A value that is absent binds NULL.
 func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 	return t.Args(func(k sqltemplate.Key) (any, bool) {
 		switch k.Kind {
@@ -31,7 +32,7 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 				return nil, false
 			}
 			return c.User.Username, true
-		case sqltemplate.SParam:
+		case sqltemplate.SParam, sqltemplate.Param:
 			v, ok := c.Req.Params[k.Name]
 			return v, ok
 		default:
@@ -42,7 +43,11 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 
 // sqlHandler is the handler of an entry driven by customsql.
 func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
+	multi := len(t.Statements()) > 1
 	return func(ctx context.Context, c *Call) (format.Result, error) {
+		if multi {
+			return e.runStatements(ctx, c, t) // each statement binds its own arguments
+		}
 		args := c.BindArgs(t)
 		timeout := time.Duration(c.Config.SQLTimeout) * time.Second
 		if t.ReturnsRows() {

@@ -89,6 +89,7 @@ type Engine struct {
 	users          *userStore
 	nonces         nonceStore
 	pool           *asyncPool
+	failLimits     failureLimits // failure actions per entry and IP; survives apireload
 
 	// Diagnostics (stats.go): request counters, statements in flight.
 	started time.Time
@@ -433,6 +434,10 @@ func (e *Engine) failure(ctx context.Context, c *Call, err error) format.Result 
 // is sent, any other on the async pool; failures are logged.
 func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if a == nil {
+		return
+	}
+	if !res.OK && !e.failLimits.allow(c.Config, c.Entry.Name, c.Req.RemoteIP, time.Now()) {
+		e.log.Warn("failure action rate-limited", "entry", c.Entry.Name, "ip", c.Req.RemoteIP.String())
 		return
 	}
 	if c.Entry.restUser && c.User != nil && c.User.partial { // failed before authorize completed it

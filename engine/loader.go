@@ -361,8 +361,8 @@ func checkAccess(a *Access) error {
 	if a.ReqUserRegister < Inherit || a.ReqUserRegister > 2 {
 		return fmt.Errorf("req_user_register %d: use NULL, 0, 1 or 2", a.ReqUserRegister)
 	}
-	if a.ReqUserLogin < Inherit || a.ReqUserLogin > 3 {
-		return fmt.Errorf("req_user_login %d: use NULL, 0, 1, 2 or 3", a.ReqUserLogin)
+	if a.ReqUserLogin < Inherit || a.ReqUserLogin > 5 {
+		return fmt.Errorf("req_user_login %d: use NULL, 0, 1, 2, 3, 4 or 5", a.ReqUserLogin)
 	}
 	return nil
 }

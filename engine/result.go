@@ -62,13 +62,26 @@ func (c *Call) DB() *schema.DB { return c.Engine.db }
 // Param returns a request parameter ("" when absent).
 func (c *Call) Param(name string) string { return c.Req.Params.Get(name) }
 
-// lookupKey resolves a customsql or action keyword.
+// lookupKey resolves a customsql or action keyword {name}: a name that is a
+// user field (IsUserField: id, userid, username, email, credit, ...) is
+// always the authenticated user's, absent without a user; a request
+// parameter of the same name never replaces it (issue #10: &userid=1 read
+// user 1's CDRs). Any other name is a request parameter; {param:name}
+// (sqltemplate.Param) reaches a request parameter of any name.
 func (c *Call) lookupKey(name string) (any, bool) {
-	if v, ok := c.Req.Params[name]; ok {
-		return v, true
-	}
-	if c.User != nil {
+	if IsUserField(name) {
+		if c.User == nil {
+			return nil, false
+		}
 		return c.User.Field(name)
 	}
-	return nil, false
+	v, ok := c.Req.Params[name]
+	return v, ok
+}
+
+// IsUserField reports whether a {name} keyword names a field of the user
+// (User.Field), which a request parameter never replaces.
+func IsUserField(name string) bool {
+	_, ok := (&User{}).Field(name)
+	return ok
 }

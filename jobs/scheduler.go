@@ -175,9 +175,12 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 		s.log.Info("job still running, tick skipped", "job", job, "tick", tick)
 		return "", errSkipped
 	}
+	// The run starts now, after the busy check: a run it saw finished has
+	// its finished time before this one (taking the time before the check
+	// could stamp a start a moment before the previous run's end).
 	var id int64
 	err := s.db.QueryRowxContext(ctx, jobClaimSQL(d),
-		job, tick, s.node, now).Scan(&id)
+		job, tick, s.node, time.Now().UTC()).Scan(&id)
 	if err != nil {
 		if schema.IsUniqueViolation(err) {
 			return "", errSkipped

@@ -36,13 +36,9 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 	q := exampleUserSQL(d)
 	userErr := db.GetContext(ctx, &user, q, engine.TypeEndUser)
 	adminErr := db.GetContext(ctx, &admin, q, engine.TypeAdmin)
-	salt, err := fixtures.RandomDigits(7)
-	if err != nil {
-		return err
-	}
-	suffix, err := fixtures.RandomDigits(6)
-	if err != nil {
-		return err
+	suffix, serr := fixtures.RandomDigits(6)
+	if serr != nil {
+		return serr
 	}
 	link := func(entry string, kv ...string) string {
 		v := url.Values{}
@@ -52,7 +48,13 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		}
 		return base + "/mvapireq/?" + v.Encode()
 	}
+	// A fresh salt per example: replayprotect refuses an admin hash seen before.
+	var err error
 	auth := func(u exampleUser) []string {
+		salt, serr := fixtures.RandomDigits(7)
+		if serr != nil {
+			err = serr
+		}
 		return []string{"authkey", cfg.APIKey, "authid", u.Username, "authsalt", salt,
 			"authmd5", engine.AuthMD5(u.Username, u.Password, cfg.MD5Salt, salt)}
 	}
@@ -114,7 +116,7 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 			show(later[i], later[i+1])
 		}
 	}
-	return nil
+	return err
 }
 
 // workingExamples cuts the examples that need configuration off printed
