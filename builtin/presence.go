@@ -78,6 +78,9 @@ func verifyUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("missing parameter: username (the user to verify)"), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), []string{name})
+	if err == nil {
+		err = switchPresence(ctx, c, rows)
+	}
 	if err != nil {
 		return format.Result{}, err
 	}
@@ -103,6 +106,9 @@ func presenceGet(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), names)
+	if err == nil {
+		err = switchPresence(ctx, c, rows)
+	}
 	if err != nil {
 		return format.Result{}, err
 	}

@@ -50,7 +50,10 @@ func UserStatus(u *engine.User, cfg *engine.Config) int {
 	return u.Status
 }
 
-func status(_ context.Context, c *engine.Call) (format.Result, error) {
+func status(ctx context.Context, c *engine.Call) (format.Result, error) {
+	if st, ok, err := switchUserStatus(ctx, c, c.User); ok {
+		return engine.OK(strconv.Itoa(st)), err
+	}
 	return engine.OK(strconv.Itoa(UserStatus(c.User, c.Config))), nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"mvapi/engine"
 	"mvapi/jobs"
 	"mvapi/schema"
+	"mvapi/switchboard"
 )
 
 // Deps is what Build needs from outside: an opened, migrated database and
@@ -69,6 +70,7 @@ func Build(ctx context.Context, d Deps) (*Stack, error) {
 	acts := actions.New(ad)
 	e, err := engine.New(ctx, engine.Options{
 		DB: d.DB, Registry: reg, Actions: acts.Kinds(), Messenger: acts,
+		Switches:  map[string]engine.Switch{"kamailio": switchboard.New(d.DB, d.Logger)},
 		Overrides: d.Sets, Logger: d.Logger, Version: d.Version, Restart: d.Restart,
 	})
 	if err != nil {
