@@ -125,6 +125,8 @@ var ConfigOptions = []Option{
 	{Name: "faxfolder", Type: TypeString, Doc: "Folder of the files sendfax may send (a plain file name in it). Empty: sendfax answers ERROR."},
 	{Name: "switch", Type: TypeString, Default: "none", Choices: []string{"none", "kamailio"}, Doc: "The SIP switch mvapi works with: none (default: switch entries queue rows in tb_switchrequests; registrations are read from tb_users.status) or kamailio (registrations, status and unreg through Kamailio's JSON-RPC at kamrpc; README, The switch (Kamailio))."},
 	{Name: "kamrpc", Type: TypeString, Default: "http://127.0.0.1:5071/RPC", Doc: "URL of Kamailio's JSON-RPC (xhttp + jsonrpcs, as the shipped switchboard/kamailio.cfg listens) used when switch=kamailio; keep it on loopback or a private network."},
+	{Name: "kamsip", Type: TypeString, Default: "127.0.0.1:5060", Doc: "IP:PORT of Kamailio's SIP (UDP) listener, where the switch worker sends the INVITEs of p2p and callback when switch=kamailio."},
+	{Name: "switchsiplisten", Type: TypeString, Default: "127.0.0.1:0", Doc: "UDP IP:PORT the switch worker's SIP user agent listens on (third-party call control of p2p and callback; port 0: any free port); Kamailio must reach it (read when the first call starts)."},
 	{Name: "switchwaitmax", Type: TypeInt, Default: "30", Doc: "Most seconds p2p/callback with waitfor wait for the switch to report on the request."},
 	{Name: "confroomprefix", Type: TypeString, Default: "9", Doc: "Prefix of conference room numbers made by getconfroom (prefix + 6 digits)."},
 	{Name: "offlinemsgmax", Type: TypeInt, Default: "100", Doc: "Most undelivered chat messages (sendim) kept per recipient; beyond it sendim answers ERROR."},

@@ -243,6 +243,69 @@ type phone struct {
 	client    *sipgo.Client
 	server    *sipgo.Server
 	kam       *kam
+
+	mu       sync.Mutex
+	invites  []string // body of each INVITE received
+	acks     []string // body of each ACK received
+	byes     int
+	sessions []*sipgo.DialogServerSession
+}
+
+// phoneSDP is the SDP a phone offers (INVITE without SDP) or answers.
+func phoneSDP(user string, port int) []byte {
+	return []byte(fmt.Sprintf("v=0\r\no=%s 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", user, port+2))
+}
+
+// answer makes p answer every INVITE at once (200 with SDP) and record
+// what it received.
+func (p *phone) answer() {
+	contact := sip.ContactHeader{Address: sip.Uri{User: p.user, Host: "127.0.0.1", Port: p.port}}
+	dsc := sipgo.NewDialogServerCache(p.client, contact)
+	p.server.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.mu.Lock()
+		p.invites = append(p.invites, string(req.Body()))
+		p.mu.Unlock()
+		sess, err := dsc.ReadInvite(req, tx)
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		p.sessions = append(p.sessions, sess)
+		p.mu.Unlock()
+		ct := sip.ContentTypeHeader("application/sdp")
+		sess.Respond(200, "OK", phoneSDP(p.user, p.port), &ct)
+	})
+	p.server.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.mu.Lock()
+		p.acks = append(p.acks, string(req.Body()))
+		p.mu.Unlock()
+		dsc.ReadAck(req, tx)
+	})
+	p.server.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.mu.Lock()
+		p.byes++
+		p.mu.Unlock()
+		dsc.ReadBye(req, tx)
+	})
+}
+
+func (p *phone) seen() (invites, acks []string, byes int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.invites...), append([]string(nil), p.acks...), p.byes
+}
+
+// hangup sends BYE on p's last call.
+func (p *phone) hangup(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	sess := p.sessions[len(p.sessions)-1]
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatalf("%s BYE: %v", p.user, err)
+	}
 }
 
 func newPhone(t *testing.T, k *kam, user, pwd string) *phone {
@@ -259,6 +322,7 @@ func newPhone(t *testing.T, k *kam, user, pwd string) *phone {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	p.answer()
 	ready := make(chan struct{})
 	go p.server.ListenAndServe(context.WithValue(ctx, sipgo.ListenReadyCtxKey, sipgo.ListenReadyCtxValue(ready)), "udp", "127.0.0.1:"+strconv.Itoa(p.port))
 	select {

@@ -75,6 +75,7 @@ type Kamailio struct {
 	log    *slog.Logger
 	client *http.Client
 	seq    atomic.Int64
+	w      worker
 }
 
 // New returns the Kamailio switch on db (where unreg marks users offline).

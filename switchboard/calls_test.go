@@ -1,0 +1,135 @@
+package switchboard_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mvapi/actions"
+	"mvapi/engine"
+	"mvapi/internal/mvtest"
+)
+
+// TestKamailioP2P: p2p with waitfor=1 bridges two registered sipgo phones
+// through Kamailio by third-party call control (flow I: A is invited
+// without SDP, B with A's offer, A's ACK carries B's answer); the call is
+// in tb_currentcalls while it lasts; A's hang-up ends B's leg and writes a
+// CDR with the duration; disccall ends a second call; a party that is not
+// registered fails the request at once.
+func TestKamailioP2P(t *testing.T) {
+	needKamailio(t)
+	forEachSwitchDB(t, func(t *testing.T, kind string) {
+		sd := freshSwitchDB(t, kind)
+		db := sd.db
+		mvtest.MustUser(t, db, engine.NewUser{Username: "1001", Password: "alicepw1", Credit: 10})
+		mvtest.MustUser(t, db, engine.NewUser{Username: "1002", Password: "bobpw123"})
+		mvtest.MustUser(t, db, engine.NewUser{Username: "1003", Password: "davepw12"})
+		k := startKamailio(t, sd)
+		st := mvtest.MustStack(t, db, map[string]string{"switch": "kamailio", "kamrpc": k.rpcURL, "kamsip": k.sip}, actions.Deps{})
+		st.Start()
+		e := st.Engine
+		alice, bob := newPhone(t, k, "1001", "alicepw1"), newPhone(t, k, "1002", "bobpw123")
+		for _, p := range []*phone{alice, bob} {
+			if c := p.register(t, 300); c != 200 {
+				t.Fatalf("%s REGISTER: %d", p.user, c)
+			}
+		}
+		start := time.Now()
+		r := api(e, "p2p", "anum", "1001", "bnum", "1002", "waitfor", "1")
+		took := time.Since(start)
+		wantText(t, "p2p", r, true, "OK: request ")
+		if !strings.HasSuffix(r.Text, " connected") {
+			t.Fatalf("p2p: %q", r.Text)
+		}
+		t.Logf("%s: p2p waitfor=1 answered connected in %s", kind, took.Round(time.Millisecond))
+		ai, aa, _ := alice.seen()
+		bi, ba, _ := bob.seen()
+		if len(ai) != 1 || ai[0] != "" || len(bi) != 1 || !strings.Contains(bi[0], "o=1001") {
+			t.Fatalf("INVITEs: alice %q bob %q", ai, bi)
+		}
+		eventually(t, 2*time.Second, "ACKs", func() error {
+			_, aa, _ = alice.seen()
+			_, ba, _ = bob.seen()
+			if len(aa) != 1 || !strings.Contains(aa[0], "o=1002") || len(ba) != 1 {
+				return fmt.Errorf("ACKs: alice %q bob %q", aa, ba)
+			}
+			return nil
+		})
+		var current int
+		db.Get(&current, "SELECT COUNT(*) FROM tb_currentcalls")
+		if current != 1 {
+			t.Fatalf("tb_currentcalls: %d rows", current)
+		}
+
+		time.Sleep(1200 * time.Millisecond)
+		alice.hangup(t)
+		eventually(t, 5*time.Second, "bob's leg ended and the CDR written", func() error {
+			if _, _, byes := bob.seen(); byes != 1 {
+				return fmt.Errorf("bob got %d BYEs", byes)
+			}
+			var n int
+			db.Get(&n, "SELECT COUNT(*) FROM tb_cdrs")
+			if n != 1 {
+				return fmt.Errorf("%d CDRs", n)
+			}
+			return nil
+		})
+		var cdr struct {
+			Caller   string `db:"caller"`
+			Called   string `db:"called"`
+			Duration int    `db:"duration"`
+			CallID   string `db:"sipcallid"`
+		}
+		if err := db.Get(&cdr, "SELECT caller, called, duration, sipcallid FROM tb_cdrs"); err != nil {
+			t.Fatal(err)
+		}
+		if cdr.Caller != "1001" || cdr.Called != "1002" || cdr.Duration < 1 || cdr.Duration > 3 || cdr.CallID == "" {
+			t.Fatalf("CDR %+v", cdr)
+		}
+		db.Get(&current, "SELECT COUNT(*) FROM tb_currentcalls")
+		if current != 0 {
+			t.Fatalf("tb_currentcalls after hang-up: %d rows", current)
+		}
+		id := strings.Fields(r.Text)[2]
+		var result string
+		db.Get(&result, db.Dialect.Rebind("SELECT result FROM tb_switchrequests WHERE id = ?"), id)
+		if !strings.HasPrefix(result, "1001 hung up after") {
+			t.Fatalf("request result %q", result)
+		}
+
+		// disccall ends a call by its tb_currentcalls id.
+		wantText(t, "second p2p", api(e, "p2p", "anum", "1001", "bnum", "1002", "waitfor", "1"), true, "OK: request ")
+		var ccID int64
+		if err := db.Get(&ccID, "SELECT id FROM tb_currentcalls"); err != nil {
+			t.Fatal(err)
+		}
+		wantText(t, "disccall", api(e, "disccall", "dbcallid", strconv.FormatInt(ccID, 10), "waitfor", "2"), true, "OK: request ")
+		eventually(t, 5*time.Second, "both legs ended", func() error {
+			_, _, ab := alice.seen()
+			_, _, bb := bob.seen()
+			if ab != 1 || bb != 2 {
+				return fmt.Errorf("BYEs alice %d bob %d", ab, bb)
+			}
+			return nil
+		})
+
+		// A party that is not registered: a clear failure at once.
+		start = time.Now()
+		wantText(t, "p2p unregistered", api(e, "p2p", "anum", "1001", "bnum", "1003", "waitfor", "1"), false, "ERROR: request ")
+		if r := api(e, "p2p", "anum", "1001", "bnum", "1003", "waitfor", "1"); !strings.Contains(r.Text, "1003 is not registered") {
+			t.Fatalf("p2p unregistered: %q", r.Text)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("unregistered party took %s", time.Since(start))
+		}
+		var open int
+		db.Get(&open, "SELECT COUNT(*) FROM tb_switchrequests WHERE status < 4")
+		if open != 0 {
+			t.Fatalf("%d requests left open", open)
+		}
+		_ = context.Background
+	})
+}
