@@ -1,7 +1,6 @@
 package switchboard_test
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,6 +88,8 @@ func TestKamailioP2P(t *testing.T) {
 		if cdr.Caller != "1001" || cdr.Called != "1002" || cdr.Duration < 1 || cdr.Duration > 3 || cdr.CallID == "" {
 			t.Fatalf("CDR %+v", cdr)
 		}
+		key := mvtest.APIKey(t, db)
+		wantText(t, "cdr", api(e, "cdr", "authkey", key, "authid", "1001", "authpwd", "alicepw1"), true, "OK: 1 calls")
 		db.Get(&current, "SELECT COUNT(*) FROM tb_currentcalls")
 		if current != 0 {
 			t.Fatalf("tb_currentcalls after hang-up: %d rows", current)
@@ -130,6 +131,5 @@ func TestKamailioP2P(t *testing.T) {
 		if open != 0 {
 			t.Fatalf("%d requests left open", open)
 		}
-		_ = context.Background
 	})
 }
