@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -181,4 +183,28 @@ func switchUnreg(ctx context.Context, c *engine.Call, user, ip string) (res form
 	}
 	c.Engine.Logger().Info("unreg", "user", orDash(user), "contacts", n, "took", time.Since(start))
 	return engine.OK(strconv.Itoa(n) + " registrations removed"), true, nil
+}
+
+// switchCredit refuses a call of the caller to number when a switch is
+// configured and the caller's credit does not cover one minute at the
+// destination's rate (tb_rates, as rating finds it); postpaid users and
+// calls without a user (trusted admin) pass. ok is false when the call may
+// go on.
+func switchCredit(ctx context.Context, c *engine.Call, number string) (res format.Result, refused bool, err error) {
+	u := c.User
+	if c.Engine.Switch(c.Config) == nil || u == nil || u.Postpaid != 0 || number == "" {
+		return format.Result{}, false, nil
+	}
+	r, err := lookupRate(ctx, c.DB(), number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return format.Result{}, false, nil
+	}
+	if err != nil {
+		return format.Result{}, true, err
+	}
+	if u.Credit < r.Price || u.Credit < c.Config.Float("mincreditonroute") {
+		return engine.Failf(engine.KindDenied, "not enough credit for %s (%s): %s %s per minute", number, orDash(r.Destination),
+			strconv.FormatFloat(r.Price, 'f', -1, 64), r.Currency), true, nil
+	}
+	return format.Result{}, false, nil
 }

@@ -117,6 +117,33 @@ func TestKamailioP2P(t *testing.T) {
 			return nil
 		})
 
+		// Credit: a caller whose credit does not cover a minute at the
+		// destination's rate is refused before anything rings.
+		mvtest.MustUser(t, db, engine.NewUser{Username: "1009", Password: "poorpw12", Credit: 0.5})
+		mvtest.MustExec(t, db, "INSERT INTO tb_rates (prefix, destination, price, currency) VALUES (?, ?, ?, ?)", "100", "Local", 1, "USD")
+		wantText(t, "p2p without credit", api(e, "p2p", "authkey", key, "authid", "1009", "authpwd", "poorpw12", "anum", "1001", "bnum", "1002"),
+			false, "ERROR: not enough credit for 1002 (Local): 1 USD per minute")
+		mvtest.MustExec(t, db, "UPDATE tb_users SET credit = 5 WHERE username = ?", "1009")
+		wantText(t, "p2p with credit", api(e, "p2p", "authkey", key, "authid", "1009", "authpwd", "poorpw12", "anum", "1001", "bnum", "1002", "waitfor", "1"),
+			true, "OK: request ")
+		eventually(t, 5*time.Second, "call up", func() error {
+			var n int
+			db.Get(&n, "SELECT COUNT(*) FROM tb_currentcalls")
+			if n != 1 {
+				return fmt.Errorf("%d current calls", n)
+			}
+			return nil
+		})
+		bob.hangup(t)
+		eventually(t, 5*time.Second, "call down", func() error {
+			var n int
+			db.Get(&n, "SELECT COUNT(*) FROM tb_currentcalls")
+			if n != 0 {
+				return fmt.Errorf("%d current calls", n)
+			}
+			return nil
+		})
+
 		// A party that is not registered: a clear failure at once.
 		start = time.Now()
 		wantText(t, "p2p unregistered", api(e, "p2p", "anum", "1001", "bnum", "1003", "waitfor", "1"), false, "ERROR: request ")
