@@ -49,6 +49,15 @@ var ringFor = 30 * time.Second
 // pollEvery is how often the worker looks for queued requests.
 var pollEvery = 200 * time.Millisecond
 
+// A node renews the updated time of its calls in progress every
+// heartbeatEvery; a request left at taken, ringing or connected for
+// staleAfter belongs to a node that stopped: any node then closes it as
+// failed and removes its tb_currentcalls row.
+var (
+	heartbeatEvery = 10 * time.Second
+	staleAfter     = 2*ringFor + 30*time.Second
+)
+
 type worker struct {
 	mu     sync.Mutex
 	stop   context.CancelFunc
@@ -92,6 +101,7 @@ func (k *Kamailio) Close() {
 func (k *Kamailio) run(ctx context.Context, e *engine.Engine) {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
+	var swept time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -104,6 +114,12 @@ func (k *Kamailio) run(ctx context.Context, e *engine.Engine) {
 		}
 		if err := k.poll(ctx, cfg); err != nil && ctx.Err() == nil {
 			k.log.Warn("switch worker", "err", err)
+		}
+		if time.Since(swept) >= heartbeatEvery {
+			swept = time.Now()
+			if err := k.sweep(ctx); err != nil && ctx.Err() == nil {
+				k.log.Warn("switch worker: stale requests", "err", err)
+			}
 		}
 	}
 }
@@ -306,15 +322,23 @@ func (k *Kamailio) bridge(ctx context.Context, cfg *engine.Config, r request) er
 	k.setStatus(r, reqConnected, "connected: call "+strconv.FormatInt(ccID, 10))
 
 	why := ""
-	select {
-	case <-a.Context().Done():
-		why = r.Anum + " hung up"
-	case <-b.Context().Done():
-		why = r.Bnum + " hung up"
-	case <-ac.hangup:
-		why = "disconnected"
-	case <-ctx.Done():
-		why = "the server stopped"
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
+	for why == "" {
+		select {
+		case <-a.Context().Done():
+			why = r.Anum + " hung up"
+		case <-b.Context().Done():
+			why = r.Bnum + " hung up"
+		case <-ac.hangup:
+			why = "disconnected"
+		case <-ctx.Done():
+			why = "the server stopped"
+		case <-beat.C:
+			if _, err := k.db.ExecContext(ctx, heartbeatSQL(k.db.Dialect), time.Now().UTC(), r.ID, reqConnected); err != nil && ctx.Err() == nil {
+				k.log.Warn("switch call heartbeat", "id", r.ID, "err", err)
+			}
+		}
 	}
 	dur := time.Since(connected)
 	bye, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -424,12 +448,45 @@ func (k *Kamailio) disconnect(ctx context.Context, r request) error {
 	return nil
 }
 
+// sweep closes the requests of nodes that stopped (see staleAfter).
+func (k *Kamailio) sweep(ctx context.Context) error {
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Result string `db:"result"`
+	}
+	cut := time.Now().UTC().Add(-staleAfter)
+	if err := k.db.SelectContext(ctx, &rows, staleSQL(k.db.Dialect), reqTaken, reqConnected, cut); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		res, err := k.db.ExecContext(ctx, closeStaleSQL(k.db.Dialect), reqFailed, "the node handling it stopped", time.Now().UTC(), r.ID, reqTaken, reqConnected, cut)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			continue
+		}
+		k.log.Warn("switch request of a stopped node closed", "id", r.ID)
+		if cc, ok := strings.CutPrefix(r.Result, "connected: call "); ok {
+			if id, err := strconv.ParseInt(cc, 10, 64); err == nil {
+				if _, err := k.db.ExecContext(ctx, currentDeleteSQL(k.db.Dialect), id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 var (
-	queuedSQL  = schema.Statement("SELECT id, kind, userid, anum, bnum, options FROM tb_switchrequests WHERE status = ? ORDER BY id")
-	claimSQL   = schema.Statement("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?")
-	statusSQL  = schema.Statement("UPDATE tb_switchrequests SET status = ?, result = ?, updated = ? WHERE id = ?")
-	userIDSQL  = schema.Statement("SELECT id FROM tb_users WHERE username = ?")
-	currentSQL = schema.StatementFunc(func(d schema.Dialect) string {
+	heartbeatSQL  = schema.Statement("UPDATE tb_switchrequests SET updated = ? WHERE id = ? AND status = ?")
+	staleSQL      = schema.Statement("SELECT id, result FROM tb_switchrequests WHERE status BETWEEN ? AND ? AND updated < ?")
+	closeStaleSQL = schema.Statement("UPDATE tb_switchrequests SET status = ?, result = ?, updated = ? WHERE id = ? AND status BETWEEN ? AND ? AND updated < ?")
+	queuedSQL     = schema.Statement("SELECT id, kind, userid, anum, bnum, options FROM tb_switchrequests WHERE status = ? ORDER BY id")
+	claimSQL      = schema.Statement("UPDATE tb_switchrequests SET status = ?, updated = ? WHERE id = ? AND status = ?")
+	statusSQL     = schema.Statement("UPDATE tb_switchrequests SET status = ?, result = ?, updated = ? WHERE id = ?")
+	userIDSQL     = schema.Statement("SELECT id FROM tb_users WHERE username = ?")
+	currentSQL    = schema.StatementFunc(func(d schema.Dialect) string {
 		return d.ReturningID("INSERT INTO tb_currentcalls (callid, userid, caller, called, started) VALUES (?, ?, ?, ?, ?)")
 	})
 	currentDeleteSQL = schema.Statement("DELETE FROM tb_currentcalls WHERE id = ?")

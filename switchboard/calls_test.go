@@ -160,3 +160,36 @@ func TestKamailioP2P(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleCallsClosed: a request a stopped node left connected (its
+// updated time no longer renewed) is closed as failed by another node,
+// and its tb_currentcalls row removed; a live one stays.
+func TestStaleCallsClosed(t *testing.T) {
+	db := mvtest.MustDB(t)
+	old := time.Now().UTC().Add(-time.Hour)
+	now := time.Now().UTC()
+	mvtest.MustExec(t, db, "INSERT INTO tb_currentcalls (id, callid, userid, caller, called, started) VALUES (?, ?, ?, ?, ?, ?)", 41, "c41", 0, "1001", "1002", old)
+	mvtest.MustExec(t, db, "INSERT INTO tb_currentcalls (id, callid, userid, caller, called, started) VALUES (?, ?, ?, ?, ?, ?)", 42, "c42", 0, "1001", "1002", now)
+	mvtest.MustExec(t, db, `INSERT INTO tb_switchrequests (id, kind, anum, bnum, status, result, created, updated) VALUES (?, 'p2p', '1001', '1002', 3, ?, ?, ?)`, 7, "connected: call 41", old, old)
+	mvtest.MustExec(t, db, `INSERT INTO tb_switchrequests (id, kind, anum, bnum, status, result, created, updated) VALUES (?, 'p2p', '1001', '1002', 3, ?, ?, ?)`, 8, "connected: call 42", now, now)
+	st := mvtest.MustStack(t, db, map[string]string{"switch": "kamailio", "kamrpc": "http://127.0.0.1:9/RPC"}, actions.Deps{})
+	st.Start()
+	eventually(t, 10*time.Second, "stale request closed", func() error {
+		var s int
+		var result string
+		if err := db.QueryRow("SELECT status, result FROM tb_switchrequests WHERE id = 7").Scan(&s, &result); err != nil {
+			return err
+		}
+		if s != 5 || result != "the node handling it stopped" {
+			return fmt.Errorf("status %d %q", s, result)
+		}
+		return nil
+	})
+	var ids []int64
+	db.Select(&ids, "SELECT id FROM tb_currentcalls ORDER BY id")
+	var live int
+	db.Get(&live, "SELECT status FROM tb_switchrequests WHERE id = 8")
+	if len(ids) != 1 || ids[0] != 42 || live != 3 {
+		t.Fatalf("current calls %v, live request status %d", ids, live)
+	}
+}
