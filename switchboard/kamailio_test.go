@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mvapi/actions"
 	"mvapi/engine"
 	"mvapi/engine/format"
 	"mvapi/internal/mvtest"
@@ -172,6 +173,19 @@ func TestKamailioDown(t *testing.T) {
 			t.Fatalf("%s took %s", c[0], took)
 		}
 		wantText(t, c[0], r, false, "ERROR: the switch (Kamailio) does not answer")
+	}
+	// A call while Kamailio is down fails at once, and nothing stays open.
+	st := mvtest.MustStack(t, db, map[string]string{"switch": "kamailio", "kamrpc": dead, "requesttimeout": "3"}, actions.Deps{})
+	st.Start()
+	start := time.Now()
+	r := api(st.Engine, "p2p", "anum", "1001", "bnum", "1002", "waitfor", "1")
+	if took := time.Since(start); took > 3*time.Second || !strings.Contains(r.Text, "failed: the switch does not answer") {
+		t.Fatalf("p2p with Kamailio down: %q after %s", r.Text, took)
+	}
+	var open int
+	db.Get(&open, "SELECT COUNT(*) FROM tb_switchrequests WHERE status < 4")
+	if open != 0 {
+		t.Fatalf("%d requests left open", open)
 	}
 	off := mvtest.MustEngine(t, mvtest.MustDB(t), nil)
 	wantText(t, "reguser without switch", api(off, "reguser"), false, "ERROR: not supported: reguser")
