@@ -53,6 +53,9 @@ type Options struct {
 	// Messenger is the outbox of email and SMS (package actions); nil
 	// when the server sends none.
 	Messenger Messenger
+	// Switches are the SIP switches by switch option value (package
+	// switchboard); nil: none.
+	Switches map[string]Switch
 	// Overrides are --set name=value options; they win over tb_globalconfig.
 	Overrides map[string]string
 	Limiter   Limiter
@@ -71,6 +74,7 @@ type Engine struct {
 	override map[string]string
 	// messenger is the outbox; nil when none.
 	messenger Messenger
+	switches  map[string]Switch
 	limiter   Limiter
 	log       *slog.Logger
 	version   string
@@ -113,7 +117,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides, messenger: o.Messenger,
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
-		started: time.Now(),
+		started: time.Now(), switches: o.Switches,
 	}
 	e.hooks.restart = o.Restart
 	if e.log == nil {
