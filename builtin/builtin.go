@@ -38,6 +38,8 @@ func Register(reg *engine.Registry) {
 	registerAdminFiles(reg)
 	registerAdminIni(reg)
 	registerAdminSwitch(reg)
+	registerOpenAPI(reg)
+	markAudit(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

@@ -151,6 +151,13 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	// Operations (issue #14): admin listener, health, logs, audit.
+	{Name: "adminhttpaddr", Type: TypeString, Doc: "Address of the admin HTTP listener serving /live, /ready and /metrics, e.g. 127.0.0.1:9180 (read at start). Empty (the default) turns it off, so several nodes on one machine never collide. Never the public API port: bind it to loopback or a management network."},
+	{Name: "readyoutboxstuck", Type: TypeInt, Default: "300", Doc: "Seconds a due outbox message may wait without a worker before /ready answers 503 (outbox stuck); 0 turns the check off."},
+	{Name: "logformat", Type: TypeString, Default: "text", Choices: []string{"text", "json"}, Doc: "Log line format on standard error: text (key=value) or json (one object per line). Applied at start and on reload."},
+	{Name: "loglevel", Type: TypeString, Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Doc: "Least level logged: debug, info, warn or error. Applied at start and on reload."},
+	{Name: "accesslog", Type: TypeBool, Default: "0", Doc: "1: log one line per API request (entry, user, ip, transport, kind, duration, bytes, request id; never parameters or secrets)."},
+	{Name: "auditdays", Type: TypeInt, Default: "365", Doc: "Days tb_auditlog rows are kept; the monthly maintenance removes older ones. 0 keeps them forever."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -182,6 +189,7 @@ type Config struct {
 	RegisterExpiry, NonceExpiry          int
 	SQLTimeout                           int
 	RequestTimeout                       time.Duration
+	AccessLog                            bool // accesslog=1
 }
 
 // Get returns the value of an option (registered or not) as text.
@@ -286,6 +294,7 @@ func newConfig(values, source map[string]string) (*Config, error) {
 	c.NonceExpiry = c.Int("nonceexpiry")
 	c.SQLTimeout = c.Int("sqltimeout")
 	c.RequestTimeout = time.Duration(c.Int("requesttimeout")) * time.Second
+	c.AccessLog = c.Int("accesslog") != 0
 	return c, nil
 }
 

@@ -126,6 +126,7 @@ func (l *Lockout) record(ctx context.Context, ip netip.Addr, cfg *Config) error 
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
+		lockouts.Add(1)
 		l.log.Warn("client IP locked after failed authentications", "ip", key, "until", until)
 		l.add(ip, until)
 	}

@@ -47,6 +47,9 @@ type Call struct {
 	// actedInTx is set when the success action already ran in the
 	// transaction of the entry's customsql write.
 	actedInTx bool
+	// auditedInTx is set when the handler wrote the audit row in its
+	// transaction (AuditTx).
+	auditedInTx bool
 }
 
 // VerifiedAdmin reports whether an admin proved its credentials in this

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"mvapi/engine"
+	"mvapi/internal/logging"
 	"mvapi/internal/server"
 	"mvapi/schema"
 )
@@ -67,11 +68,14 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 			// server cleanly with status 0.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			hup, stopHUP := notifyHUP() // SIGHUP = reload + apireload (ops.go)
+			defer stopHUP()
 			var err error
 			if m.Sets, err = parseSets(sets); err != nil {
 				return err
 			}
-			m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+			m.ops.LogSwitch = logging.New(os.Stderr) // logformat, loglevel
+			m.Log = slog.New(m.ops.LogSwitch)
 			if err := m.Open(ctx); err != nil {
 				m.Close()
 				if ctx.Err() != nil {
@@ -83,6 +87,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 				m.Close()
 				return err
 			}
+			go m.serveHUP(ctx, hup)
 			if m.Demo {
 				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil && ctx.Err() == nil {
 					m.Log.Warn("examples", "err", err)

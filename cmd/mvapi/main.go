@@ -81,6 +81,7 @@ type Main struct {
 	done        chan error
 	stopWatch   context.CancelFunc
 	restart     chan string // a graceful restart asked by an action (see Restart)
+	ops         opsState    // admin HTTP listener, log settings (ops.go)
 }
 
 // Open opens and migrates the database, writes first-start rows (and demo
@@ -119,6 +120,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Engine, m.Actions, m.Jobs = m.stack.Engine, m.stack.Actions, m.stack.Jobs
+	m.applyLogSettings()
 	return nil
 }
 
@@ -157,6 +159,7 @@ func (m *Main) Start() error {
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
 	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
 	m.server = transport.NewServer(handler)
+	m.server.ErrorLog = m.errorLog()
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
 	if err := m.startTLS(handler); err != nil {
@@ -165,6 +168,10 @@ func (m *Main) Start() error {
 	}
 	m.stack.Start() // the outbox workers and the scheduler
 	if err := m.startConsole(); err != nil {
+		m.server.Close()
+		return err
+	}
+	if err := m.startAdminHTTP(); err != nil {
 		m.server.Close()
 		return err
 	}
@@ -223,6 +230,9 @@ func (m *Main) Close() error {
 	}
 	if m.console != nil {
 		m.console.Close()
+	}
+	if err := m.closeAdminHTTP(); err != nil {
+		errs = append(errs, fmt.Errorf("admin http shutdown: %w", err))
 	}
 	m.closeLineTransports()
 	if err := m.closeTLS(); err != nil {

@@ -36,6 +36,7 @@ func (m *Main) startTLS(h http.Handler) error {
 		return fmt.Errorf("HTTPS: listen %s: %w", addr, err)
 	}
 	srv := transport.NewServer(h)
+	srv.ErrorLog = m.errorLog()
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 	m.tlsServer, m.tlsAddr = srv, ln.Addr().String()
 	go srv.ServeTLS(transport.LimitListener(ln, m.Engine.Config, false), "", "")
