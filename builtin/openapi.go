@@ -20,9 +20,13 @@ func registerOpenAPI(reg *engine.Registry) {
 	})
 }
 
-func openAPIDoc(_ context.Context, c *engine.Call) (format.Result, error) {
+func openAPIDoc(ctx context.Context, c *engine.Call) (format.Result, error) {
 	aud := openapi.Public
-	if c.Admin {
+	admin, err := c.Engine.AdminCaller(ctx, c)
+	if err != nil {
+		return format.Result{}, err
+	}
+	if admin {
 		aud = openapi.Admin
 	}
 	doc := openapi.Document(c.Engine.Table(), c.Engine.Version(), aud)

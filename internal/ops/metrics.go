@@ -43,7 +43,7 @@ import (
 //	mvapi_rule_table_entries
 //	mvapi_build_info{version,goversion,dialect}
 //	mvapi_start_time_seconds
-//	mvapi_db_*                                  sql.DBStats (open, in use, idle, waits, ...)
+//	go_sql_*{db_name="mvapi"}                   sql.DBStats (open, in use, idle, waits, wait time, ...)
 //	go_*, process_*                             the Go runtime and the process
 
 const outboxScrapeTimeout = 2 * time.Second
