@@ -3,6 +3,7 @@ GO      ?= go
 BIN     ?= bin/mvapi
 DB      ?= sqlite:mvapi.db
 LISTEN  ?= 127.0.0.1:8080
+ADMIN   ?= 127.0.0.1:9180
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
 
@@ -11,9 +12,9 @@ FUZZTIME ?= 30s
 build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
 
-## run: build and serve the demo on the embedded SQLite default
+## run: build and serve the demo on the embedded SQLite default (metrics and health on ADMIN)
 run: build
-	$(BIN) serve --demo --db $(DB) --listen $(LISTEN)
+	$(BIN) serve --demo --db $(DB) --listen $(LISTEN) --set adminhttpaddr=$(ADMIN)
 
 ## test: the whole suite (what CI runs): vet, gofmt check, unit, end-to-end and fuzz seed corpora
 test: vet fmt

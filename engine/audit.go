@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -103,6 +105,23 @@ func (c *Call) auditRecord(outcome, detail string) AuditRecord {
 		r.UserID, r.Username = u.ID, u.Username
 	}
 	return r
+}
+
+// AuditConsoleLogin writes the audit row of an admin console login
+// attempt: outcome ok, or auth with the name that was tried.
+func (e *Engine) AuditConsoleLogin(ctx context.Context, username string, u *User, ip netip.Addr, err error) {
+	r := AuditRecord{Username: username, IP: ip.String(), Entry: "console login", Outcome: "ok", Detail: "logged in"}
+	if err != nil || u == nil {
+		r.Outcome, r.Detail = KindAuth.String(), "login failed"
+		if err != nil && !errors.Is(err, ErrLoginFailed) {
+			r.Outcome, r.Detail = ErrorKind(err).String(), "login refused: "+err.Error()
+		}
+	} else {
+		r.UserID, r.Username = u.ID, u.Username
+	}
+	if werr := e.Audit(ctx, r); werr != nil {
+		e.log.Error("audit row not written", "entry", r.Entry, "err", werr)
+	}
 }
 
 // Execer is a database or a transaction.

@@ -178,6 +178,7 @@ func LookupOption(name string) (*Option, bool) {
 // defaults, then tb_globalconfig, then MVAPI_<NAME> variables, then --set.
 type Config struct {
 	values map[string]string
+	source map[string]string // where a value came from, when not the default (Source)
 
 	APIKey, MD5Salt, XORKey              string
 	IPAuth, TrustedIPs                   []netip.Prefix
@@ -260,7 +261,7 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 }
 
 func newConfig(values, source map[string]string) (*Config, error) {
-	c := &Config{values: values}
+	c := &Config{values: values, source: source}
 	var errs []string
 	for _, o := range ConfigOptions {
 		if err := checkType(o, values[o.Name]); err != nil {

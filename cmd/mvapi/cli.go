@@ -127,6 +127,7 @@ func userCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			auditCLI(cmd.Context(), db, "user add", id, n.Username, "added with type "+typ)
 			fmt.Fprintf(stdout, "user %s added with id %d (type %s)\n", n.Username, id, typ)
 			return nil
 		},

@@ -15,6 +15,7 @@ import (
 	"mvapi/engine"
 	"mvapi/internal/logging"
 	"mvapi/internal/ops"
+	"mvapi/schema"
 	"mvapi/transport"
 )
 
@@ -126,4 +127,14 @@ func (m *Main) ReloadOnSignal(ctx context.Context) error {
 		m.Log.Warn("SIGHUP: audit row not written", "err", aerr)
 	}
 	return err
+}
+
+// auditCLI writes the audit row of a change made on the command line
+// (user add); a failure to write it is reported but does not undo it.
+func auditCLI(ctx context.Context, db *schema.DB, entry string, userID int64, username, detail string) {
+	host, _ := os.Hostname()
+	err := engine.WriteAudit(ctx, db, engine.AuditRecord{UserID: userID, Username: username, IP: "cli@" + host, Entry: entry, Outcome: "ok", Detail: detail})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mvapi: audit row not written:", err)
+	}
 }

@@ -374,3 +374,27 @@ func TestAuditSetfieldCreditAndApireload(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAuditConsoleLogins: console logins, failed and good, and an
+// apireload sent on the console are in tb_auditlog.
+func TestAuditConsoleLogins(t *testing.T) {
+	m := startConsoleServer(t, nil)
+	c := dialConsole(t, m)
+	c.must("login root wrongpass", "ERROR: login failed")
+	c.must("login root rootpass1", "OK: logged in as root")
+	c.must("apireload", "OK: apireload:")
+	rows, err := m.DB.Query("SELECT entry, username, outcome FROM tb_auditlog ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var e, u, o string
+		rows.Scan(&e, &u, &o)
+		got = append(got, e+"/"+u+"/"+o)
+	}
+	if want := "console login/root/auth console login/root/ok apireload/root/ok"; strings.Join(got, " ") != want {
+		t.Fatalf("tb_auditlog %q, want %q", got, want)
+	}
+}
