@@ -76,6 +76,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 			}
 			m.ops.LogSwitch = logging.New(os.Stderr) // logformat, loglevel
 			m.Log = slog.New(m.ops.LogSwitch)
+			slog.SetDefault(m.Log) // libraries logging with the log package go through slog too
 			if err := m.Open(ctx); err != nil {
 				m.Close()
 				if ctx.Err() != nil {
