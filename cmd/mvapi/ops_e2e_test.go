@@ -276,31 +276,6 @@ func TestReadyWhenPostgresIsCut(t *testing.T) {
 	}
 }
 
-// TestOutboxStuckMakesNotReady: a message due long ago that no worker
-// holds makes /ready 503 (outbox check), with the database fine.
-func TestOutboxStuckMakesNotReady(t *testing.T) {
-	s := startServer(t, "", opsSets("readyoutboxstuck", "60", "outboxpollms", "3600000"))
-	// kind "none" is no kind a worker delivers: it stays pending.
-	old := time.Now().UTC().Add(-time.Hour)
-	s.exec("INSERT INTO tb_outbox (kind, idemkey, recipients, status, next_attempt, created, lease_until) VALUES ('email', 'stuck1', 'x@example.com', 'pending', ?, ?, ?)",
-		old, old, time.Now().UTC().Add(time.Hour))
-	if code, r := ready(t, s); code != 200 {
-		t.Fatalf("/ready with a leased message: %d %+v", code, r)
-	}
-	s.exec("UPDATE tb_outbox SET lease_until = ? WHERE idemkey = 'stuck1'", old)
-	code, r := ready(t, s)
-	if code != 503 || r.Checks[2].Name != "outbox" || r.Checks[2].OK {
-		t.Fatalf("/ready with a stuck message: %d %+v", code, r)
-	}
-	fams := scrape(t, s)
-	if got := sample(fams, "mvapi_outbox_pending"); got != 1 {
-		t.Errorf("mvapi_outbox_pending %v", got)
-	}
-	if got := sample(fams, "mvapi_outbox_oldest_pending_age_seconds"); got < 3500 {
-		t.Errorf("mvapi_outbox_oldest_pending_age_seconds %v", got)
-	}
-}
-
 // TestAuditSetfieldCreditAndApireload: setfield credit by an admin writes
 // tb_creditlog and one tb_auditlog row (secrets masked) in its
 // transaction; apireload writes its audit row; a user's own profile change
