@@ -129,6 +129,11 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Fatalf("mycalls parameters %q", got)
 	}
 
+	// A wrong admin password gets the public document.
+	doc, _ = fetchOpenAPI(t, s, "?authkey="+s.key+"&authid=root&authpwd=wrong")
+	if entryOp(doc, "db") != nil {
+		t.Fatal("wrong admin password: admin entries listed")
+	}
 	q := "?authkey=" + s.key + "&authid=root&authpwd=rootpass1"
 	doc, _ = fetchOpenAPI(t, s, q)
 	for _, admin := range []string{"db", "apireload", "mycalls"} {
