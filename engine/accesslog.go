@@ -31,9 +31,13 @@ func (e *Engine) logAccess(ctx context.Context, req *Request, c *Call, entry str
 		slog.String("request", req.ID))
 }
 
-// rowBytes estimates the bytes of a result's table (customsql rows).
+// rowBytes estimates the bytes of a result's table (customsql rows) or
+// file.
 func rowBytes(res format.Result) int {
 	n := 0
+	if res.File != nil {
+		n += len(res.File.Data)
+	}
 	for _, row := range res.Rows {
 		for _, v := range row {
 			n += len(v)

@@ -73,8 +73,17 @@ func Document(table *engine.Table, version string, a Audience) []byte {
 
 type obj = map[string]any
 
-// Build returns the document of table for audience a as JSON values.
-func Build(table *engine.Table, version string, a Audience) obj {
+// Doc is the document's top level, in the order readers expect.
+type Doc struct {
+	OpenAPI    string `json:"openapi"`
+	Info       obj    `json:"info"`
+	Servers    []any  `json:"servers"`
+	Paths      obj    `json:"paths"`
+	Components obj    `json:"components"`
+}
+
+// Build returns the document of table for audience a.
+func Build(table *engine.Table, version string, a Audience) Doc {
 	paths := obj{}
 	for _, e := range table.Entries() {
 		if !Listed(e, a) {
@@ -87,12 +96,12 @@ func Build(table *engine.Table, version string, a Audience) obj {
 	if a == Public {
 		desc += " Admin entries are listed only for admins."
 	}
-	return obj{
-		"openapi": "3.1.0",
-		"info":    obj{"title": title, "version": version, "description": desc},
-		"servers": []any{obj{"url": "/"}},
-		"paths":   paths,
-		"components": obj{
+	return Doc{
+		OpenAPI: "3.1.0",
+		Info:    obj{"title": title, "version": version, "description": desc},
+		Servers: []any{obj{"url": "/"}},
+		Paths:   paths,
+		Components: obj{
 			"securitySchemes": obj{
 				"apiKey":       obj{"type": "apiKey", "in": "query", "name": "authkey", "description": "The server's API key (global config apiv2key)."},
 				"userId":       obj{"type": "apiKey", "in": "query", "name": "authid", "description": "The user's username or id."},
@@ -254,10 +263,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// Names lists the entry names of a document's paths, sorted (tests).
-func Names(doc obj) []string {
+// Names lists the entry names of a document's paths, sorted.
+func (d Doc) Names() []string {
 	var out []string
-	for p := range doc["paths"].(obj) {
+	for p := range d.Paths {
 		out = append(out, strings.TrimPrefix(p, "/mvapireq/?apientry="))
 	}
 	sort.Strings(out)
