@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,7 +89,7 @@ var (
 
 type collector struct {
 	a          *Admin
-	outboxErrs float64
+	outboxErrs atomic.Int64 // scrapes may run concurrently
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
@@ -135,7 +136,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descBadLast, prometheus.GaugeValue, float64(r.LastBadRows), r.Kind)
 	}
 	if ob, err := scrapeOutbox(context.Background(), c.a.DB); err != nil {
-		c.outboxErrs++
+		c.outboxErrs.Add(1)
 		c.a.Log.Warn("metrics: outbox query failed", "err", err)
 	} else {
 		ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(ob.pending))
@@ -143,7 +144,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descAttempts, prometheus.GaugeValue, float64(ob.attempts))
 		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(ob.dead))
 	}
-	ch <- prometheus.MustNewConstMetric(descOutboxErr, prometheus.CounterValue, c.outboxErrs)
+	ch <- prometheus.MustNewConstMetric(descOutboxErr, prometheus.CounterValue, float64(c.outboxErrs.Load()))
 	for _, j := range jobs.RunStats() {
 		ch <- prometheus.MustNewConstMetric(descJobRuns, prometheus.CounterValue, float64(j.OK), j.Job, "ok")
 		ch <- prometheus.MustNewConstMetric(descJobRuns, prometheus.CounterValue, float64(j.Failed), j.Job, "error")
