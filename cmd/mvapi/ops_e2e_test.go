@@ -146,6 +146,28 @@ func TestMetricsAfterAScriptedMix(t *testing.T) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
+	// Each entry's histogram has its own buckets (cumulative, the largest
+	// holding every request of that entry).
+	for entry, n := range map[string]uint64{"balance": 5, "apitest1": 4} {
+		var h *dto.Histogram
+		for _, m := range fams["mvapi_request_duration_seconds"].GetMetric() {
+			for _, lp := range m.Label {
+				if lp.GetName() == "entry" && lp.GetValue() == entry {
+					h = m.Histogram
+				}
+			}
+		}
+		b := h.GetBucket()
+		if len(b) < len(engine.LatencyBuckets) || b[len(engine.LatencyBuckets)-1].GetUpperBound() != 10 ||
+			b[len(engine.LatencyBuckets)-1].GetCumulativeCount() != n || h.GetSampleSum() <= 0 {
+			t.Errorf("%s histogram %v", entry, h)
+		}
+		for i := 1; i < len(b); i++ {
+			if b[i].GetCumulativeCount() < b[i-1].GetCumulativeCount() {
+				t.Errorf("%s histogram not cumulative: %v", entry, h)
+			}
+		}
+	}
 	// The API port does not serve the admin endpoints.
 	if code, _ := s.getRaw("/metrics"); code != 404 {
 		t.Errorf("API port /metrics: %d", code)

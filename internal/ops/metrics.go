@@ -104,7 +104,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	e := c.a.Engine
 	entries, unknown := e.RequestStats()
 	var auth, rate int64
-	buckets := make(map[float64]uint64, len(engine.LatencyBuckets))
 	for _, st := range entries {
 		for k, n := range st.Kinds {
 			if n == 0 {
@@ -118,6 +117,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		auth += st.Kinds[engine.KindAuth]
 		rate += st.Kinds[engine.KindRateLimited]
+		// A new map per histogram: the const metric keeps it until written.
+		buckets := make(map[float64]uint64, len(engine.LatencyBuckets))
 		for i, ub := range engine.LatencyBuckets {
 			buckets[ub] = st.Latency.Buckets[i]
 		}
