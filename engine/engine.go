@@ -290,7 +290,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if req.ID == "" {
 		req.ID = newRequestID()
 	}
-	ctx = logging.WithRequestID(ctx, req.ID) // every line logged with ctx names the request
+	ctx = logging.WithRequestIDRef(ctx, &req.ID) // every line logged with ctx names the request
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}

@@ -105,6 +105,12 @@ type requestIDKey struct{}
 
 // WithRequestID returns ctx carrying the request id id.
 func WithRequestID(ctx context.Context, id string) context.Context {
+	return WithRequestIDRef(ctx, &id)
+}
+
+// WithRequestIDRef returns ctx carrying the request id *id (read when a
+// line is logged): one allocation on the hot path instead of two.
+func WithRequestIDRef(ctx context.Context, id *string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
@@ -113,8 +119,10 @@ func RequestID(ctx context.Context) string {
 	if ctx == nil {
 		return ""
 	}
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if id, _ := ctx.Value(requestIDKey{}).(*string); id != nil {
+		return *id
+	}
+	return ""
 }
 
 // ErrorLog is a *log.Logger for http.Server.ErrorLog and other libraries
