@@ -7,10 +7,15 @@ ADMIN   ?= 127.0.0.1:9180
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
 
-.PHONY: build run test race vet fmt bench bench-go bench-http fuzz clean
+.PHONY: build static run test race vet fmt bench bench-go bench-http fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
+
+## static: the Dockerfile's binary (CGO_ENABLED=0, same flags; packaging's test checks they match)
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$(VERSION)" -o bin/mvapi-static ./cmd/mvapi
+	bin/mvapi-static --version
 
 ## run: build and serve the demo on the embedded SQLite default (metrics and health on ADMIN)
 run: build
@@ -31,8 +36,11 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: Go benchmarks of the pipeline, then balance over HTTP with wrk against the ceiling
-bench: bench-go bench-http
+## bench: one run (about 4 minutes): balance vs the bare ceiling on SQLite and PostgreSQL (authpwd, authmd5), customsql/balance, apireload timings, RSS at 10k rules + 1,000 connections, load average (needs wrk: apt-get install wrk; the script installs it when it can)
+bench:
+	bash bench/all.sh
+
+## bench-go: the Go benchmarks (pipeline without a socket, apireload)
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./engine/... ./cmd/...

@@ -232,6 +232,12 @@ func closingBrace(s string, j int) (int, error) {
 // compileSubquery binds the reference's bare USERID (upper case, outside
 // quotes) and compiles the statement like customsql.
 func compileSubquery(q string, d sqltemplate.Dialect) (*sqltemplate.Template, error) {
+	if tr, ok := d.(interface{ TranslateSQL(string) (string, error) }); ok { // engine.DialectFor: customsqldialect
+		var err error
+		if q, err = tr.TranslateSQL(q); err != nil {
+			return nil, err
+		}
+	}
 	var b strings.Builder
 	for k := 0; k < len(q); k++ {
 		c := q[k]

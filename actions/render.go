@@ -54,6 +54,10 @@ func (e *renderEnv) field(name string) string {
 			return fmt.Sprint(v)
 		}
 	}
+	// A failure action after a wrong password still names the user.
+	if u := e.c.Identified(); name == "username" && u != nil {
+		return u.Username
+	}
 	return ""
 }
 

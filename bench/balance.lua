@@ -15,7 +15,12 @@ local key = os.getenv("BENCH_KEY") or ""
 -- BENCH_ENTRY=apitest1 asks apitest1 instead (no auth, no SQL: the
 -- ceiling of the same binary) and expects "OK:".
 local entry = os.getenv("BENCH_ENTRY") or "balance"
-local want = entry == "apitest1" and "OK:" or "Your credit"
+local want = os.getenv("BENCH_WANT") or (entry == "apitest1" and "OK:" or "Your credit")
+-- BENCH_PATHS names a file of request paths, one a line (bench/seed
+-- -paths writes it, e.g. authmd5 requests with fresh salts); each thread
+-- cycles through it from its own offset.
+local pathsFile = os.getenv("BENCH_PATHS")
+local paths, npaths, at = nil, 0, 0
 local users = tonumber(os.getenv("BENCH_USERS") or "10000")
 
 local threads = {}
@@ -36,9 +41,21 @@ function init(args)
    -- the first values after seeding are poorly mixed on some Luas
    math.random(); math.random(); math.random()
    prefix = "/mvapireq/?apientry=balance&authkey=" .. key .. "&authid="
+   if pathsFile then
+      paths = {}
+      for line in io.lines(pathsFile) do
+         npaths = npaths + 1
+         paths[npaths] = line
+      end
+      at = math.random(1, npaths)
+   end
 end
 
 function request()
+   if paths then
+      at = at % npaths + 1
+      return wrk.format("GET", paths[at])
+   end
    if entry == "apitest1" then
       return wrk.format("GET", "/mvapireq/?apientry=apitest1")
    end
@@ -62,7 +79,7 @@ function done(summary, latency, requests)
    end
    local e = summary.errors
    local errors = e.connect + e.read + e.write + e.status + e.timeout
-   io.write(string.format("bad answers (non-2xx or not \"Your credit...\"): %d\n", nbad))
+   io.write(string.format("bad answers (non-2xx or not \"%s...\"): %d\n", want, nbad))
    io.write(string.format("BENCH requests=%d rps=%.2f lat_avg_us=%.1f lat_p50_us=%d lat_p99_us=%d bad=%d errors=%d\n",
       summary.requests, summary.requests / (summary.duration / 1e6), latency.mean,
       latency:percentile(50), latency:percentile(99), nbad, errors))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/http.sh: the HTTP part of `make bench`. Measures mvapi's balance
 # entry (full authentication: api key, user lookup, password compare) with
-# wrk against bench/ceiling, a bare net/http server doing the same SQL work,
+# wrk against bench/ceiling, a bare net/http server running the one-column
+# query a user would write by hand (select credit from tb_users where
+# username = ?) and authenticating nothing,
 # on the same seeded SQLite file. Runs ceiling, mvapi, ceiling, mvapi and
 # reports the best of the two for each and the ratio mvapi/ceiling (target
 # >= 0.90; reported, not enforced). Exits 1 when any request failed or was
@@ -185,6 +187,8 @@ done
 
 echo
 echo "== summary (wrk -t$THREADS -c$CONNS -d${SECONDS_PER_RUN}s x $ROUNDS rounds, $USERS users, balance with authpwd)"
+echo "   $(grep -m1 '^ceiling:' "$tmp/ceiling.log" | sed 's/; serving on.*//')"
+echo "   mvapi: balance with api key, user lookup, password check, rule table, text format"
 for name in ceiling mvapi; do
 	printf '   %-8s req/s:%s   best %.0f   server CPU %.1f us/request (mean)\n' "$name" "${rounds[$name]}" \
 		"${best[$name]}" "$(awk -v s="${cpu_sum[$name]}" -v n="$ROUNDS" 'BEGIN { print s / n }')"

@@ -184,6 +184,10 @@ func dbRestore(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if !db.Dialect.SupportsOnlineBackup() {
 		return otherDBTools(c, db.Dialect), nil
 	}
+	// It replaces tb_api and tb_globalconfig: the proof db needs.
+	if res, ok := needVerifiedAdmin(c, "dbrestore"); !ok {
+		return res, nil
+	}
 	if strings.TrimSpace(c.Param("path")) == "" {
 		return engine.Errorf("missing parameter: path (a backup file of the backup folder)"), nil
 	}

@@ -48,6 +48,11 @@ func dbStatement(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("txt too long: at most %d bytes", maxDBText), nil
 	}
 	db := c.DB()
+	// The reference's T-SQL runs here too, as customsqldialect says.
+	txt, err := engine.TranslateSQL(txt, db.Dialect, c.Config)
+	if err != nil {
+		return engine.Errorf("%v", err), nil
+	}
 	verb, _, _ := strings.Cut(strings.ToLower(txt), " ")
 	// The statement text may hold secrets (a password in an UPDATE): the
 	// log names who ran what kind of statement, not the text.
@@ -124,6 +129,12 @@ func getField(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err != nil {
 		return metaError(c, err)
 	}
+	// tb_globalconfig holds the secrets showcfg masks.
+	if strings.EqualFold(tbl, "tb_globalconfig") {
+		if res, ok := needVerifiedAdmin(c, "getfield table=tb_globalconfig"); !ok {
+			return res, nil
+		}
+	}
 	cols, err := tableColumns(ctx, db, tbl)
 	if err != nil {
 		return format.Result{}, err
@@ -191,6 +202,11 @@ func setFieldAdmin(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err != nil {
 		return metaError(c, err)
 	}
+	if protectedTables[strings.ToLower(tbl)] {
+		if res, ok := needVerifiedAdmin(c, "setfield table="+strings.ToLower(tbl)); !ok {
+			return res, nil
+		}
+	}
 	cols, err := tableColumns(ctx, db, tbl)
 	if err != nil {
 		return format.Result{}, err
@@ -217,6 +233,11 @@ func setFieldAdmin(ctx context.Context, c *engine.Call) (format.Result, error) {
 	val, err := convertValue(col, c.Param("fieldtype"), c.Param("fieldvalue"))
 	if err != nil {
 		return engine.Errorf("%v", err), nil
+	}
+	if strings.EqualFold(tbl, "tb_users") {
+		if res, ok, err := checkUserChange(ctx, c, id, col.Name, val); err != nil || !ok {
+			return res, err
+		}
 	}
 	r, err := db.ExecContext(ctx, setFieldSQL(d, tbl, col.Name), val, id)
 	if err != nil {

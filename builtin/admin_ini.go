@@ -141,6 +141,10 @@ func setIni(_ context.Context, c *engine.Call) (format.Result, error) {
 	if err := checkIniValue(value); err != nil {
 		return engine.Errorf("%v", err), nil
 	}
+	if strings.EqualFold(sec, configSection) && engine.IsSecurityOption(key) {
+		return engine.Failf(engine.KindDenied, "access denied: %s is a security option: setini and loadinifiles never change it (use --set, MVAPI_%s or tb_globalconfig)",
+			strings.ToLower(key), strings.ToUpper(key)), nil
+	}
 	root, name, f, res, ok := loadIni(c, true)
 	if !ok {
 		return res, nil
@@ -187,6 +191,10 @@ func saveSettings(ctx context.Context, c *engine.Call) (format.Result, error) {
 }
 
 func loadIniFiles(ctx context.Context, c *engine.Call) (format.Result, error) {
+	// It changes tb_globalconfig: the proof db needs (issue 10).
+	if res, ok := needVerifiedAdmin(c, "loadinifiles"); !ok {
+		return res, nil
+	}
 	root, name, f, res, ok := loadIni(c, false)
 	if !ok {
 		return res, nil
@@ -217,6 +225,9 @@ func loadIniFiles(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("loadinifiles: nothing loaded: %v", err), nil
 	}
 	db := c.DB()
+	if res, ok, err := keepSecurityOptions(ctx, c, values); err != nil || !ok {
+		return res, err
+	}
 	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
 		for n, v := range values {
 			r, err := tx.ExecContext(ctx, configUpdateSQL(db.Dialect), v, n)
@@ -244,6 +255,46 @@ func loadIniFiles(ctx context.Context, c *engine.Call) (format.Result, error) {
 		c.Engine.Logger().Error("loadinifiles: other nodes not told", "err", err)
 	}
 	return engine.OK(fmt.Sprintf("%d settings loaded from %s [%s], config reloaded", len(values), name, configSection)), nil
+}
+
+// keepSecurityOptions leaves out of values the security options the file
+// holds unchanged (a file written by savesettings holds them all) and
+// refuses the load when the file would change one: command actions,
+// folders, trust and secrets never come from an ini file.
+func keepSecurityOptions(ctx context.Context, c *engine.Call, values map[string]string) (format.Result, bool, error) {
+	var stored []struct {
+		Name  string `db:"name"`
+		Value string `db:"value"`
+	}
+	db := c.DB()
+	if err := db.SelectContext(ctx, &stored, configRowsSQL(db.Dialect)); err != nil {
+		return format.Result{}, false, err
+	}
+	current := map[string]string{}
+	for _, r := range stored {
+		current[strings.ToLower(strings.TrimSpace(r.Name))] = r.Value
+	}
+	var changed []string
+	for n, v := range values {
+		if !engine.IsSecurityOption(n) {
+			continue
+		}
+		was, ok := current[n]
+		if !ok {
+			was = c.Config.Get(n)
+		}
+		if strings.TrimSpace(v) != strings.TrimSpace(was) {
+			changed = append(changed, n)
+			continue
+		}
+		delete(values, n)
+	}
+	if len(changed) > 0 {
+		sort.Strings(changed)
+		return engine.Failf(engine.KindDenied, "loadinifiles: nothing loaded: security options cannot be changed from an ini file: %s (use --set, MVAPI_NAME or tb_globalconfig)",
+			strings.Join(changed, ", ")), false, nil
+	}
+	return format.Result{}, true, nil
 }
 
 var configRowsSQL = schema.Statement("SELECT name, value FROM tb_globalconfig")

@@ -200,9 +200,9 @@ func buildServerRow(ctx context.Context, c *engine.Call) (*serverResult, error) 
 	}
 	credit := 0.0
 	if s := p("u_credit"); s != "" {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f < 0 {
-			return nil, fmt.Errorf("bad u_credit %q: a number, not negative", clipText(s, 20))
+		f, err := parseCredit("u_credit", s, false)
+		if err != nil {
+			return nil, err
 		}
 		credit = roundTo(f, 4)
 	}

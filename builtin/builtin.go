@@ -38,6 +38,8 @@ func Register(reg *engine.Registry) {
 	registerAdminFiles(reg)
 	registerAdminIni(reg)
 	registerAdminSwitch(reg)
+	registerRegistrar(reg)
+	markUserReaders(reg)
 	registerOpenAPI(reg)
 	markAudit(reg)
 }

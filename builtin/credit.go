@@ -26,6 +26,10 @@ func registerCredit(reg *engine.Registry) {
 		Doc: "Recharge with a PIN of tb_pins (pin, or anum as in the reference example); a PIN is used once.",
 	})
 	reg.Add(engine.Builtin{
+		Name: "recharge", Access: engine.UserAPI, Params: []string{"pin"}, Handler: charge, NeedsUser: true,
+		Doc: "The WebPhone's name of charge: recharge with a PIN of tb_pins (pin or anum).",
+	})
+	reg.Add(engine.Builtin{
 		Name: "transfercredit", Access: engine.UserAPI, Params: []string{"username", "credit"}, Handler: transferCredit, NeedsUser: true,
 		Doc: "Move credit from the caller to another user of the same currency, in one transaction.",
 	})
@@ -41,6 +45,9 @@ func registerCredit(reg *engine.Registry) {
 
 var pinRE = regexp.MustCompile(`^[A-Za-z0-9-]{4,40}$`)
 
+// msgPinUnusable answers every PIN that cannot be used, whatever the reason.
+const msgPinUnusable = "pin not usable: unknown, used, disabled or expired"
+
 var (
 	errPinUnusable = errors.New("pin not usable")
 	errPinCurrency = errors.New("pin currency differs")
@@ -52,7 +59,7 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("missing parameter: pin (the recharge PIN)"), nil
 	}
 	if !pinRE.MatchString(pin) {
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
+		return engine.Failf(engine.KindAuth, msgPinUnusable), nil
 	}
 	db, u := c.DB(), c.User
 	d := db.Dialect
@@ -86,7 +93,9 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	})
 	switch {
 	case errors.Is(err, errPinUnusable):
-		return engine.Errorf("pin not usable: unknown, used, disabled or expired"), nil
+		// A wrong PIN is a failed guess: KindAuth counts it towards the
+		// lockout of the IP and of the user, like a failed password.
+		return engine.Failf(engine.KindAuth, msgPinUnusable), nil
 	case errors.Is(err, errPinCurrency):
 		return engine.Errorf("pin is in %s, your account in %s: ask support for a %s PIN", cur, u.Currency, u.Currency), nil
 	case err != nil:

@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func convertValue(col dbColumn, fieldtype, v string) (any, error) {
 		return n, nil
 	case colFloat:
 		f, err := strconv.ParseFloat(t, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("bad value for %s: a number", col.Name)
 		}
 		return f, nil

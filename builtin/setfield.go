@@ -101,6 +101,11 @@ func setField(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err != nil {
 		return engine.Errorf("%v", err), nil
 	}
+	if c.Admin {
+		if res, ok, err := checkUserChange(ctx, c, target, field, value); err != nil || !ok {
+			return res, err
+		}
+	}
 	if f, ok := value.(float64); ok && field == "credit" {
 		return setCreditField(ctx, c, target, f) // tb_creditlog and the audit row in one transaction
 	}
@@ -167,9 +172,9 @@ func fieldValue(c *engine.Call, field string, kind fieldKind) (any, error) {
 		}
 		return n, nil
 	case kindFloat:
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		f, err := parseCredit("fieldvalue", v, true)
 		if err != nil {
-			return nil, errf("bad fieldvalue: %s takes a number", field)
+			return nil, errf("bad fieldvalue: %s takes a number with at most 4 decimals", field)
 		}
 		return roundTo(f, 4), nil
 	}

@@ -75,7 +75,10 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if a.ReqIP == 1 && !c.Trusted && !inList(cfg.IPAuth, c.Req.RemoteIP) {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
-	if a.ReqKey == 1 && cfg.APIKey != "" && !c.Trusted &&
+	// A key that is sent is checked, from a trusted IP too (a client
+	// testing its configuration from localhost must hear that its key is
+	// wrong); only a trusted IP may leave it out.
+	if a.ReqKey == 1 && cfg.APIKey != "" && (!c.Trusted || p.Has("authkey")) &&
 		subtle.ConstantTimeCompare([]byte(p.Get("authkey")), []byte(cfg.APIKey)) != 1 {
 		return &Error{Kind: KindAuth, Message: msgWrongKey}
 	}
@@ -97,8 +100,10 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	}
 	if authID == "" {
 		if trustAdmin {
+			// A trusted portal acts for a user by naming no user and
+			// sending targetuser.
 			c.Admin = true
-			return nil
+			return e.impersonate(ctx, c)
 		}
 		return &Error{Kind: KindAuth, Message: msgNoAuthID}
 	}
@@ -110,12 +115,22 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if err != nil {
 		return err
 	}
-	if u == nil {
-		return &Error{Kind: KindAuth, Message: msgWrongUser}
-	}
 	// A trusted IP may name a user without a secret (the reference's web
 	// server use); a secret that is sent is always checked.
 	sentSecret := p.Has("authmd5") || p.Has("authpwd")
+	if u == nil {
+		if trustAdmin && !sentSecret {
+			return &Error{Kind: KindAuth, Message: msgWrongUser}
+		}
+		// An unknown user goes through the same checks as a known one
+		// (nonce challenge, missing secret) and gets the same answers:
+		// usernames cannot be probed.
+		if err := e.checkSecret(ctx, c, decoyUser, authID, mode); err != nil {
+			return err
+		}
+		return &Error{Kind: KindAuth, Message: msgWrongUser}
+	}
+	c.identified = u
 	if !trustAdmin || sentSecret {
 		if err := e.checkSecret(ctx, c, u, authID, mode); err != nil {
 			return err
@@ -125,14 +140,18 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 	if u.Disabled() {
 		return Fail(KindAuth, "auth failed: user disabled")
 	}
-	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry) {
+	// A request that names a user acts with that user's level: a trusted
+	// IP makes a request admin only when it names no user or an admin
+	// (an enduser's own password sent through a portal on the same host
+	// gives that enduser's rights, nothing more).
+	if !allowedAt(a.ReqUser, u.Type) && !(trustAdmin && adminEntry && u.IsAdmin()) {
 		return Fail(KindDenied, "access denied: %s needs a higher user level", c.Entry.Name)
 	}
 	if adminEntry && cfg.DefTrustAdmin == 4 && !c.Trusted {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	c.User, c.Caller = u, u
-	c.Admin = u.IsAdmin() || trustAdmin
+	c.Admin = u.IsAdmin()
 	return e.impersonate(ctx, c)
 }
 
@@ -149,7 +168,7 @@ func (e *Engine) impersonate(ctx context.Context, c *Call) error {
 	if tu == nil {
 		return Fail(KindNotFound, "targetuser not found")
 	}
-	if tu.Type == TypeSrvAdmin && c.Caller != nil && c.Caller.Type != TypeSrvAdmin {
+	if tu.Type == TypeSrvAdmin && (c.Caller == nil || c.Caller.Type != TypeSrvAdmin) {
 		return Fail(KindDenied, "access denied: only a srvadmin may act as a srvadmin")
 	}
 	c.User = tu
@@ -275,14 +294,33 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 //
 // comparing the hex case-insensitively in constant time.
 func md5Matches(sent, authID, pwd, serverSalt, salt1, salt2, nonce string) bool {
-	var want string
+	// Built in stack buffers: this runs on every authmd5 request.
+	var buf [256]byte
+	var want [32]byte
 	if len(sent) > 7 && strings.EqualFold(sent[:7], "authv3_") {
 		sent = sent[7:]
-		want = MD5Hex(MD5Hex("tU29m"+authID+pwd+salt1) + salt2 + serverSalt + nonce)
+		var inner [32]byte
+		sum := md5.Sum(append(append(append(append(buf[:0], "tU29m"...), authID...), pwd...), salt1...))
+		hex.Encode(inner[:], sum[:])
+		sum = md5.Sum(append(append(append(append(buf[:0], inner[:]...), salt2...), serverSalt...), nonce...))
+		hex.Encode(want[:], sum[:])
 	} else {
-		want = MD5Hex("ck5Gp" + authID + pwd + serverSalt + salt1)
+		sum := md5.Sum(append(append(append(append(append(buf[:0], "ck5Gp"...), authID...), pwd...), serverSalt...), salt1...))
+		hex.Encode(want[:], sum[:])
 	}
-	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sent)), []byte(want)) == 1
+	if len(sent) != len(want) {
+		return false
+	}
+	// ASCII lower case is enough: only ASCII can equal hex digits.
+	var got [32]byte
+	for i := range got {
+		c := sent[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // MD5Hex is the lower-case hex MD5 of s.
@@ -298,8 +336,11 @@ func AuthMD5(authID, pwd, serverSalt, salt1 string) string {
 
 // authorize applies the per-user checks: registration, credit and rule;
 // a refusal is an *Error of KindDenied.
-func (e *Engine) authorize(c *Call) error {
+func (e *Engine) authorize(ctx context.Context, c *Call) error {
 	a, cfg, u := &c.Entry.Access, c.Config, c.User
+	if err := e.completeUser(ctx, c); err != nil {
+		return err
+	}
 	if u != nil && !u.IsAdmin() && a.ReqUser != LevelPublic {
 		reg := a.ReqUserRegister
 		if reg == Inherit {
@@ -345,6 +386,9 @@ func (e *Engine) ConsoleLogin(ctx context.Context, username, password string, ip
 		return nil, err
 	}
 	u, err := e.users.ByUsername(ctx, username)
+	if err == nil {
+		err = e.users.complete(ctx, u) // a console session's user is used whole
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -96,10 +96,17 @@ type Engine struct {
 	stats   requestStats
 	queries queryTracker
 	obs     observed
+	// status: rows that did not compile at start outside tb_api, and the
+	// asynchronous failures per entry (status.go); outside the snapshot
+	// so that the counters survive a reload.
+	status statusState
 }
 
 // New loads the global config and compiles the rule table. A bad tb_api row
-// is an error here: a server must not start with part of its API missing.
+// does not stop a server: the good rows serve, each bad row's entry answers
+// that it is not available (misconfigured) and is logged as an error, and
+// apistatus lists them (BadRows). With strictstart=1 a bad row is an error
+// here instead.
 func New(ctx context.Context, o Options) (*Engine, error) {
 	if o.DB == nil || o.Registry == nil {
 		return nil, errors.New("engine: DB and Registry are required")
@@ -138,6 +145,11 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	t, err := e.compile(ctx, cfg)
+	var ce *CompileError
+	if errors.As(err, &ce) && t != nil && cfg.Int("strictstart") == 0 {
+		e.logBadRows(ce.Rows)
+		err = nil
+	}
 	if err != nil {
 		e.users.close()
 		e.stop()
@@ -188,18 +200,31 @@ func (e *Engine) Logger() *slog.Logger { return e.log }
 func (e *Engine) Registry() *Registry { return e.reg }
 
 // Compile reads tb_api and compiles a table under the current config
-// without installing it (what `mvapi check` and apireload do first).
+// without installing it (what apireload does first); every statement is
+// checked against the database. On a bad row the error is a
+// *CompileError and there is no table.
 func (e *Engine) Compile(ctx context.Context) (*Table, error) {
-	return e.compile(ctx, e.Config())
+	t, err := e.compile(ctx, e.Config())
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
-// compile reads tb_api and compiles a table under cfg.
+// compile reads tb_api and compiles a table under cfg, each statement
+// checked against the database. On bad rows it returns the table a
+// server starts with (bad entries misconfigured) and a *CompileError.
 func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	rows, err := loadRows(ctx, e.db)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler}
+	var prev *Table
+	if snap := e.snap.Load(); snap != nil {
+		prev = snap.Table
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
+		check: e.checkSQL, ctx: ctx}
 	return c.compile(rows)
 }
 
@@ -233,6 +258,11 @@ func (e *Engine) ReloadConfig(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// The file folders are read at start only (trust.go).
+	cfg, kept := cfg.keepStartup(e.Config())
+	if len(kept) > 0 {
+		e.log.Warn("reload: folder options are read at start only; the new values take effect at the next start", "options", kept)
+	}
 	d, err := e.swap(ctx, cfg)
 	var ce *CompileError
 	if errors.As(err, &ce) {
@@ -265,10 +295,12 @@ func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
 	d := diffTables(old.Table, t)
 	if !d.Empty() || cfg != old.Config {
 		e.snap.Store(&Snapshot{Table: t, Config: cfg})
+		closeReplaced(old.Table, t)
 	}
 	for _, install := range installs {
 		install()
 	}
+	e.status.clearBad() // every hook's rows compiled
 	return d, nil
 }
 
@@ -331,6 +363,9 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		}
 		return e.failure(ctx, c, le)
 	}
+	if entry.Misconfigured {
+		return Failf(KindUnavailable, "apientry %s is not available (misconfigured)", entry.Name)
+	}
 	if err := e.authenticate(ctx, c); err != nil {
 		res = e.failure(ctx, c, err)
 		if res.Kind == KindAuth { // not database trouble
@@ -339,13 +374,18 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	if err := e.authorize(c); err != nil {
+	if err := e.authorize(ctx, c); err != nil {
 		res = e.failure(ctx, c, err)
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
 	if entry.NeedsUser && c.User == nil {
 		res = e.failure(ctx, c, ErrNeedsUser)
+		e.act(c, entry.OnFailure, res)
+		return res
+	}
+	if err := e.userAllowed(c); err != nil {
+		res = e.failure(ctx, c, err)
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
@@ -357,9 +397,17 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		res.Kind = KindInvalid // a failure built by hand
 	}
 	e.auditCall(ctx, c, res)
+	if res.Kind == KindAuth {
+		// A secret guessed wrong inside the entry (a recharge PIN)
+		// counts like a failed password, for the IP and for the user.
+		e.guessFailed(c)
+	}
 	if res.OK {
 		if !c.actedInTx {
-			e.act(c, entry.OnSuccess, res)
+			if err := e.actSuccess(c, entry.OnSuccess, res); err != nil {
+				res = e.actionFailure(ctx, c, err)
+				e.act(c, entry.OnFailure, res)
+			}
 		}
 	} else {
 		e.act(c, entry.OnFailure, res)
@@ -401,13 +449,19 @@ func (e *Engine) act(c *Call, a Action, res format.Result) {
 	if a == nil {
 		return
 	}
+	if c.Entry.restUser && c.User != nil && c.User.partial { // failed before authorize completed it
+		if err := e.users.complete(context.Background(), c.User); err != nil {
+			e.log.Error("custom_action: load user", "entry", c.Entry.Name, "err", err)
+		}
+	}
 	if _, ok := a.(TxAction); ok {
 		e.actTx(context.Background(), c, a, res)
 		return
 	}
 	err := e.pool.submit(func(ctx context.Context) {
 		if err := a.Run(ctx, c, res); err != nil {
-			e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+			e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+			e.status.asyncFailed(c.Entry.Name, "custom_action", err)
 		}
 	})
 	if err != nil {

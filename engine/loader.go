@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +27,13 @@ type ActionKind interface {
 // Action is a compiled custom_action, run after an entry answered.
 type Action interface {
 	Run(ctx context.Context, c *Call, res format.Result) error
+}
+
+// StatementsAction is an Action that runs SQL: a SQL action's statement,
+// the {select ...} sub-queries of a body. The loader checks each against
+// the database as it checks customsql.
+type StatementsAction interface {
+	Statements() []*sqltemplate.Template
 }
 
 // ActionNames names the custom_action base codes of the reference.
@@ -94,25 +101,71 @@ type compiler struct {
 	dialect schema.Dialect
 	cfg     *Config
 	runSQL  func(*sqltemplate.Template) Handler
+	// prev is the table in force (nil for none): an entry of an unchanged
+	// row is taken from it instead of compiled again (see reuse).
+	prev *Table
+	// check, when set, asks the live database whether a compiled
+	// statement would run (Engine.checkSQL); nil skips the check. ctx is
+	// the load's context for it, and fatal the first error of the
+	// database itself (not of a row), which fails the whole load.
+	check func(context.Context, *sqltemplate.Template) (rowErr, fatal error)
+	ctx   context.Context
+	fatal error
 }
 
-// loadRows reads tb_api.
+// checkStatement checks t against the database when the compiler has a
+// check; a refusal is the row's error, trouble with the database is kept
+// in c.fatal.
+func (c *compiler) checkStatement(t *sqltemplate.Template) error {
+	if c.check == nil || c.fatal != nil {
+		return nil
+	}
+	rowErr, fatal := c.check(c.ctx, t)
+	if fatal != nil {
+		c.fatal = fatal
+	}
+	return rowErr
+}
+
+// loadRows reads tb_api (scanned field by field: no reflection).
 func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
-	var rows []apiRow
-	if err := db.SelectContext(ctx, &rows, apiRowQuery(db.Dialect)); err != nil {
+	q, err := db.QueryContext(ctx, apiRowQuery(db.Dialect))
+	if err != nil {
+		return nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	defer q.Close()
+	rows := make([]apiRow, 0, 64)
+	for q.Next() {
+		var r apiRow
+		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
+			&r.ReqUserRegister, &r.ReqUserLogin, &r.CustomSQL, &r.CustomAction, &r.CustomActionBody, &r.Enabled,
+			&r.Rule, &r.Description); err != nil {
+			return nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	return rows, nil
 }
 
 // compile builds a table; on any bad row it returns a *CompileError naming
-// every one of them and no table.
+// every one of them together with a table in which each bad row's entry
+// answers that it is not available (misconfigured): what a server starts
+// with (see New); a reload discards it.
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
-	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows))}
+	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
+	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
 		t.entries[name] = &Entry{
 			Name: name, Access: b.Access, Enabled: true, Params: b.Params,
 			Handler: b.Handler, NeedsUser: b.NeedsUser, Builtin: true, Description: b.Doc, fingerprint: "builtin",
+		}
+	}
+	for name := range c.reg.readsUser {
+		if e, ok := t.entries[name]; ok {
+			e.restUser = true
 		}
 	}
 	var bad []*RowError
@@ -132,18 +185,44 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			continue
 		}
 		seen[name] = r.ID
+		if reuse {
+			if old, ok := c.prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == fingerprint(r) &&
+				old.Description == r.Description.String {
+				t.entries[name] = old // unchanged row, same config: compiled the same
+				continue
+			}
+		}
 		e, errs := c.compileRow(r, name, t.entries[name])
 		for _, re := range errs {
 			fail(re.Field, re.Err)
 		}
 		if len(errs) == 0 {
 			t.entries[name] = e
+		} else {
+			t.entries[name] = misconfigured(name, r)
 		}
 	}
+	if c.fatal != nil {
+		return nil, c.fatal
+	}
 	if len(bad) > 0 {
-		return nil, &CompileError{Rows: bad}
+		t.bad = bad
+		return t, &CompileError{Rows: bad}
 	}
 	return t, nil
+}
+
+// misconfigured is the entry of a tb_api row that does not compile, in
+// the table a server starts with: it answers every caller that it is not
+// available (ServeSnapshot), whatever the built-in of that name does.
+func misconfigured(name string, r *apiRow) *Entry {
+	return &Entry{
+		Name: name, Enabled: true, RowID: r.ID, Misconfigured: true, Access: PublicAPI,
+		Description: r.Description.String, fingerprint: "misconfigured:" + fingerprint(r),
+		Handler: func(context.Context, *Call) (format.Result, error) {
+			return Failf(KindUnavailable, "apientry %s is not available (misconfigured)", name), nil
+		},
+	}
 }
 
 func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*RowError) {
@@ -185,7 +264,14 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		fail("access", err)
 	}
 	if sqlText := strings.TrimSpace(r.CustomSQL.String); sqlText != "" {
-		tmpl, err := sqltemplate.Compile(sqlText, c.dialect)
+		sqlText, err := TranslateSQL(sqlText, c.dialect, c.cfg)
+		var tmpl *sqltemplate.Template
+		if err == nil {
+			tmpl, err = sqltemplate.Compile(sqlText, c.dialect)
+		}
+		if err == nil {
+			err = c.checkStatement(tmpl)
+		}
 		if err != nil {
 			fail("customsql", err)
 		} else {
@@ -220,6 +306,11 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		e.Handler = func(context.Context, *Call) (format.Result, error) { return OK("done"), nil }
 	}
 	e.fingerprint = fingerprint(r)
+	e.restUser = e.SQL == nil && base != nil && base.restUser || e.SQL != nil && templateReadsUser(e.SQL) ||
+		e.Rule != nil || r.CustomAction.Int64 != 0 && strings.Contains(r.CustomActionBody.String, "{")
+	if e.SQL != nil && e.SQL.ReturnsRows() {
+		e.sqlStmt = &entryStmt{}
+	}
 	return e, errs
 }
 
@@ -239,6 +330,13 @@ func (c *compiler) compileAction(code int, body string) (Action, error) {
 	act, err := kind.Compile(body, c.dialect, c.cfg)
 	if err != nil {
 		return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
+	}
+	if sa, ok := act.(StatementsAction); ok {
+		for _, t := range sa.Statements() {
+			if err := c.checkStatement(t); err != nil {
+				return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
+			}
+		}
 	}
 	return act, nil
 }
@@ -274,8 +372,9 @@ func sparamNames(t *sqltemplate.Template) []string {
 	max := 0
 	for _, k := range t.Keys() {
 		if k.Kind == sqltemplate.SParam {
-			var n int
-			fmt.Sscanf(k.Name, "sparam%d", &n)
+			// Name is "sparam" and digits; like Sscanf, digits that do not
+			// make a number count as 0.
+			n, _ := strconv.Atoi(strings.TrimPrefix(k.Name, "sparam"))
 			if n > max {
 				max = n
 			}
@@ -283,17 +382,69 @@ func sparamNames(t *sqltemplate.Template) []string {
 	}
 	out := make([]string, max)
 	for i := range out {
-		out[i] = fmt.Sprintf("sparam%d", i+1)
+		out[i] = "sparam" + strconv.Itoa(i+1)
 	}
 	return out
 }
 
+// fingerprint identifies what of a row its compiled entry depends on
+// (besides fname, id and description): the same fingerprint compiles the
+// same. Built with appends, not fmt (apireload runs it for every row).
 func fingerprint(r *apiRow) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%v|%v|%v|%v|%v|%v|%v|%q|%v|%q|%v|%q",
-		r.ReqKey, r.ReqIP, r.ReqUser, r.ReqUserMode, r.ReqUserCredit, r.ReqUserRegister, r.ReqUserLogin,
-		r.CustomSQL.String, r.CustomAction, r.CustomActionBody.String, r.Enabled, r.Rule.String)
-	return hex.EncodeToString(h.Sum(nil))
+	b := make([]byte, 0, 64+len(r.CustomSQL.String)+len(r.CustomActionBody.String)+len(r.Rule.String))
+	nullInt := func(v sql.NullInt64) {
+		if v.Valid {
+			b = strconv.AppendInt(b, v.Int64, 10)
+		} else {
+			b = append(b, '-')
+		}
+		b = append(b, '|')
+	}
+	text := func(v sql.NullString) { // length-prefixed: no separator can be forged
+		if !v.Valid {
+			b = append(b, '-')
+		}
+		b = strconv.AppendInt(b, int64(len(v.String)), 10)
+		b = append(b, ':')
+		b = append(b, v.String...)
+		b = append(b, '|')
+	}
+	nullInt(r.ReqKey)
+	nullInt(r.ReqIP)
+	nullInt(r.ReqUser)
+	nullInt(r.ReqUserMode)
+	if r.ReqUserCredit.Valid {
+		b = strconv.AppendFloat(b, r.ReqUserCredit.Float64, 'g', -1, 64)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, '|')
+	nullInt(r.ReqUserRegister)
+	nullInt(r.ReqUserLogin)
+	text(r.CustomSQL)
+	nullInt(r.CustomAction)
+	text(r.CustomActionBody)
+	nullInt(r.Enabled)
+	text(r.Rule)
+	sum := sha256.Sum256(b)
+	return string(sum[:])
+}
+
+// sameValues reports whether two configs hold the same option values, so
+// that rows compile the same under both.
+func (c *Config) sameValues(o *Config) bool {
+	if c == o {
+		return true
+	}
+	if c == nil || o == nil || len(c.values) != len(o.values) {
+		return false
+	}
+	for k, v := range c.values {
+		if w, ok := o.values[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // ruleEnv is what a tb_api rule condition sees.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,10 @@ type Lockout struct {
 
 	// preauth holds the per-IP token buckets of preauthrate.
 	preauth ratelimit.Keyed
+
+	// users are the users locked after failed guesses (UserFailed), by
+	// their key in tb_authfailures ("user:ID").
+	users atomic.Pointer[map[string]time.Time]
 }
 
 // NewLockout returns a Lockout over db reading options from cfg.
@@ -40,6 +46,8 @@ func NewLockout(db *schema.DB, cfg func() *Config, log interface{ Warn(string, .
 	l := &Lockout{db: db, cfg: cfg, log: log, refresh: 2 * time.Second}
 	empty := map[netip.Addr]time.Time{}
 	l.locked.Store(&empty)
+	noUsers := map[string]time.Time{}
+	l.users.Store(&noUsers)
 	return l
 }
 
@@ -96,16 +104,65 @@ func (l *Lockout) AuthFailed(req *Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := l.record(ctx, req.RemoteIP, cfg); err != nil {
+	if err := l.record(ctx, req.RemoteIP.String(), cfg, func(until time.Time) {
+		l.log.Warn("client IP locked after failed authentications", "ip", req.RemoteIP.String(), "until", until)
+		l.add(req.RemoteIP, until)
+	}); err != nil {
 		l.log.Warn("record failed authentication", "ip", req.RemoteIP.String(), "err", err)
 	}
 }
 
-func (l *Lockout) record(ctx context.Context, ip netip.Addr, cfg *Config) error {
+// userKey is a user's key in tb_authfailures (never a valid IP).
+func userKey(u *User) string { return "user:" + strconv.FormatInt(u.ID, 10) }
+
+// UserAllowed refuses a user locked after failed guesses (UserFailed).
+func (l *Lockout) UserAllowed(u *User) error {
+	until, ok := (*l.users.Load())[userKey(u)]
+	if !ok || time.Now().After(until) {
+		return nil
+	}
+	return fmt.Errorf("auth locked: too many failed attempts of user %s, try again in %d s", u.Username, int(time.Until(until).Seconds())+1)
+}
+
+// UserFailed counts a failed guess of a user (a recharge PIN) and locks the
+// user at authlockoutfailures within authlockoutwindow, for
+// authlockouttime, whatever the IP: guesses relayed by a trusted portal
+// stop too. Only the user (or an admin acting as the user) can fail the
+// user's guesses, so no stranger can lock an account this way.
+func (l *Lockout) UserFailed(u *User) {
+	cfg := l.cfg()
+	if u == nil || cfg.Int("authlockoutfailures") <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	key := userKey(u)
+	if err := l.record(ctx, key, cfg, func(until time.Time) {
+		l.log.Warn("user locked after failed attempts", "user", u.Username, "until", until)
+		l.addUser(key, until)
+	}); err != nil {
+		l.log.Warn("record failed attempt", "user", u.Username, "err", err)
+	}
+}
+
+func (l *Lockout) addUser(key string, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := *l.users.Load()
+	next := make(map[string]time.Time, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[key] = until
+	l.users.Store(&next)
+}
+
+// record counts a failure of key (an IP, or a user's key) and calls locked
+// when the count reaches the limit.
+func (l *Lockout) record(ctx context.Context, key string, cfg *Config, locked func(until time.Time)) error {
 	d := l.db.Dialect
 	now := time.Now().UTC()
 	window := now.Add(-time.Duration(cfg.Int("authlockoutwindow")) * time.Second)
-	key := ip.String()
 	// A failure outside the window starts a new count.
 	res, err := l.db.ExecContext(ctx, failureCountSQL(d), window, window, now, key)
 	if err != nil {
@@ -127,8 +184,7 @@ func (l *Lockout) record(ctx context.Context, ip netip.Addr, cfg *Config) error 
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		lockouts.Add(1)
-		l.log.Warn("client IP locked after failed authentications", "ip", key, "until", until)
-		l.add(ip, until)
+		locked(until)
 	}
 	return nil
 }
@@ -168,6 +224,7 @@ func (l *Lockout) load(ctx context.Context) error {
 	}
 	defer rows.Close()
 	next := map[netip.Addr]time.Time{}
+	users := map[string]time.Time{}
 	for rows.Next() {
 		var ip string
 		var until time.Time
@@ -176,6 +233,8 @@ func (l *Lockout) load(ctx context.Context) error {
 		}
 		if a, err := netip.ParseAddr(ip); err == nil {
 			next[a] = until
+		} else if strings.HasPrefix(ip, "user:") {
+			users[ip] = until
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -183,6 +242,7 @@ func (l *Lockout) load(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.locked.Store(&next)
+	l.users.Store(&users)
 	l.mu.Unlock()
 	return l.loadBanned(ctx)
 }

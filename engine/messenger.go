@@ -71,7 +71,7 @@ func (e *Engine) Messenger() Messenger { return e.messenger }
 // UserByID loads a user by id (nil when there is none), for work that runs
 // after the request is gone, such as a dead letter's failure action.
 func (e *Engine) UserByID(ctx context.Context, id int64) (*User, error) {
-	return scanUser(e.users.byID.QueryRowContext(ctx, id))
+	return scanUser(e.users.full.QueryRowContext(ctx, id))
 }
 
 // RunAction runs a custom_action now: a TxAction in its own transaction,
@@ -98,8 +98,39 @@ func (e *Engine) actTx(ctx context.Context, c *Call, a Action, res format.Result
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(c.Config.SQLTimeout)*time.Second)
 	defer cancel()
 	if err := e.RunAction(ctx, a, c, res); err != nil {
-		e.log.Error("custom_action failed", "entry", c.Entry.Name, "err", err)
+		e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+		e.status.asyncFailed(c.Entry.Name, "custom_action", err)
 	}
+}
+
+// actSuccess runs the success action of an answer that is OK. A TxAction
+// (an email or SMS written to the outbox) runs before the answer is sent,
+// and its failure (a recipient that does not render, a bad message, the
+// outbox unreachable) is returned: the request then fails, as it does when
+// the action joins a customsql write. Any other action goes to the async
+// pool (act).
+func (e *Engine) actSuccess(c *Call, a Action, res format.Result) error {
+	if _, ok := a.(TxAction); !ok {
+		e.act(c, a, res)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(c.Config.SQLTimeout, 1))*time.Second)
+	defer cancel()
+	if err := e.RunAction(ctx, a, c, res); err != nil {
+		e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// actionFailure is the answer of a request whose success action failed:
+// the entry's own work is done (a built-in or a SELECT wrote nothing the
+// action could roll back), but the message was not written.
+func (e *Engine) actionFailure(ctx context.Context, c *Call, err error) format.Result {
+	if errors.Is(err, ErrInvalidMessage) || errors.Is(err, ErrNotConfigured) {
+		return Failf(KindInvalid, "custom_action: %s", err.Error())
+	}
+	return e.failure(ctx, c, fmt.Errorf("custom_action: %w", err))
 }
 
 // execJoined runs a customsql write. When the entry's success action is a

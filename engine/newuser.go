@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -38,8 +39,8 @@ func (n *NewUser) Validate() error {
 			return errors.New("invalid password: no spaces or control characters")
 		}
 	}
-	if n.Credit < 0 {
-		return errors.New("invalid credit: must not be negative")
+	if n.Credit < 0 || math.IsNaN(n.Credit) || math.IsInf(n.Credit, 0) {
+		return errors.New("invalid credit: must be a number, not negative")
 	}
 	if len(n.Name) > 128 || len(n.Email) > 128 || len(n.Phone) > 64 || len(n.Address) > 256 ||
 		len(n.Country) > 64 || len(n.Currency) > 8 || len(n.DeviceID) > 128 {

@@ -137,3 +137,21 @@ func errRateLimited(d time.Duration) error {
 	secs := ratelimit.RetrySeconds(d)
 	return &Error{Kind: KindRateLimited, Message: fmt.Sprintf("rate limit exceeded, retry in %d s", secs), RetryAfter: secs}
 }
+
+// UserAllowed and UserFailed pass the per-user lockout (UserLimiter)
+// through to the wrapped limiter, when it has one.
+func (l *rateLimited) UserAllowed(u *User) error {
+	if ul, ok := l.Limiter.(UserLimiter); ok {
+		return ul.UserAllowed(u)
+	}
+	return nil
+}
+
+// UserFailed records a failed guess of u with the wrapped limiter.
+func (l *rateLimited) UserFailed(u *User) {
+	if ul, ok := l.Limiter.(UserLimiter); ok {
+		ul.UserFailed(u)
+	}
+}
+
+var _ UserLimiter = (*rateLimited)(nil)

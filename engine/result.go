@@ -50,6 +50,9 @@ type Call struct {
 	// auditedInTx is set when the handler wrote the audit row in its
 	// transaction (AuditTx).
 	auditedInTx bool
+	// identified is the user authid named, once found, also when its
+	// authentication failed afterwards (for failure actions only).
+	identified *User
 }
 
 // VerifiedAdmin reports whether an admin proved its credentials in this

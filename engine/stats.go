@@ -88,34 +88,48 @@ type RunningQuery struct {
 	Started time.Time
 }
 
-// queryTracker holds the statements in flight.
+// queryTracker holds the statements in flight. start and stop are what
+// customsql calls on every statement: one short lock, no allocation
+// (records are pooled).
 type queryTracker struct {
 	mu      sync.Mutex
 	nextID  int64
-	running map[int64]*RunningQuery
+	running map[*RunningQuery]struct{}
+}
+
+var runningPool = sync.Pool{New: func() any { return new(RunningQuery) }}
+
+func (t *queryTracker) start(entry, sql string) *RunningQuery {
+	if len(sql) > 200 {
+		sql = sql[:200] + "..."
+	}
+	q := runningPool.Get().(*RunningQuery)
+	now := time.Now()
+	t.mu.Lock()
+	if t.running == nil {
+		t.running = map[*RunningQuery]struct{}{}
+	}
+	t.nextID++
+	*q = RunningQuery{ID: t.nextID, Entry: entry, SQL: sql, Started: now}
+	t.running[q] = struct{}{}
+	t.mu.Unlock()
+	return q
+}
+
+func (t *queryTracker) stop(q *RunningQuery) {
+	t.mu.Lock()
+	delete(t.running, q)
+	t.mu.Unlock()
+	*q = RunningQuery{}
+	runningPool.Put(q)
 }
 
 // TrackQuery records a statement as running until the returned func is
 // called. sql is kept as at most 200 bytes; it is the statement's text
 // with placeholders, never bound values.
 func (e *Engine) TrackQuery(entry, sql string) (done func()) {
-	if len(sql) > 200 {
-		sql = sql[:200] + "..."
-	}
-	t := &e.queries
-	t.mu.Lock()
-	if t.running == nil {
-		t.running = map[int64]*RunningQuery{}
-	}
-	t.nextID++
-	id := t.nextID
-	t.running[id] = &RunningQuery{ID: id, Entry: entry, SQL: sql, Started: time.Now()}
-	t.mu.Unlock()
-	return func() {
-		t.mu.Lock()
-		delete(t.running, id)
-		t.mu.Unlock()
-	}
+	q := e.queries.start(entry, sql)
+	return func() { e.queries.stop(q) }
 }
 
 // RunningQueries lists the statements in flight, oldest first.
@@ -123,7 +137,7 @@ func (e *Engine) RunningQueries() []RunningQuery {
 	t := &e.queries
 	t.mu.Lock()
 	out := make([]RunningQuery, 0, len(t.running))
-	for _, q := range t.running {
+	for q := range t.running {
 		out = append(out, *q)
 	}
 	t.mu.Unlock()

@@ -78,6 +78,9 @@ type Builtin struct {
 // Registry holds the built-in entries by name.
 type Registry struct {
 	byName map[string]*Builtin
+	// readsUser are the built-ins that read fields of c.User beyond the
+	// lean ones authentication loads (see ReadsUser).
+	readsUser map[string]bool
 }
 
 // NewRegistry returns an empty registry.
@@ -101,6 +104,21 @@ func (r *Registry) Add(b Builtin) {
 func (r *Registry) Lookup(name string) (*Builtin, bool) {
 	b, ok := r.byName[name]
 	return b, ok
+}
+
+// ReadsUser marks built-ins whose handlers read fields of c.User that
+// authentication does not load (Name, Email, Phone, Country, Address,
+// Status, StatusDate, IP, ParentID, or User.Field): the pipeline reads the
+// rest of the user once before they run. Other built-ins see only ID,
+// Type, Username, Password, PIN, Enabled, TemporaryDisabled, Credit,
+// Postpaid and Currency.
+func (r *Registry) ReadsUser(names ...string) {
+	if r.readsUser == nil {
+		r.readsUser = map[string]bool{}
+	}
+	for _, n := range names {
+		r.readsUser[strings.ToLower(n)] = true
+	}
 }
 
 // Names lists the built-ins, sorted.
@@ -128,13 +146,32 @@ type Entry struct {
 	Builtin     bool
 	RowID       int64 // tb_api.id, 0 for a built-in without a row
 	Description string
-	fingerprint string
+	// Misconfigured marks the entry of a tb_api row that did not compile
+	// when the server started: it answers "ERROR: apientry NAME is not
+	// available (misconfigured)" (KindUnavailable) to every caller.
+	Misconfigured bool
+	fingerprint   string
+	// restUser: the entry reads more of the user than authentication
+	// loads (a {field}, a rule, an action body, a built-in marked with
+	// Registry.ReadsUser).
+	restUser bool
+	// sqlStmt is the prepared customsql of an entry that returns rows.
+	sqlStmt *entryStmt
 }
 
 // Table is an immutable rule table: every entry by lower-case name.
 type Table struct {
 	entries map[string]*Entry
+	// cfg is the config the table was compiled under.
+	cfg *Config
+	// bad lists the rows that did not compile (a table a server started
+	// with; a reload never installs a table with bad rows).
+	bad []*RowError
 }
+
+// Bad lists the tb_api rows that did not compile into this table; their
+// entries are Misconfigured. Empty but for a table a server started with.
+func (t *Table) Bad() []*RowError { return append([]*RowError(nil), t.bad...) }
 
 // Lookup returns the entry called name (lower case).
 func (t *Table) Lookup(name string) (*Entry, bool) {

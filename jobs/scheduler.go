@@ -4,6 +4,7 @@
 // custom_action pipeline. Every run is recorded in tb_jobruns; the unique
 // (job, tick) of that table lets exactly one of several nodes on one
 // database run a given tick, and a run still going is not started again.
+// A run whose node stopped its heartbeat (tb_nodes) is closed as failed.
 package jobs
 
 import (
@@ -35,6 +36,10 @@ type Scheduler struct {
 	cron    *cron.Cron
 	tasks   []*task
 	running bool
+
+	// The heartbeat in tb_nodes (see nodes.go).
+	started            time.Time
+	beatStop, beatDone chan struct{}
 }
 
 var (
@@ -50,7 +55,14 @@ func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
+	// A bad task does not stop a server (unless strictstart=1): the good
+	// ones are scheduled, the bad ones logged and listed by apistatus.
 	install, err := s.Prepare(ctx, e.Config())
+	var ce *engine.CompileError
+	if errors.As(err, &ce) && e.Config().Int("strictstart") == 0 {
+		e.ReportBadRows(ce.Rows)
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -58,25 +70,31 @@ func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	return s, nil
 }
 
-// Start runs the built-in jobs and the tasks on their schedules.
+// Start runs the built-in jobs and the tasks on their schedules, and the
+// node's heartbeat in tb_nodes.
 func (s *Scheduler) Start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.startBeat()
 	s.startLocked()
 }
 
-// Stop stops scheduling and waits (at most until ctx ends) for running jobs.
+// Stop stops scheduling and waits (at most until ctx ends) for running jobs,
+// then stops the heartbeat.
 func (s *Scheduler) Stop(ctx context.Context) {
 	s.mu.Lock()
 	c := s.cron
 	s.cron, s.running = nil, false
 	s.mu.Unlock()
 	if c == nil {
+		s.stopBeat(true)
 		return
 	}
 	select {
 	case <-c.Stop().Done():
+		s.stopBeat(true)
 	case <-ctx.Done():
+		s.stopBeat(false) // a job still runs: its node row stays until the lease runs out
 	}
 }
 
@@ -147,6 +165,9 @@ var errSkipped = errors.New("skipped")
 func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, taskID int64, run func(context.Context) (string, error)) (string, error) {
 	d := s.db.Dialect
 	now := time.Now().UTC()
+	if _, err := s.reclaim(ctx, job, now); err != nil {
+		return "", err
+	}
 	var busy int
 	stale := now.Add(-time.Duration(max(s.eng.Config().Int("jobtimeout"), 1)) * time.Second)
 	if err := s.db.GetContext(ctx, &busy, jobBusySQL(d), job, stale); err != nil {

@@ -42,6 +42,18 @@ func TestSQLServerStatements(t *testing.T) {
 			`UPDATE tb_jobruns SET finished = @p1, ok = @p2, result = @p3 WHERE id = @p4`},
 		{"taskDone", taskDoneSQL(d),
 			`UPDATE tb_scheduledtasks SET lastrun = @p1, lastresult = @p2 WHERE id = @p3`},
+		{"nodeBeat", nodeBeatSQL(d),
+			`UPDATE tb_nodes SET heartbeat = @p1 WHERE node = @p2`},
+		{"nodeInsert", nodeInsertSQL(d),
+			`INSERT INTO tb_nodes (node, heartbeat, started, version) VALUES (@p1, @p2, @p3, @p4)`},
+		{"nodeForget", nodeForgetSQL(d),
+			`DELETE FROM tb_nodes WHERE node = @p1`},
+		{"nodesPurge", nodesPurgeSQL(d),
+			`DELETE FROM tb_nodes WHERE heartbeat < @p1`},
+		{"jobReclaim", jobReclaimSQL(d),
+			`UPDATE tb_jobruns SET finished = @p1, ok = 0, result = @p2
+ WHERE job = @p3 AND finished IS NULL AND started < @p4
+ AND NOT EXISTS (SELECT 1 FROM tb_nodes WHERE tb_nodes.node = tb_jobruns.node AND tb_nodes.heartbeat >= @p5)`},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)

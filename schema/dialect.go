@@ -33,11 +33,14 @@ type Dialect struct {
 	noLock            string // table hint for a read that takes no locks
 	notify            bool   // LISTEN/NOTIFY between nodes
 	onlineBackup      bool   // mvapi backs up and restores the database file itself
+	inProcess         bool   // the database engine runs inside this process
 	backupTools       string // what to use for backups when not onlineBackup
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
 	columnsSQL        string // lists the columns (name, type) of table ?
 	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
+	describeSQL       string // checks a statement without running it; "" means prepare it
+	paramType         string // declared type of a placeholder in describeSQL
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -45,10 +48,10 @@ var SQLite = Dialect{
 	Name: "sqlite", DriverName: "sqlite", id: 1, title: "SQLite",
 	bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?",
 	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
-	onlineBackup: true,
-	goose:        goose.DialectSQLite3,
-	tablesSQL:    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
-	columnsSQL:   "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+	onlineBackup: true, inProcess: true,
+	goose:      goose.DialectSQLite3,
+	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
 }
 
 // Postgres is PostgreSQL through pgx in database/sql mode.
@@ -79,6 +82,10 @@ var SQLServer = Dialect{
 	columnsSQL:  "SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION",
 	lockWaitsSQL: `SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
  CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`,
+	// go-mssqldb prepares lazily (no round trip): the server compiles the
+	// batch and describes its first result set without running it.
+	describeSQL: "EXEC sp_describe_first_result_set @tsql = @p1, @params = @p2",
+	paramType:   "nvarchar(4000)",
 }
 
 // dialects lists every dialect at the index of its id.
@@ -236,6 +243,12 @@ func (d Dialect) SupportsNotify() bool { return d.notify }
 // BackupTools says what the operator uses instead.
 func (d Dialect) SupportsOnlineBackup() bool { return d.onlineBackup }
 
+// InProcess reports whether the database engine runs inside this process
+// (SQLite): a short indexed read then waits on no network, and at most
+// busy_timeout on a lock, so the hot path may run it without watching the
+// request's context (which costs two goroutines per query).
+func (d Dialect) InProcess() bool { return d.inProcess }
+
 // BackupTools tells the operator what to back up and restore the database
 // with when SupportsOnlineBackup is false, e.g. "use pg_dump and
 // pg_restore (...)"; it is "" when mvapi does it itself.
@@ -253,3 +266,22 @@ func (d Dialect) ColumnsSQL() string { return d.columnsSQL }
 // locked), or is "" when the database has no such view (SQLite: one
 // writer at a time waits up to the busy timeout).
 func (d Dialect) LockWaitsSQL() string { return d.lockWaitsSQL }
+
+// DescribeSQL is the statement that checks a statement against the
+// database without running it, with two placeholders: the statement's text
+// and the declaration of its parameters (see ParamDecl); "" where preparing
+// the statement does that (SQLite, PostgreSQL). DB.CheckStatement uses it.
+func (d Dialect) DescribeSQL() string { return d.describeSQL }
+
+// ParamDecl declares n placeholders for DescribeSQL ("@p1 nvarchar(4000),
+// @p2 nvarchar(4000)"); "" when n is 0 or the dialect needs none.
+func (d Dialect) ParamDecl(n int) string {
+	if d.paramType == "" || n == 0 {
+		return ""
+	}
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = d.Placeholder(i+1) + " " + d.paramType
+	}
+	return strings.Join(parts, ", ")
+}

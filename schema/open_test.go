@@ -103,3 +103,23 @@ func TestDialectSQLHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestSetPool(t *testing.T) {
+	db, err := Open(context.Background(), "sqlite:"+t.TempDir()+"/pool.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	def := db.Stats().MaxOpenConnections
+	if def < 4 {
+		t.Fatalf("default SQLite pool %d, want at least 4", def)
+	}
+	db.SetPool(7, 3)
+	if got := db.Stats().MaxOpenConnections; got != 7 {
+		t.Errorf("SetPool(7, 3): max open %d", got)
+	}
+	db.SetPool(0, 0)
+	if got := db.Stats().MaxOpenConnections; got != def {
+		t.Errorf("SetPool(0, 0): max open %d, want the default %d", got, def)
+	}
+}

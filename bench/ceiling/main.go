@@ -1,10 +1,14 @@
 // Command ceiling is the upper bound `make bench` compares mvapi's balance
-// entry against: a bare net/http server doing the same SQL work as mvapi's
-// hot path (one prepared, indexed SELECT of the user by username on the same
-// SQLite file, opened with the same pragmas and pool size) and nothing else:
-// no api key, no password check, no rule table, no formats.
+// entry against: a bare net/http server that runs the query a user would
+// write by hand, `select credit from tb_users where username = ?` (one
+// column, prepared, indexed), on the same database opened with the same
+// pragmas and pool (schema.Open), and nothing else. It authenticates
+// nothing: no api key, no password or md5 check, no rule table, no
+// formats. mvapi's balance does all of that, so the ratio mvapi/ceiling is
+// what the whole pipeline costs beyond the one SELECT.
 //
-//	ceiling -db PATH -listen 127.0.0.1:PORT
+//	ceiling -db PATH -listen 127.0.0.1:PORT      (SQLite file)
+//	ceiling -dsn DSN -listen 127.0.0.1:PORT      (sqlite:PATH or postgres://...)
 //
 // GET /mvapireq/?authid=USER answers "Your credit is $<credit>".
 package main
@@ -27,34 +31,11 @@ import (
 	"mvapi/schema"
 )
 
-// userQuery is the statement mvapi's userStore prepares for ByUsername
-// (engine/user.go: "SELECT " + userColumns + " WHERE username = ?").
-const userQuery = `SELECT id, type, username, password, name, email, phone, currency, country, address,
- credit, postpaid, enabled, temporarydisabled, status, statusdate, ip, COALESCE(pin, ''), parentid FROM tb_users WHERE username = ?`
+// userQuery is the bare query: one column, as a user would write it.
+const userQuery = `select credit from tb_users where username = ?`
 
-// user holds every column the query returns, so the scan costs what
-// mvapi's scanUser costs.
-type user struct {
-	ID                int64
-	Type              int
-	Username          string
-	Password          string
-	Name              string
-	Email             string
-	Phone             string
-	Currency          string
-	Country           string
-	Address           string
-	Credit            float64
-	Postpaid          int
-	Enabled           int
-	TemporaryDisabled int
-	Status            int
-	StatusDate        sql.NullTime
-	IP                string
-	PIN               string
-	ParentID          int64
-}
+// What states, in the output, what the ceiling does and does not do.
+const What = "ceiling: net/http + prepared `select credit from tb_users where username = ?` (1 column); authenticates nothing (no api key, no password, no rule table)"
 
 type server struct{ byName *sql.Stmt }
 
@@ -64,10 +45,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authID := r.URL.Query().Get("authid")
-	var u user
-	err := s.byName.QueryRowContext(r.Context(), authID).Scan(&u.ID, &u.Type, &u.Username, &u.Password,
-		&u.Name, &u.Email, &u.Phone, &u.Currency, &u.Country, &u.Address, &u.Credit, &u.Postpaid,
-		&u.Enabled, &u.TemporaryDisabled, &u.Status, &u.StatusDate, &u.IP, &u.PIN, &u.ParentID)
+	var credit float64
+	err := s.byName.QueryRowContext(r.Context(), authID).Scan(&credit)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -80,35 +59,39 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b := make([]byte, 0, 64)
 	b = append(b, "Your credit is $"...)
-	b = strconv.AppendFloat(b, u.Credit, 'f', -1, 64)
+	b = strconv.AppendFloat(b, credit, 'f', -1, 64)
 	w.Write(b)
 }
 
 func main() {
 	dbPath := flag.String("db", "", "SQLite file (already migrated and seeded)")
+	dsn := flag.String("dsn", "", "database DSN instead of -db (sqlite:PATH or postgres://...)")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	flag.Parse()
-	if *dbPath == "" {
-		fmt.Fprintln(os.Stderr, "ceiling: -db PATH is required")
+	if *dsn == "" && *dbPath != "" {
+		*dsn = "sqlite:" + *dbPath
+	}
+	if *dsn == "" {
+		fmt.Fprintln(os.Stderr, "ceiling: -db PATH or -dsn DSN is required")
 		os.Exit(2)
 	}
-	if err := run(*dbPath, *listen); err != nil {
+	if err := run(*dsn, *listen); err != nil {
 		fmt.Fprintln(os.Stderr, "ceiling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbPath, listen string) error {
+func run(dsn, listen string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// schema.Open is what mvapi serve uses: the same DSN (WAL,
 	// busy_timeout, synchronous NORMAL, ...) and the same pool size.
-	db, err := schema.Open(ctx, "sqlite:"+dbPath)
+	db, err := schema.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	st, err := db.PrepareContext(ctx, userQuery)
+	st, err := db.PrepareContext(ctx, db.Dialect.Rebind(userQuery))
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -120,7 +103,7 @@ func run(dbPath, listen string) error {
 	srv := &http.Server{Handler: &server{byName: st}}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	fmt.Fprintf(os.Stderr, "ceiling serving on %s\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "%s; serving on %s\n", What, ln.Addr())
 	select {
 	case err := <-done:
 		return err

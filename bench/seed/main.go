@@ -12,10 +12,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"strconv"
 
 	"mvapi/schema"
 )
@@ -27,7 +32,20 @@ func main() {
 	dbPath := flag.String("db", "", "SQLite file, migrated with `mvapi migrate --db sqlite:PATH`")
 	dsn := flag.String("dsn", "", "database DSN instead of -db (sqlite:PATH or postgres://...)")
 	users := flag.Int("users", 10000, "number of users bench00001.. to create")
+	rules := flag.Int("rules", 0, "also add this many customsql rows benchrule00001.. to tb_api")
+	paths := flag.String("paths", "", "write request paths (one a line) for bench/balance.lua to this file instead of seeding")
+	auth := flag.String("auth", "pwd", "with -paths: pwd (authpwd) or md5 (authmd5, the ck5Gp formula, a fresh authsalt each line)")
+	entry := flag.String("entry", "balance", "with -paths: the apientry")
+	n := flag.Int("n", 50000, "with -paths: how many lines")
+	key := flag.String("key", benchKey, "with -paths: the api key")
 	flag.Parse()
+	if *paths != "" {
+		if err := writePaths(*paths, *auth, *entry, *key, *users, *n); err != nil {
+			fmt.Fprintln(os.Stderr, "seed:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *dsn == "" && *dbPath != "" {
 		*dsn = "sqlite:" + *dbPath
 	}
@@ -35,16 +53,42 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed: -db PATH or -dsn DSN is required and -users must be 1..99999")
 		os.Exit(2)
 	}
-	key, added, err := seed(context.Background(), *dsn, *users)
+	k, added, err := seed(context.Background(), *dsn, *users, *rules)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "seed: %d user(s) added, %d wanted\n", added, *users)
-	fmt.Println(key)
+	fmt.Println(k)
 }
 
-func seed(ctx context.Context, dsn string, users int) (key string, added int64, err error) {
+// writePaths writes n request paths for random users; md5 lines each get
+// their own authsalt, as the WebPhone sends them.
+func writePaths(file, auth, entry, key string, users, n int) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := range n {
+		u := fmt.Sprintf("bench%05d", 1+rng.IntN(users))
+		fmt.Fprintf(w, "/mvapireq/?apientry=%s&authkey=%s&authid=%s", entry, key, u)
+		if auth == "md5" {
+			salt := strconv.Itoa(100000 + i%900000)
+			sum := md5.Sum([]byte("ck5Gp" + u + "pw" + u + salt))
+			fmt.Fprintf(w, "&authsalt=%s&authmd5=%s\n", salt, hex.EncodeToString(sum[:]))
+		} else {
+			fmt.Fprintf(w, "&authpwd=pw%s\n", u)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func seed(ctx context.Context, dsn string, users, rules int) (key string, added int64, err error) {
 	db, err := schema.Open(ctx, dsn)
 	if err != nil {
 		return "", 0, err
@@ -73,6 +117,17 @@ func seed(ctx context.Context, dsn string, users int) (key string, added int64, 
 		}
 		n, _ := res.RowsAffected()
 		added += n
+	}
+	for i := 1; i <= rules; i++ {
+		if _, err := tx.ExecContext(ctx, db.Dialect.Rebind("INSERT INTO tb_api (fname, customsql) VALUES (?, ?)"),
+			fmt.Sprintf("benchrule%05d", i), fmt.Sprintf("SELECT credit, currency FROM tb_users WHERE id = [USERID] AND %d > 0", i)); err != nil {
+			return "", 0, fmt.Errorf("insert rule %d: %w", i, err)
+		}
+	}
+	// mycredit is the customsql entry the benchmark compares with balance.
+	if _, err := tx.ExecContext(ctx, db.Dialect.Rebind(`INSERT INTO tb_api (fname, customsql)
+ SELECT 'mycredit', 'SELECT credit, currency FROM tb_users WHERE id = [USERID]' WHERE NOT EXISTS (SELECT 1 FROM tb_api WHERE fname = 'mycredit')`)); err != nil {
+		return "", 0, err
 	}
 	if _, err := tx.ExecContext(ctx, db.Dialect.Rebind(
 		"INSERT INTO tb_globalconfig (name, value) VALUES ('apiv2key', ?) ON CONFLICT (name) DO NOTHING"), benchKey); err != nil {

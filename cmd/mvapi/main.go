@@ -11,11 +11,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"mvapi/actions"
 	"mvapi/engine"
 	"mvapi/fixtures"
+	"mvapi/internal/logcollapse"
 	"mvapi/internal/logring"
 	"mvapi/internal/server"
 	"mvapi/jobs"
@@ -42,12 +44,12 @@ func main() {
 // real Main on a free port with a temporary database.
 type Main struct {
 	DSN    string
-	Listen string // "" means ":" + mainaport
+	Listen string // "" means ":" + mainaport; its host is also the extra listeners' (see listenHost)
 	// TLSListen is the HTTPS address; "" means ":" + sslportmain, and no
 	// HTTPS when that is 0.
 	TLSListen string
-	// ConsoleListen is the admin console's address; "" means ":" +
-	// adminport, and no console when adminport is 0.
+	// ConsoleListen is the admin console's address; "" means
+	// "127.0.0.1:" + adminport, and no console when adminport is 0.
 	ConsoleListen string
 	Sets          map[string]string // --set name=value
 	Demo          bool
@@ -82,6 +84,12 @@ type Main struct {
 	stopWatch   context.CancelFunc
 	restart     chan string // a graceful restart asked by an action (see Restart)
 	ops         opsState    // admin HTTP listener, log settings (ops.go)
+
+	// The shared service port (mainaport), UDP on its port number
+	// (mainaportudp) and the sniffer inside TLS of the HTTPS port.
+	shared, tlsShared *transport.Shared
+	sharedUDP         *transport.UDP
+	sharedUDPAddr     string
 }
 
 // Open opens and migrates the database, writes first-start rows (and demo
@@ -93,6 +101,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// The recent log lines stay in memory for showlog and logsearch, with
 	// secrets masked in the log and in the copy.
 	if _, ok := m.Log.Handler().(*logring.Handler); !ok {
+		m.Log = slog.New(logcollapse.New(m.Log.Handler(), nil)) // repeated WARN/ERROR lines: first one, then "N more in the last 10 s"
 		m.Log = slog.New(logring.New(m.Log.Handler(), logring.DefaultLines))
 	}
 	if m.Out == nil {
@@ -143,31 +152,27 @@ func openMigrated(ctx context.Context, dsn string) (*schema.DB, error) {
 
 // Start listens and serves in the background.
 func (m *Main) Start() error {
-	addr := m.Listen
-	if addr == "" {
-		cfg := m.Engine.Config()
-		if cfg.Int("usemainaport") == 0 {
-			return errors.New("usemainaport=0 and no --listen: nothing to serve")
-		}
-		addr = fmt.Sprintf(":%d", cfg.Int("mainaport"))
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
-	}
-	m.ln = ln
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
 	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
 	m.server = transport.NewServer(handler)
 	m.server.ErrorLog = m.errorLog()
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
-	if err := m.startTLS(handler); err != nil {
+	tlsCfg, err := m.loadTLS()
+	if err != nil {
+		return err
+	}
+	if err := m.startShared(tlsCfg); err != nil {
+		m.closeShared()
+		return err
+	}
+	if err := m.startTLS(handler, tlsCfg); err != nil {
+		m.closeShared()
 		m.server.Close()
 		return err
 	}
 	m.stack.Start() // the outbox workers and the scheduler
 	if err := m.startConsole(); err != nil {
+		m.closeShared()
 		m.server.Close()
 		return err
 	}
@@ -177,14 +182,19 @@ func (m *Main) Start() error {
 	}
 	if err := m.startLineTransports(); err != nil {
 		m.closeLineTransports()
+		m.closeShared()
 		m.server.Close()
 		return err
+	}
+	if m.ln == nil && m.tlsAddr == "" && m.consoleAddr == "" && m.tcpAddr == "" && m.udpAddr == "" {
+		m.Close()
+		return errors.New("usemainaport=0 and no other port (tcpport, udpport, sslportmain, adminport): nothing to serve")
 	}
 	watchCtx, stop := context.WithCancel(context.Background())
 	m.stopWatch = stop
 	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
 	go m.Engine.Watch(watchCtx, m.DSN, poll)
-	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
+	m.Log.Info("mvapi serving", "addr", m.Addr(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
 
@@ -196,7 +206,9 @@ func (m *Main) startConsole() error {
 		if port == 0 {
 			return nil
 		}
-		addr = fmt.Sprintf(":%d", port)
+		// Loopback unless an address is given: the console is for the
+		// operator on this machine.
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -212,8 +224,13 @@ func (m *Main) startConsole() error {
 // ConsoleAddr is the admin console's address ("" when off).
 func (m *Main) ConsoleAddr() string { return m.consoleAddr }
 
-// Addr is the address the API listens on.
-func (m *Main) Addr() string { return m.ln.Addr().String() }
+// Addr is the address of the shared service port ("" when off).
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
 
 // URL is the base URL of the API, for examples.
 func (m *Main) URL() string {
@@ -243,6 +260,7 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
+	m.closeShared()
 	if m.stack != nil {
 		// Running jobs finish (their ticks are recorded), deliveries in
 		// flight finish (the rest waits in tb_outbox), then the engine's

@@ -114,7 +114,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 
 	s.exec(`INSERT INTO tb_api (fname, req_key, req_user, customsql, description) VALUES ('mycalls', 1, 12,
- 'SELECT called FROM tb_cdrs WHERE userid = [USERID] AND called LIKE [SPARAM1] AND duration > {minduration}', 'My calls')`)
+ 'SELECT username FROM tb_users WHERE id = [USERID] AND username LIKE [SPARAM1] AND credit > {mincredit}', 'My calls')`)
 	wantPrefix(t, s.apireload("root", "rootpass1"), "OK: apireload")
 	doc, _ = fetchOpenAPI(t, s, "")
 	op := entryOp(doc, "mycalls")
@@ -125,7 +125,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	for _, p := range op.Parameters {
 		names = append(names, p.Value.Name)
 	}
-	if got := strings.Join(names, " "); !strings.Contains(got, "sparam1") || !strings.Contains(got, "minduration") {
+	if got := strings.Join(names, " "); !strings.Contains(got, "sparam1") || !strings.Contains(got, "mincredit") {
 		t.Fatalf("mycalls parameters %q", got)
 	}
 

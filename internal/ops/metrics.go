@@ -27,7 +27,7 @@ import (
 //	mvapi_unknown_entry_requests_total          requests for entries that do not exist
 //	mvapi_auth_failures_total                   failed authentications (kind auth)
 //	mvapi_ratelimited_requests_total            requests refused by a rate limit
-//	mvapi_auth_lockouts_total                   client IPs locked by this process
+//	mvapi_auth_lockouts_total                   client IPs (and users) locked by this process
 //	mvapi_reloads_total{kind,result}            apireload / reload, ok or error
 //	mvapi_reload_duration_seconds_total{kind}   time spent reloading
 //	mvapi_reload_last_duration_seconds{kind}
@@ -67,7 +67,7 @@ var (
 	descUnknown    = prometheus.NewDesc("mvapi_unknown_entry_requests_total", "Requests naming an entry that does not exist.", nil, nil)
 	descAuthFail   = prometheus.NewDesc("mvapi_auth_failures_total", "Failed authentications (answers of kind auth).", nil, nil)
 	descRateLim    = prometheus.NewDesc("mvapi_ratelimited_requests_total", "Requests refused by a rate limit.", nil, nil)
-	descLockouts   = prometheus.NewDesc("mvapi_auth_lockouts_total", "Client IPs locked by this process after failed authentications.", nil, nil)
+	descLockouts   = prometheus.NewDesc("mvapi_auth_lockouts_total", "Client IPs and user names locked by this process after failed authentications.", nil, nil)
 	descReloads    = prometheus.NewDesc("mvapi_reloads_total", "Reloads (apireload, reload) by result.", []string{"kind", "result"}, nil)
 	descReloadSec  = prometheus.NewDesc("mvapi_reload_duration_seconds_total", "Seconds spent reloading.", []string{"kind"}, nil)
 	descReloadLast = prometheus.NewDesc("mvapi_reload_last_duration_seconds", "Seconds the latest reload took.", []string{"kind"}, nil)

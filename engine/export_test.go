@@ -1,0 +1,34 @@
+package engine
+
+import "context"
+
+// CompileFull compiles tb_api from scratch, reusing nothing (for the
+// reload benchmarks).
+func (e *Engine) CompileFull(ctx context.Context) (*Table, error) {
+	rows, err := loadRows(ctx, e.db)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.Config(), runSQL: e.sqlHandler}
+	return c.compile(rows)
+}
+
+// Reused reports whether the entry called name is the same compiled value
+// in both tables.
+func Reused(a, b *Table, name string) bool {
+	x, ok1 := a.entries[name]
+	y, ok2 := b.entries[name]
+	return ok1 && ok2 && x == y
+}
+
+// StmtState tells whether the entry's customsql is prepared and whether
+// its statement was closed.
+func StmtState(t *Table, name string) (prepared, closed bool) {
+	e, ok := t.entries[name]
+	if !ok || e.sqlStmt == nil {
+		return false, false
+	}
+	e.sqlStmt.mu.RLock()
+	defer e.sqlStmt.mu.RUnlock()
+	return e.sqlStmt.stmt != nil, e.sqlStmt.closed
+}
