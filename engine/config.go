@@ -186,6 +186,13 @@ var ConfigOptions = []Option{
 	{Name: "customsqldialect", Type: TypeString, Default: "auto", Choices: []string{"auto", "tsql", "native"}, Doc: "How customsql, {select ...} sub-queries, SQL actions and scheduled SQL are read on SQLite and PostgreSQL: auto translates what can only be T-SQL (TOP, WITH(NOLOCK), getdate() ...), tsql also gives + between strings its T-SQL meaning, native runs the text as written. A leading -- dialect: tsql|native comment overrides it per row. SQL Server always runs the text as written."},
 	// The DBA loop (issue #11).
 	{Name: "strictstart", Type: TypeBool, Default: "0", Doc: "1: a tb_api or tb_scheduledtasks row that does not compile (or that the database refuses to prepare) stops the server from starting. Default 0: the server starts, the good rows serve, each bad row's entry answers ERROR: apientry NAME is not available (misconfigured), is logged as an error and listed by apistatus (read at start)."},
+	// Operations (issue #14): admin listener, health, logs, audit.
+	{Name: "adminhttpaddr", Type: TypeString, Doc: "Address of the admin HTTP listener serving /live, /ready and /metrics, e.g. 127.0.0.1:9180 (read at start). Empty (the default) turns it off, so several nodes on one machine never collide. Never the public API port: bind it to loopback or a management network."},
+	{Name: "readyoutboxstuck", Type: TypeInt, Default: "300", Doc: "Seconds a due outbox message may wait without a worker before /ready answers 503 (outbox stuck); 0 turns the check off."},
+	{Name: "logformat", Type: TypeString, Default: "text", Choices: []string{"text", "json"}, Doc: "Log line format on standard error: text (key=value) or json (one object per line). Applied at start and on reload."},
+	{Name: "loglevel", Type: TypeString, Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Doc: "Least level logged: debug, info, warn or error. Applied at start and on reload."},
+	{Name: "accesslog", Type: TypeBool, Default: "0", Doc: "1: log one line per API request (entry, user, ip, transport, kind, duration, bytes, request id; never parameters or secrets)."},
+	{Name: "auditdays", Type: TypeInt, Default: "365", Doc: "Days tb_auditlog rows are kept; the monthly maintenance removes older ones. 0 keeps them forever."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -229,6 +236,7 @@ func setValue(values, source map[string]string, name, value, src string) {
 // defaults, then tb_globalconfig, then MVAPI_<NAME> variables, then --set.
 type Config struct {
 	values map[string]string
+	source map[string]string // where a value came from, when not the default (Source)
 
 	APIKey, MD5Salt, XORKey              string
 	IPAuth, TrustedIPs                   []netip.Prefix
@@ -240,6 +248,7 @@ type Config struct {
 	RegisterExpiry, NonceExpiry          int
 	SQLTimeout                           int
 	RequestTimeout                       time.Duration
+	AccessLog                            bool // accesslog=1
 }
 
 // Get returns the value of an option (registered or not) as text.
@@ -325,7 +334,7 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 }
 
 func newConfig(values, source map[string]string) (*Config, error) {
-	c := &Config{values: values}
+	c := &Config{values: values, source: source}
 	var errs []string
 	for _, o := range ConfigOptions {
 		if o.Type == TypeBool {
@@ -362,6 +371,7 @@ func newConfig(values, source map[string]string) (*Config, error) {
 	c.NonceExpiry = c.Int("nonceexpiry")
 	c.SQLTimeout = c.Int("sqltimeout")
 	c.RequestTimeout = time.Duration(c.Int("requesttimeout")) * time.Second
+	c.AccessLog = c.Int("accesslog") != 0
 	return c, nil
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/expr-lang/expr"
 
 	"mvapi/engine/format"
+	"mvapi/internal/logging"
 	"mvapi/schema"
 )
 
@@ -99,6 +100,7 @@ type Engine struct {
 	started time.Time
 	stats   requestStats
 	queries queryTracker
+	obs     observed
 	// status: rows that did not compile at start outside tb_api, and the
 	// asynchronous failures per entry (status.go); outside the snapshot
 	// so that the counters survive a reload.
@@ -235,10 +237,11 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 // table in (apireload). On any bad row the old table stays and the error
 // names every bad row. Requests already running finish on the snapshot
 // they started with.
-func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
+func (e *Engine) ReloadTable(ctx context.Context) (d Diff, err error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
-	d, err := e.swap(ctx, e.Config())
+	defer func(start time.Time) { e.observeReload("apireload", start, err) }(time.Now())
+	d, err = e.swap(ctx, e.Config())
 	if err != nil {
 		return Diff{}, err
 	}
@@ -252,9 +255,10 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 // a row that no longer compiles under the new config (an email row once
 // smtphost is removed), the old snapshot stays and the error says why,
 // naming every such row.
-func (e *Engine) ReloadConfig(ctx context.Context) error {
+func (e *Engine) ReloadConfig(ctx context.Context) (err error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
+	defer func(start time.Time) { e.observeReload("reload", start, err) }(time.Now())
 	cfg, err := LoadConfig(ctx, e.db, e.override)
 	if err != nil {
 		return err
@@ -323,6 +327,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if req.ID == "" {
 		req.ID = newRequestID()
 	}
+	ctx = logging.WithRequestIDRef(ctx, &req.ID) // every line logged with ctx names the request
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}
@@ -331,7 +336,15 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.stats.unknown.Add(1)
 		return Failf(KindNotFound, "unknown apientry: %s", clip(req.Entry))
 	}
-	defer func() { e.stats.record(entry.Name, res.Kind) }()
+	start := time.Now()
+	var c *Call
+	defer func() {
+		took := time.Since(start)
+		e.stats.record(entry.Name, res.Kind, took)
+		if cfg.AccessLog {
+			e.logAccess(ctx, req, c, entry.Name, res, took)
+		}
+	}()
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
 	}
@@ -341,7 +354,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		defer cancel()
 	}
 	mapPositional(req.Params, entry.Params)
-	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
+	c = &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("handler panicked", "entry", entry.Name, "request", req.ID, "panic", r, "stack", string(debug.Stack()))
@@ -388,6 +401,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	case !res.OK && res.Kind == KindNone:
 		res.Kind = KindInvalid // a failure built by hand
 	}
+	e.auditCall(ctx, c, res)
 	if res.Kind == KindAuth {
 		// A secret guessed wrong inside the entry (a recharge PIN)
 		// counts like a failed password, for the IP and for the user.
