@@ -156,6 +156,9 @@ var ConfigOptions = []Option{
 	// Several nodes: heartbeats and job leases (issue #14).
 	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
 	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},
+	// A replicated PostgreSQL, pgbouncer (issue #17).
+	{Name: "pgbouncer", Type: TypeBool, Default: "0", Doc: "1: the DSN goes through a transaction pooler (pgbouncer pool_mode=transaction): mvapi keeps no session state and warns at start unless the DSN has default_query_exec_mode=exec or simple_protocol; LISTEN uses listendsn only, else reloads reach this node by polling tb_changes (changepoll). Read at start."},
+	{Name: "listendsn", Type: TypeString, Secret: true, Doc: "PostgreSQL DSN of the LISTEN connection that hears reloads of other nodes at once: a direct connection to the primary (a multi-host DSN with target_session_attrs=read-write follows a failover), never through a transaction pooler. Empty: the main DSN (or, with pgbouncer=1, polling only); off: polling only. Read at start."},
 }
 
 var optionByName = func() map[string]*Option {

@@ -34,6 +34,7 @@ type Dialect struct {
 	notify            bool   // LISTEN/NOTIFY between nodes
 	onlineBackup      bool   // mvapi backs up and restores the database file itself
 	inProcess         bool   // the database engine runs inside this process
+	prepare           bool   // mvapi prepares its hot statements itself (see PrepareStatements)
 	backupTools       string // what to use for backups when not onlineBackup
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
@@ -46,7 +47,7 @@ var SQLite = Dialect{
 	Name: "sqlite", DriverName: "sqlite", id: 1, title: "SQLite",
 	bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?",
 	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
-	onlineBackup: true, inProcess: true,
+	onlineBackup: true, inProcess: true, prepare: true,
 	goose:      goose.DialectSQLite3,
 	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
 	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
