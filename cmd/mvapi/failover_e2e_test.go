@@ -316,12 +316,12 @@ func (l *load) do(s *testServer, kv []string) result {
 func (l *load) add(r result) { l.mu.Lock(); l.results = append(l.results, r); l.mu.Unlock() }
 
 type loadReport struct {
-	total, failed, unknown, errBeforeCrash int
-	transfersOK, balancesOK, okAfterWindow int
+	total, failed, unknown, errBeforeCrash  int
+	transfersOK, balancesOK, okAfterWindow  int
 	window, firstErrAfterCrash, promoteTook time.Duration
-	okReqIDs                               []string
-	samples                                []string
-	errors                                 []string
+	okReqIDs                                []string
+	samples                                 []string
+	errors                                  []string
 }
 
 func (l *load) report() loadReport {
