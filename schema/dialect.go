@@ -40,6 +40,7 @@ type Dialect struct {
 	tablesSQL         string // lists the base tables of the current schema
 	columnsSQL        string // lists the columns (name, type) of table ?
 	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
+	replicaLagSQL     string // seconds a read replica is behind; "" when mvapi cannot tell (see ReplicaLagSQL)
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -66,6 +67,9 @@ var Postgres = Dialect{
 	lockWaitsSQL: `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
  COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`,
+	replicaLagSQL: `SELECT CAST(CASE WHEN NOT pg_is_in_recovery() THEN 0
+ WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+ ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS DOUBLE PRECISION)`,
 }
 
 // SQLServer is Microsoft SQL Server through go-mssqldb's "sqlserver" driver.

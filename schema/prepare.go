@@ -11,3 +11,9 @@ package schema
 // README "Running on a replicated PostgreSQL"). False on SQL Server, where
 // go-mssqldb runs a prepared statement as sp_executesql anyway.
 func (d Dialect) PrepareStatements() bool { return d.prepare }
+
+// ReplicaLagSQL returns one row with one number: the seconds a read
+// replica's data is behind its primary (0 when it has replayed all it
+// received, or is no replica at all), or "" when the dialect has no read
+// replicas mvapi can watch (see engine.UseReplica).
+func (d Dialect) ReplicaLagSQL() string { return d.replicaLagSQL }

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strings"
+	"time"
+
+	"mvapi/schema"
 )
 
 // listenDSN picks the connection that LISTENs for reloads of other nodes
@@ -40,4 +45,36 @@ func (m *Main) listenDSN() string {
 	}
 	m.Log.Info("reloads of other nodes: LISTEN on the main DSN, and polling", "changepoll", poll)
 	return m.DSN
+}
+
+// startReplica opens the read replica of option readdsn, if any, for the
+// read-only entries (engine.UseReplica) until ctx ends, and says so in the
+// log. A replica that cannot be opened is logged and not used: the
+// primary serves every read.
+func (m *Main) startReplica(ctx context.Context) {
+	cfg := m.Engine.Config()
+	dsn := strings.TrimSpace(cfg.Get("readdsn"))
+	if dsn == "" {
+		return
+	}
+	if m.DB.Dialect.ReplicaLagSQL() == "" {
+		m.Log.Warn("readdsn ignored: read replicas are supported on PostgreSQL only", "db", m.DB.Dialect.Title())
+		return
+	}
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	db, err := schema.Open(octx, dsn)
+	if err == nil && db.Dialect != m.DB.Dialect {
+		db.Close()
+		err = fmt.Errorf("readdsn is %s, the database %s", db.Dialect.Title(), m.DB.Dialect.Title())
+	}
+	if err != nil {
+		m.Log.Error("read replica not used: reading from the primary", "err", err)
+		return
+	}
+	db.SetPool(cfg.Int("dbmaxconns"), cfg.Int("dbmaxidleconns"))
+	maxLag := time.Duration(cfg.Int("maxreplicalag")) * time.Second
+	m.Engine.UseReplica(ctx, db, maxLag)
+	_, inUse, lag := m.Engine.ReplicaState()
+	m.Log.Info("read replica for cdr, search, reports, listusers", "db", db.DSN, "in_use", inUse, "lag", lag, "maxreplicalag", maxLag)
 }

@@ -179,6 +179,7 @@ func (m *Main) Start() error {
 	m.stopWatch = stop
 	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
 	go m.Engine.Watch(watchCtx, m.listenDSN(), poll)
+	m.startReplica(watchCtx)
 	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
