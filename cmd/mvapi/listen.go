@@ -27,7 +27,9 @@ func (m *Main) listenDSN() string {
 		if u, err := url.Parse(m.DSN); err == nil {
 			mode = u.Query().Get("default_query_exec_mode")
 		}
-		if mode != "exec" && mode != "simple_protocol" {
+		switch mode {
+		case "exec", "simple_protocol", "describe_exec", "cache_describe": // unnamed statements only
+		default:
 			m.Log.Warn("pgbouncer=1 but the DSN lacks default_query_exec_mode=exec (or simple_protocol): pgx's named statements fail under transaction pooling", "default_query_exec_mode", mode)
 		}
 	}
