@@ -67,7 +67,7 @@ func activityReport(ctx context.Context, c *engine.Call) (format.Result, error) 
 		days = n
 	}
 	since := utcNow().Add(-time.Duration(days) * 24 * time.Hour)
-	db := c.DB()
+	db := c.ReadDB()
 	var users, calls, seconds, moves int64
 	var cost, credit float64
 	qs := activitySQL(db.Dialect)

@@ -79,7 +79,7 @@ var (
 const maxListedUsers = 10000
 
 func listUsers(ctx context.Context, c *engine.Call) (format.Result, error) {
-	db := c.DB()
+	db := c.ReadDB()
 	d := db.Dialect
 	count := 100
 	if s := strings.TrimSpace(c.Param("u_maxcount")); s != "" {

@@ -67,6 +67,17 @@ func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("%v", err), nil
 	}
 	amount, _ := strconv.ParseFloat(req.Amount, 64)
+	// A retry of a committed charge (same reqid) answers as the first
+	// one did, without charging the card again.
+	k, err := requestKey(c)
+	if err != nil {
+		return format.Result{}, err
+	}
+	if k.id != "" {
+		if res, ok, err := k.stored(ctx, c.DB()); err != nil || ok {
+			return res, err
+		}
+	}
 	ans, err := postGateway(ctx, c, gw, req)
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: gateway", "reference", req.Reference, "err", err)
@@ -84,22 +95,25 @@ func ccCharge(ctx context.Context, c *engine.Call) (format.Result, error) {
 		tid = req.Reference
 	}
 	u, db := c.User, c.DB()
-	var credit float64
-	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+	res, err := moneyTx(ctx, c, func(tx *sqlx.Tx, reqid string) (string, error) {
 		if err := changeCredit(ctx, tx, db.Dialect, u.ID, amount); err != nil {
-			return err
+			return "", err
 		}
-		if err := logCredit(ctx, tx, db.Dialect, u.ID, amount, "cccharge", 0, tid); err != nil {
-			return err
+		if err := logCredit(ctx, tx, db.Dialect, u.ID, amount, "cccharge", 0, tid, reqid); err != nil {
+			return "", err
 		}
-		credit, err = creditOf(ctx, tx, db.Dialect, u.ID)
-		return err
+		credit, err := creditOf(ctx, tx, db.Dialect, u.ID)
+		return "charged " + money(amount) + " " + u.Currency + " (transaction " + tid + "); your credit is " + money(credit), err
 	})
+	if engine.ErrorKind(err) == engine.KindUnavailable {
+		c.Engine.Logger().Error("cccharge: approved, outcome of the credit unknown", "user", u.ID, "transaction", tid, "amount", amount, "err", err)
+		return format.Result{}, err
+	}
 	if err != nil {
 		c.Engine.Logger().Error("cccharge: approved but not credited", "user", u.ID, "transaction", tid, "amount", amount, "err", err)
 		return engine.Failf(engine.KindInternal, "payment approved (transaction %s) but the credit could not be added: contact support with this id", tid), nil
 	}
-	return engine.OK("charged " + money(amount) + " " + u.Currency + " (transaction " + tid + "); your credit is " + money(credit)), nil
+	return res, nil
 }
 
 // cardRequest validates the card parameters into a gateway request.

@@ -150,7 +150,7 @@ func cdrEntry(ctx context.Context, c *engine.Call) (format.Result, error) {
 		sel += ", providercost, cost - providercost AS profit"
 		cols = append(append([]string{}, cols...), "providercost", "profit")
 	}
-	db := c.DB()
+	db := c.ReadDB()
 	d := db.Dialect
 	rows, err := db.QueryxContext(ctx, cdrListSQL(d, sel, &w, f.Order, f.MaxCount), w.args...)
 	if err != nil {

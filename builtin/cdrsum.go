@@ -59,7 +59,7 @@ func cdrTotals(ctx context.Context, db *schema.DB, w *cdrWhere) (cdrTotal, error
 }
 
 func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) (format.Result, error) {
-	db := c.DB()
+	db := c.ReadDB()
 	d := db.Dialect
 	switch f.By {
 	case "all":
@@ -95,7 +95,7 @@ func cdrGroups(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, pr
 // cdrByDay totals per UTC day, newest first. The days are computed in Go so
 // that one statement serves every database.
 func cdrByDay(ctx context.Context, c *engine.Call, f cdrFilter, w *cdrWhere, profit bool) (format.Result, error) {
-	db := c.DB()
+	db := c.ReadDB()
 	rows, err := db.QueryxContext(ctx, cdrByDaySQL(db.Dialect, w), w.args...)
 	if err != nil {
 		return format.Result{}, err

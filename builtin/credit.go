@@ -59,33 +59,33 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	}
 	db, u := c.DB(), c.User
 	d := db.Dialect
-	var value, credit float64
 	var cur string
-	err := inTx(ctx, db, func(tx *sqlx.Tx) error {
+	res, err := moneyTx(ctx, c, func(tx *sqlx.Tx, reqid string) (string, error) {
 		now := utcNow()
 		res, err := tx.ExecContext(ctx, pinClaimSQL(d), u.ID, now, pin, now)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return err
+			return "", err
 		} else if n != 1 {
-			return errPinUnusable
+			return "", errPinUnusable
 		}
+		var value float64
 		if err := tx.QueryRowxContext(ctx, pinValueSQL(d), pin).Scan(&value, &cur); err != nil {
-			return err
+			return "", err
 		}
 		if cur != "" && !strings.EqualFold(cur, u.Currency) {
-			return errPinCurrency // rolled back: the PIN stays unused
+			return "", errPinCurrency // rolled back: the PIN stays unused
 		}
 		if err := changeCredit(ctx, tx, d, u.ID, value); err != nil {
-			return err
+			return "", err
 		}
-		if err := logCredit(ctx, tx, d, u.ID, value, "charge", 0, "pin:"+maskPIN(pin)); err != nil {
-			return err
+		if err := logCredit(ctx, tx, d, u.ID, value, "charge", 0, "pin:"+maskPIN(pin), reqid); err != nil {
+			return "", err
 		}
-		credit, err = creditOf(ctx, tx, d, u.ID)
-		return err
+		credit, err := creditOf(ctx, tx, d, u.ID)
+		return "charged " + money(value) + " " + u.Currency + "; your credit is " + money(credit), err
 	})
 	switch {
 	case errors.Is(err, errPinUnusable):
@@ -97,7 +97,7 @@ func charge(ctx context.Context, c *engine.Call) (format.Result, error) {
 	case err != nil:
 		return format.Result{}, err
 	}
-	return engine.OK("charged " + money(value) + " " + u.Currency + "; your credit is " + money(credit)), nil
+	return res, nil
 }
 
 // maskPIN keeps the last 4 characters of a PIN for the credit log.
@@ -132,8 +132,7 @@ func transferCredit(ctx context.Context, c *engine.Call) (format.Result, error) 
 		return engine.Errorf("%s keeps credit in %s, you in %s: transfers need one currency", to.Username, to.Currency, u.Currency), nil
 	}
 	d := db.Dialect
-	var credit float64
-	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+	res, err := moneyTx(ctx, c, func(tx *sqlx.Tx, reqid string) (string, error) {
 		// Rows are changed in id order so that two opposite transfers
 		// cannot deadlock on a server database.
 		steps := []struct {
@@ -145,17 +144,17 @@ func transferCredit(ctx context.Context, c *engine.Call) (format.Result, error) 
 		}
 		for _, s := range steps {
 			if err := changeCredit(ctx, tx, d, s.id, s.amount); err != nil {
-				return err
+				return "", err
 			}
 		}
-		if err := logCredit(ctx, tx, d, u.ID, -amount, "transfer", to.ID, ""); err != nil {
-			return err
+		if err := logCredit(ctx, tx, d, u.ID, -amount, "transfer", to.ID, "", reqid); err != nil {
+			return "", err
 		}
-		if err := logCredit(ctx, tx, d, to.ID, amount, "transfer", u.ID, ""); err != nil {
-			return err
+		if err := logCredit(ctx, tx, d, to.ID, amount, "transfer", u.ID, "", reqid); err != nil {
+			return "", err
 		}
-		credit, err = creditOf(ctx, tx, d, u.ID)
-		return err
+		credit, err := creditOf(ctx, tx, d, u.ID)
+		return "transferred " + money(amount) + " " + u.Currency + " to " + to.Username + "; your credit is " + money(credit), err
 	})
 	if errors.Is(err, errNoFunds) {
 		return engine.Errorf("not enough credit for a transfer of %s %s", money(amount), u.Currency), nil
@@ -163,7 +162,7 @@ func transferCredit(ctx context.Context, c *engine.Call) (format.Result, error) 
 	if err != nil {
 		return format.Result{}, err
 	}
-	return engine.OK("transferred " + money(amount) + " " + u.Currency + " to " + to.Username + "; your credit is " + money(credit)), nil
+	return res, nil
 }
 
 func addCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
@@ -194,18 +193,19 @@ func addCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
 		by = c.User.ID
 	}
 	d := db.Dialect
-	var credit float64
-	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+	res, err := moneyTx(ctx, c, func(tx *sqlx.Tx, reqid string) (string, error) {
 		if err := changeCredit(ctx, tx, d, to.ID, amount); err != nil {
-			return err
+			return "", err
 		}
-		if err := logCredit(ctx, tx, d, to.ID, amount, "addcredit", by, c.Req.RemoteIP.String()); err != nil {
-			return err
+		if err := logCredit(ctx, tx, d, to.ID, amount, "addcredit", by, c.Req.RemoteIP.String(), reqid); err != nil {
+			return "", err
 		}
-		if credit, err = creditOf(ctx, tx, d, to.ID); err != nil {
-			return err
+		credit, err := creditOf(ctx, tx, d, to.ID)
+		if err != nil {
+			return "", err
 		}
-		return c.AuditTx(ctx, tx, "credit of "+to.Username+" changed by "+money(amount)+" to "+money(credit))
+		return "credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit),
+			c.AuditTx(ctx, tx, "credit of "+to.Username+" changed by "+money(amount)+" to "+money(credit))
 	})
 	if errors.Is(err, errNoFunds) {
 		return engine.Errorf("%s has less than %s %s: a prepaid credit cannot go negative", to.Username, money(-amount), to.Currency), nil
@@ -213,7 +213,7 @@ func addCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
 	if err != nil {
 		return format.Result{}, err
 	}
-	return engine.OK("credit of " + to.Username + " changed by " + money(amount) + " " + to.Currency + "; new credit " + money(credit)), nil
+	return res, nil
 }
 
 // pinClaimSQL marks a usable PIN used, once.

@@ -47,7 +47,9 @@ func parseAmount(name, s string, max float64) (float64, error) {
 }
 
 // inTx runs fn in a transaction (BEGIN IMMEDIATE on SQLite) and commits
-// when it returns nil.
+// when it returns nil. A COMMIT whose outcome is unknown (the connection
+// broke before its acknowledgement, see schema.IsAmbiguousCommit) is
+// answered with outcomeUnknown, not as an internal error.
 func inTx(ctx context.Context, db *schema.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -57,7 +59,13 @@ func inTx(ctx context.Context, db *schema.DB, fn func(tx *sqlx.Tx) error) error 
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		if schema.IsAmbiguousCommit(err) {
+			return outcomeUnknown(err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // errNoFunds is returned by changeCredit when a debit would make a prepaid
@@ -86,9 +94,10 @@ func changeCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int
 	return nil
 }
 
-// logCredit records a credit movement in tb_creditlog.
-func logCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int64, amount float64, kind string, other int64, ref string) error {
-	_, err := tx.ExecContext(ctx, creditLogSQL(d), utcNow(), userID, amount, kind, other, ref)
+// logCredit records a credit movement in tb_creditlog with the request id
+// of the move ("" when the client sent none).
+func logCredit(ctx context.Context, tx *sqlx.Tx, d schema.Dialect, userID int64, amount float64, kind string, other int64, ref, reqid string) error {
+	_, err := tx.ExecContext(ctx, creditLogSQL(d), utcNow(), userID, amount, kind, other, ref, reqid)
 	if err != nil {
 		return fmt.Errorf("log credit: %w", err)
 	}
@@ -212,8 +221,8 @@ func creditChangeSQL(d schema.Dialect, debit bool) string {
 	return d.Rebind("UPDATE tb_users SET credit = ROUND(credit + ?, 4) WHERE id = ?")
 }
 
-var creditLogSQL = schema.Statement(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
- VALUES (?, ?, ?, ?, ?, ?)`)
+var creditLogSQL = schema.Statement(`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref, reqid)
+ VALUES (?, ?, ?, ?, ?, ?, ?)`)
 
 var creditOfSQL = schema.Statement("SELECT credit FROM tb_users WHERE id = ?")
 

@@ -51,7 +51,7 @@ func searchUsers(ctx context.Context, c *engine.Call) (format.Result, error) {
 		}
 		limit = n
 	}
-	db := c.DB()
+	db := c.ReadDB()
 	d := db.Dialect
 	like := d.LikeEscape(strings.ToLower(term))
 	args := []any{like + "%", "%" + like + "%"}

@@ -35,7 +35,7 @@ func setCreditField(ctx context.Context, c *engine.Call, target int64, credit fl
 			return err
 		}
 		if diff := roundTo(credit-old, 4); diff != 0 {
-			if err := logCredit(ctx, tx, d, target, diff, "setfield", by, c.Req.RemoteIP.String()); err != nil {
+			if err := logCredit(ctx, tx, d, target, diff, "setfield", by, c.Req.RemoteIP.String(), c.Param("reqid")); err != nil {
 				return err
 			}
 		}

@@ -38,8 +38,12 @@ func TestSQLServerStatements(t *testing.T) {
 		{"creditChange credit", creditChangeSQL(d, false),
 			`UPDATE tb_users SET credit = ROUND(credit + @p1, 4) WHERE id = @p2`},
 		{"creditLog", creditLogSQL(d),
-			`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref)
- VALUES (@p1, @p2, @p3, @p4, @p5, @p6)`},
+			`INSERT INTO tb_creditlog (datum, userid, amount, kind, otheruserid, ref, reqid)
+ VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)`},
+		{"requestGet", requestGetSQL(d),
+			`SELECT entry, answer FROM tb_requests WHERE caller = @p1 AND reqid = @p2`},
+		{"requestPut", requestPutSQL(d),
+			`INSERT INTO tb_requests (caller, reqid, entry, answer, datum) VALUES (@p1, @p2, @p3, @p4, @p5)`},
 		{"creditOf", creditOfSQL(d),
 			`SELECT credit FROM tb_users WHERE id = @p1`},
 		{"findAccount username", findAccountSQL(d, "username = ?"),

@@ -193,6 +193,11 @@ var ConfigOptions = []Option{
 	{Name: "loglevel", Type: TypeString, Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Doc: "Least level logged: debug, info, warn or error. Applied at start and on reload."},
 	{Name: "accesslog", Type: TypeBool, Default: "0", Doc: "1: log one line per API request (entry, user, ip, transport, kind, duration, bytes, request id; never parameters or secrets)."},
 	{Name: "auditdays", Type: TypeInt, Default: "365", Doc: "Days tb_auditlog rows are kept; the monthly maintenance removes older ones. 0 keeps them forever."},
+	// A replicated PostgreSQL, pgbouncer (issue #17).
+	{Name: "pgbouncer", Type: TypeBool, Default: "0", Doc: "1: the DSN goes through a transaction pooler (pgbouncer pool_mode=transaction): mvapi keeps no session state and warns at start unless the DSN has default_query_exec_mode=exec or simple_protocol; LISTEN uses listendsn only, else reloads reach this node by polling tb_changes (changepoll). Read at start."},
+	{Name: "listendsn", Type: TypeString, Secret: true, Doc: "PostgreSQL DSN of the LISTEN connection that hears reloads of other nodes at once: a direct connection to the primary (a multi-host DSN with target_session_attrs=read-write follows a failover), never through a transaction pooler. Empty: the main DSN (or, with pgbouncer=1, polling only); off: polling only. Read at start."},
+	{Name: "readdsn", Type: TypeString, Secret: true, Doc: "DSN of a read replica (PostgreSQL; e.g. a standby, or a multi-host DSN with target_session_attrs=prefer-standby) with a pool of its own: entries that only read (cdr, cdr summaries, search, reports, listusers) use it while it answers and lags at most maxreplicalag; authentication, credit checks, writes and LISTEN stay on the primary. Empty: none. Read at start."},
+	{Name: "maxreplicalag", Type: TypeInt, Default: "5", Doc: "Seconds the read replica (readdsn) may be behind the primary; checked every second, a replica further behind or not answering is not used until it catches up (reads go to the primary meanwhile)."},
 }
 
 var optionByName = func() map[string]*Option {

@@ -184,11 +184,11 @@ func scanLean(row *sql.Row) (*User, error) {
 }
 
 // userStore loads users with prepared statements (the hot path of every
-// authenticated request).
+// authenticated request) where the dialect prepares (lookupStmt).
 type userStore struct {
 	// byName, byID and byPIN read leanColumns; full reads every column by
 	// id (UserByID); rest reads restColumns by id (complete).
-	byName, byID, byPIN, full, rest *sql.Stmt
+	byName, byID, byPIN, full, rest *lookupStmt
 	// inProcess: the database runs in this process (see lookupCtx).
 	inProcess bool
 }
@@ -211,13 +211,13 @@ func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 	d := e.db.Dialect
 	s := &userStore{inProcess: d.InProcess()}
 	for _, q := range []struct {
-		dst   **sql.Stmt
+		dst   **lookupStmt
 		query string
 	}{
 		{&s.byName, leanQuery(d, "username = ?")}, {&s.byID, leanQuery(d, "id = ?")},
 		{&s.byPIN, leanQuery(d, "pin = ? AND pin <> ''")}, {&s.full, userQuery(d, "id = ?")}, {&s.rest, restQuery(d)},
 	} {
-		st, err := e.db.PrepareContext(ctx, q.query)
+		st, err := prepareLookup(ctx, e.db, q.query)
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("prepare user query: %w", err)
@@ -228,7 +228,7 @@ func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 }
 
 func (s *userStore) close() {
-	for _, st := range []*sql.Stmt{s.byName, s.byID, s.byPIN, s.full, s.rest} {
+	for _, st := range []*lookupStmt{s.byName, s.byID, s.byPIN, s.full, s.rest} {
 		if st != nil {
 			st.Close()
 		}

@@ -34,6 +34,7 @@ type Dialect struct {
 	notify            bool   // LISTEN/NOTIFY between nodes
 	onlineBackup      bool   // mvapi backs up and restores the database file itself
 	inProcess         bool   // the database engine runs inside this process
+	prepare           bool   // mvapi prepares its hot statements itself (see PrepareStatements)
 	backupTools       string // what to use for backups when not onlineBackup
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
@@ -41,6 +42,7 @@ type Dialect struct {
 	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
 	describeSQL       string // checks a statement without running it; "" means prepare it
 	paramType         string // declared type of a placeholder in describeSQL
+	replicaLagSQL     string // seconds a read replica is behind; "" when mvapi cannot tell (see ReplicaLagSQL)
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -48,7 +50,7 @@ var SQLite = Dialect{
 	Name: "sqlite", DriverName: "sqlite", id: 1, title: "SQLite",
 	bind: sqlx.QUESTION, concatOp: "||", placeholderPrefix: "?",
 	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
-	onlineBackup: true, inProcess: true,
+	onlineBackup: true, inProcess: true, prepare: true,
 	goose:      goose.DialectSQLite3,
 	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
 	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
@@ -67,6 +69,9 @@ var Postgres = Dialect{
 	lockWaitsSQL: `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
  COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`,
+	replicaLagSQL: `SELECT CAST(CASE WHEN NOT pg_is_in_recovery() THEN 0
+ WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+ ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS DOUBLE PRECISION)`,
 }
 
 // SQLServer is Microsoft SQL Server through go-mssqldb's "sqlserver" driver.

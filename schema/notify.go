@@ -23,10 +23,10 @@ func (db *DB) Notify(ctx context.Context, name string) error {
 
 // Listen delivers PostgreSQL notifications of NotifyChannel until ctx ends,
 // reconnecting with backoff when the connection drops. dsn is the full DSN
-// (Open keeps only a redacted one). On other dialects it returns nil: those
-// nodes poll.
+// (Open keeps only a redacted one); "" listens nowhere (polling only). On
+// other dialects it returns nil: those nodes poll.
 func Listen(ctx context.Context, d Dialect, dsn string, log *slog.Logger) <-chan string {
-	if !d.SupportsNotify() {
+	if !d.SupportsNotify() || dsn == "" {
 		return nil
 	}
 	out := make(chan string, 16)

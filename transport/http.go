@@ -87,6 +87,9 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.Entry == "" && r.URL.Path == OpenAPIPath {
 		req.Entry = "openapi"
 	}
+	if k := r.Header.Get("Idempotency-Key"); k != "" && req.Params["reqid"] == "" { // the request id of a retry-safe money move (builtin/requests.go)
+		req.Params["reqid"] = k
+	}
 	req.Untrusted = FromBrowserPage(r) || req.Callback != "" || !HostAllowsTrust(r.Host, cfg)
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)

@@ -193,7 +193,8 @@ func (m *Main) Start() error {
 	watchCtx, stop := context.WithCancel(context.Background())
 	m.stopWatch = stop
 	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
-	go m.Engine.Watch(watchCtx, m.DSN, poll)
+	go m.Engine.Watch(watchCtx, m.listenDSN(), poll)
+	m.startReplica(watchCtx)
 	m.Log.Info("mvapi serving", "addr", m.Addr(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
