@@ -92,6 +92,10 @@ var ConfigOptions = []Option{
 	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
 	// Transport security (issue #10).
 	{Name: "httphostnames", Type: TypeString, Doc: "Host names (comma separated; .example.com or *.example.com also match the names below) under which HTTP and WebSocket requests may get IP trust, besides IP literals, localhost and *.localhost. A request to any other Host (what a DNS rebinding page sends) is treated like one made by a web page: no IP trust."},
+	{Name: "webportal", Type: TypeBool, Default: "1", Doc: "1: serve the enduser portal on /webvoip (and /webvoipportal), a page built only on the API; 0: those paths answer 404."},
+	{Name: "webportalkey", Type: TypeBool, Default: "0", Doc: "1: the portal page is given apiv2key and apiv2md5salt (/webvoip/config.json), so users log in with username and password only; anyone who can open the page then learns the key, which becomes a client id, not a secret. 0: the login form asks for the key (or link users to /webvoip/#authkey=KEY, or set req_key=0 on the entries the portal uses)."},
+	{Name: "webportalsignup", Type: TypeBool, Default: "0", Doc: "1: the portal shows a sign up form (newuseru; it needs the key like any client)."},
+	{Name: "webconsole", Type: TypeBool, Default: "0", Doc: "1: serve the rules console for admins on /console/ of the API port. It logs in with admin credentials per request (authmd5) and changes only through the API's admin entries."},
 	{Name: "maxconnections", Type: TypeInt, Default: "1000", Doc: "Open connections each listener (HTTP, HTTPS, WebSocket, raw TCP, admin console) accepts; more are refused at once. 0 turns the limit off."},
 	{Name: "maxconnectionsperip", Type: TypeInt, Default: "64", Doc: "Open connections one client IP may hold on each listener; more are refused at once. 0 turns the limit off."},
 	{Name: "maxnoncesperip", Type: TypeInt, Default: "100", Doc: "Unexpired preauth nonces one client IP may hold; past it preauth answers ERROR until some expire. 0 turns the cap off. Trusted IPs are exempt."},

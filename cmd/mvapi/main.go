@@ -22,6 +22,7 @@ import (
 	"mvapi/jobs"
 	"mvapi/schema"
 	"mvapi/transport"
+	"mvapi/web"
 )
 
 // Version is the server version, set at build time with -ldflags.
@@ -157,7 +158,7 @@ func (m *Main) Start() error {
 	}
 	m.ln = ln
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
-	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
+	handler := web.New(m.Engine, &transport.HTTP{Engine: m.Engine, WS: m.ws}) // /webvoip, /console/, else the API
 	m.server = transport.NewServer(handler)
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
