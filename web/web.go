@@ -93,6 +93,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, prefix, dir stri
 		json.NewEncoder(w).Encode(cfg())
 		return
 	}
+	if dir == "console" && strings.HasPrefix(name, "lib/") {
+		// The console shares the portal's modules (md5, API client, DOM).
+		dir, name = "portal", strings.TrimPrefix(name, "lib/")
+	}
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = "/" + dir + "/" + name
 	h.files.ServeHTTP(w, r2)

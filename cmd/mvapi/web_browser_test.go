@@ -277,6 +277,10 @@ func TestWebPortalInBrowser(t *testing.T) {
 		t.Fatalf("storage holds %d entries", n)
 	}
 	b.shot("portal-status")
+	// The page's own requests get no IP trust, though it runs on 127.0.0.1.
+	if txt := eval[string](b, `fetch('/mvapireq/?apientry=apireload&format=json').then(r => r.json()).then(j => j.text)`); !strings.HasPrefix(txt, "ERROR:") {
+		t.Fatalf("apireload without credentials from the page: %q", txt)
+	}
 
 	t.Run("calls", func(t *testing.T) {
 		b.t = t
@@ -403,4 +407,69 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(j)
+}
+
+// TestWebConsoleInBrowser logs in to /console/ as the demo admin, finds an
+// entry, adds a tb_api row with a typo, sees apireload's error with its
+// position, fixes it, and tries the new entry as a user.
+func TestWebConsoleInBrowser(t *testing.T) {
+	m, _ := startWebServer(t, nil)
+	admin := m.DemoUsers[len(m.DemoUsers)-1]
+	b := newBrowser(t, m.URL())
+	b.do(chromedp.Navigate(b.base + "/console/"))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	b.shot("console-login")
+	// An enduser is not an admin.
+	b.fill("f-username", "1111")
+	b.fill("f-password", "demo1111")
+	b.fill("f-authkey", m.Engine.Config().APIKey)
+	b.submit("login")
+	b.answer("ERROR:")
+	b.fill("f-username", admin.Username)
+	b.fill("f-password", admin.Password)
+	b.submit("login")
+	caption := `document.querySelector('#entries-out caption')?.textContent`
+	b.wait(caption + `?.endsWith(' entries')`)
+	b.fill("f-search", "longest prefix")
+	b.wait(`[...document.querySelectorAll('#entries-out td[data-col=entry]')].some(td => td.textContent === 'rating')`)
+	b.shot("console-entries")
+
+	b.goPage("#rows", "tb_api rows")
+	b.do(chromedp.Click(chromedp.CSS("#new-row")))
+	b.wait(`document.getElementById('page-title')?.textContent === 'New tb_api row'`)
+	b.fill("f-fname", "webcalls")
+	b.fill("f-customsql", "SELECT called, duration FROM tb_cdrs WHERE callerid = [USERID")
+	b.do(chromedp.SetValue(chromedp.CSS("#f-req_user"), "12"))
+	b.submit("row")
+	if a := b.answer("ERROR: apireload failed"); !strings.Contains(a, `fname="webcalls"`) || !strings.Contains(a, "at byte") {
+		t.Fatalf("apireload answer %q", a)
+	}
+	b.shot("console-row-error")
+	// The row was stored: edit it from the list and fix the typo.
+	b.goPage("#rows", "tb_api rows")
+	b.wait(`[...document.querySelectorAll('td[data-col=fname]')].some(td => td.textContent === 'webcalls')`)
+	b.do(chromedp.Click(chromedp.CSS(`button[data-edit="webcalls"]`)))
+	b.wait(`document.getElementById('f-fname')?.value === 'webcalls'`)
+	b.fill("f-customsql", "SELECT called, duration FROM tb_cdrs WHERE callerid = [USERID] ORDER BY id")
+	b.submit("row")
+	b.answer("OK: apireload:")
+	if a := eval[string](b, `document.getElementById('answer').textContent`); !strings.Contains(a, "added: webcalls") {
+		t.Fatalf("apireload answer %q", a)
+	}
+
+	b.goPage("#tryit/webcalls", "Try it")
+	b.fill("f-asuser", "1111")
+	b.fill("f-aspwd", "demo1111")
+	b.submit("try")
+	b.wait(`document.getElementById('try-out').textContent.includes('36301234567')`)
+	curl := eval[string](b, `document.getElementById('try-curl').textContent`)
+	if !strings.HasPrefix(curl, "curl '"+b.base+"/mvapireq/?apientry=webcalls") || !strings.Contains(curl, "authmd5=") || strings.Contains(curl, "demo1111") {
+		t.Fatalf("curl %q", curl)
+	}
+	b.shot("console-tryit")
+	// The copied command works (its salt is fresh, not yet used).
+	out, err := exec.Command("sh", "-c", curl).CombinedOutput()
+	if _, lookErr := exec.LookPath("curl"); lookErr == nil && (err != nil || !strings.Contains(string(out), "36301234567")) {
+		t.Fatalf("%s: %v %s", curl, err, out)
+	}
 }
