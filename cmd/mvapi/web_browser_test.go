@@ -15,6 +15,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -471,5 +472,28 @@ func TestWebConsoleInBrowser(t *testing.T) {
 	out, err := exec.Command("sh", "-c", curl).CombinedOutput()
 	if _, lookErr := exec.LookPath("curl"); lookErr == nil && (err != nil || !strings.Contains(string(out), "36301234567")) {
 		t.Fatalf("%s: %v %s", curl, err, out)
+	}
+}
+
+// TestDemoPrintsWebURLs: make run prints the portal (with the key in the
+// fragment unless webportalkey=1) and the console, and both answer.
+func TestDemoPrintsWebURLs(t *testing.T) {
+	m, _ := startWebServer(t, map[string]string{"webportalkey": "0"})
+	var out bytes.Buffer
+	printWebURLs(&out, m.Engine.Config(), m.URL())
+	urls := exampleURLs(out.String())
+	want := []string{m.URL() + "/webvoip/#authkey=" + m.Engine.Config().APIKey, m.URL() + "/console/"}
+	if strings.Join(urls, " ") != strings.Join(want, " ") {
+		t.Fatalf("printed %q, want %q", urls, want)
+	}
+	for _, u := range urls {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("%s: %d %v", u, resp.StatusCode, resp.Header)
+		}
 	}
 }

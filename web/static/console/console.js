@@ -15,6 +15,7 @@ const client = new Client();
 function show(ans) {
   answer.textContent = ans.text;
   answer.className = ans.ok ? 'ok' : 'error';
+  answer.scrollIntoView({ block: 'nearest' });
 }
 
 function page(title, ...content) {

@@ -13,6 +13,7 @@ let client = new Client();
 function show(ans) {
   answer.textContent = ans.text;
   answer.className = ans.ok ? 'ok' : 'error';
+  answer.scrollIntoView({ block: 'nearest' });
 }
 
 function clearAnswer() {
