@@ -497,3 +497,32 @@ func TestDemoPrintsWebURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestWebPortalKeyAndSignup: without webportalkey the page asks for the key
+// or takes it from the link's fragment (and drops it from the address
+// bar); sign up shows only with webportalsignup=1 and makes a user.
+func TestWebPortalKeyAndSignup(t *testing.T) {
+	m, _ := startWebServer(t, map[string]string{"webportalkey": "0", "webportalsignup": "1"})
+	key := m.Engine.Config().APIKey
+	b := newBrowser(t, m.URL())
+	b.do(chromedp.Navigate(b.base + "/webvoip/"))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#f-authkey")))
+	b.do(chromedp.Click(chromedp.CSS(`a[href="#signup"]`)))
+	b.wait(`document.getElementById('page-title')?.textContent === 'Sign up'`)
+	b.fill("f-u_username", "webnew")
+	b.fill("f-u_password", "webnew-pass1")
+	b.fill("f-u_name", "Web New")
+	b.fill("f-authkey", key)
+	b.submit("signup")
+	b.answer("OK")
+
+	b.do(chromedp.Navigate(b.base + "/webvoip/#authkey=" + key))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	if eval[bool](b, `document.getElementById('f-authkey') !== null || location.href.includes('authkey')`) {
+		t.Fatal("the key from the fragment is still asked for or still in the address bar")
+	}
+	b.fill("f-username", "webnew")
+	b.fill("f-password", "webnew-pass1")
+	b.submit("login")
+	b.wait(`document.getElementById('st-name')?.textContent === 'Web New'`)
+}

@@ -67,7 +67,19 @@ function buildNav() {
     el('li', {}, el('button', { type: 'button', id: 'logout', onclick: logout, text: 'Log out' }))));
 }
 
+// takeKey reads /webvoip/#authkey=KEY: a link from the provider carries
+// the key in the fragment (never sent to the server, nor in a Referer); it
+// is removed from the address bar at once.
+function takeKey() {
+  const m = /^#authkey=([^&]*)/.exec(location.hash);
+  if (!m) return '';
+  history.replaceState(null, '', location.pathname);
+  return decodeURIComponent(m[1]);
+}
+
 function route() {
+  const key = takeKey();
+  if (key && !cfg.apikey) client.key = key;
   if (!client.user) {
     if (location.hash === '#signup' && cfg.signup) signupPage();
     else loginPage();
@@ -286,15 +298,7 @@ function passwordPage() {
 }
 
 async function start() {
-  // /webvoip/#authkey=KEY: a link from the provider carries the key in the
-  // fragment (never sent to the server, nor in a Referer); it is removed
-  // from the address bar at once.
-  const m = /^#authkey=([^&]*)/.exec(location.hash);
-  let key = '';
-  if (m) {
-    key = decodeURIComponent(m[1]);
-    history.replaceState(null, '', location.pathname);
-  }
+  const key = takeKey();
   try {
     const resp = await fetch('config.json', { cache: 'no-store', credentials: 'omit' });
     if (resp.ok) cfg = { ...cfg, ...(await resp.json()) };
