@@ -48,8 +48,33 @@ function sqlInt(v) {
   return s;
 }
 
-const pages = { entries: entriesPage, rows: rowsPage, tryit: tryPage };
-const titles = { entries: 'Entries', rows: 'tb_api rows', tryit: 'Try it' };
+const pages = { entries: entriesPage, rows: rowsPage, tryit: tryPage, views: viewsPage };
+const titles = { entries: 'Entries', rows: 'tb_api rows', tryit: 'Try it', views: 'Outbox, jobs, bans' };
+
+// Read-only views: SELECTs through the db entry (at most 1000 rows) and
+// bannedlist.
+const views = {
+  outbox: ['Outbox', 'db', { txt: 'SELECT * FROM tb_outbox ORDER BY id DESC' }],
+  jobruns: ['Job runs', 'db', { txt: 'SELECT * FROM tb_jobruns ORDER BY id DESC' }],
+  banned: ['Banned IPs', 'bannedlist', {}],
+  lockouts: ['Lockouts (failed logins per IP)', 'db', { txt: 'SELECT * FROM tb_authfailures' }],
+};
+
+async function viewsPage(which) {
+  const out = el('div', { id: 'views-out' });
+  page('Outbox, jobs, bans',
+    el('p', {}, Object.entries(views).map(([k, [t]]) =>
+      [el('a', { href: '#views/' + k, 'aria-current': k === which ? 'page' : null, text: t }), ' '])),
+    out);
+  const v = views[which];
+  if (!v) return;
+  const ans = await client.call(v[1], v[2]);
+  show(ans);
+  if (!ans.ok) return;
+  const cols = ans.rows.length ? Object.keys(ans.rows[0]).map((k) => [k, k]) : [];
+  out.replaceChildren(table(ans.rows, cols, v[0] + ': ' + ans.text));
+  out.querySelectorAll('td').forEach((td) => td.classList.add('wrap'));
+}
 
 function buildNav() {
   nav.replaceChildren(el('ul', {},
