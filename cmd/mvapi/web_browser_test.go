@@ -509,7 +509,9 @@ func TestDemoPrintsWebURLs(t *testing.T) {
 // or takes it from the link's fragment (and drops it from the address
 // bar); sign up shows only with webportalsignup=1 and makes a user.
 func TestWebPortalKeyAndSignup(t *testing.T) {
-	m, _ := startWebServer(t, map[string]string{"webportalkey": "0", "webportalsignup": "1"})
+	// apidefneedlogin=2: every login needs a nonce from the server, which
+	// the page takes from the first answer (the authv3_ formula).
+	m, _ := startWebServer(t, map[string]string{"webportalkey": "0", "webportalsignup": "1", "apidefneedlogin": "2"})
 	key := m.Engine.Config().APIKey
 	b := newBrowser(t, m.URL())
 	b.do(chromedp.Navigate(b.base + "/webvoip/"))
@@ -528,8 +530,17 @@ func TestWebPortalKeyAndSignup(t *testing.T) {
 	if eval[bool](b, `document.getElementById('f-authkey') !== null || location.href.includes('authkey')`) {
 		t.Fatal("the key from the fragment is still asked for or still in the address bar")
 	}
+	// Keyboard only: Enter in the password field submits, Enter on a link
+	// opens the page.
 	b.fill("f-username", "webnew")
-	b.fill("f-password", "webnew-pass1")
-	b.submit("login")
+	b.fill("f-password", "webnew-pass1\r")
 	b.wait(`document.getElementById('st-name')?.textContent === 'Web New'`)
+	var nonces int
+	if err := m.DB.Get(&nonces, "SELECT COUNT(*) FROM tb_nonces"); err != nil || nonces == 0 {
+		t.Fatalf("%d nonces issued (%v): the login did not go through the nonce challenge", nonces, err)
+	}
+	b.do(chromedp.Focus(chromedp.CSS(`a[data-page=prices]`)), chromedp.SendKeys(chromedp.CSS(`a[data-page=prices]`), "\r"))
+	b.wait(`document.getElementById('page-title')?.textContent === 'Prices' && document.activeElement === document.getElementById('page-title')`)
+	b.fill("f-bnum", "447700\r")
+	b.answer("0.09 GBP, Destination: United Kingdom-mobile")
 }
