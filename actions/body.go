@@ -13,6 +13,7 @@ import (
 type piece struct {
 	lit   string
 	field string                // {name}: the lower-cased name
+	param bool                  // {param:name}: field is a request parameter, always
 	sub   *sqltemplate.Template // {select ...}
 }
 
@@ -192,14 +193,20 @@ func scanKeyword(s string, i int, d sqltemplate.Dialect) (p piece, end int, ok b
 	for k < len(s) && isIdent(s[k], k == i+1) {
 		k++
 	}
-	if k == i+1 || k >= len(s) || s[k] != '}' || k-i > 65 {
+	start, param := i+1, false
+	if k < len(s) && s[k] == ':' && strings.EqualFold(s[i+1:k], "param") { // {param:name}
+		start, param = k+1, true
+		for k = start; k < len(s) && isIdent(s[k], k == start); k++ {
+		}
+	}
+	if k == start || k >= len(s) || s[k] != '}' || k-start > 64 {
 		return piece{}, 0, false, nil
 	}
-	name := strings.ToLower(s[i+1 : k])
+	name := strings.ToLower(s[start:k])
 	if forbidden[name] {
-		return piece{}, 0, false, fmt.Errorf("byte %d: {%s}: credentials may not be used in an action body", i, name)
+		return piece{}, 0, false, fmt.Errorf("byte %d: {%s}: credentials may not be used in an action body", i, strings.ToLower(s[i+1:k]))
 	}
-	return piece{field: name}, k + 1, true, nil
+	return piece{field: name, param: param}, k + 1, true, nil
 }
 
 // isSelect reports whether s starts with the word SELECT.
@@ -232,6 +239,12 @@ func closingBrace(s string, j int) (int, error) {
 // compileSubquery binds the reference's bare USERID (upper case, outside
 // quotes) and compiles the statement like customsql.
 func compileSubquery(q string, d sqltemplate.Dialect) (*sqltemplate.Template, error) {
+	if tr, ok := d.(interface{ TranslateSQL(string) (string, error) }); ok { // engine.DialectFor: customsqldialect
+		var err error
+		if q, err = tr.TranslateSQL(q); err != nil {
+			return nil, err
+		}
+	}
 	var b strings.Builder
 	for k := 0; k < len(q); k++ {
 		c := q[k]

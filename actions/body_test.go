@@ -187,3 +187,17 @@ func TestLiteralRecipientsCheckedAtCompile(t *testing.T) {
 		}
 	}
 }
+
+// {param:name} parses as an explicit request parameter; credentials stay refused.
+func TestParseBodyParamSpelling(t *testing.T) {
+	b, err := ParseBody("x {param:UserName} {username}", schema.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Main) != 4 || !b.Main[1].param || b.Main[1].field != "username" || b.Main[3].param {
+		t.Fatalf("pieces %+v", b.Main)
+	}
+	if _, err := ParseBody("{param:authpwd}", schema.SQLite); err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Fatalf("{param:authpwd}: %v", err)
+	}
+}

@@ -22,7 +22,7 @@ func (k emailKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (e
 	if cfg.Get("smtphost") == "" || cfg.Get("smtpfrom") == "" {
 		return nil, errors.New("email is off: set smtphost and smtpfrom in global config")
 	}
-	b, err := ParseBody(body, d)
+	b, err := ParseBody(body, engine.DialectFor(d, cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -19,10 +19,15 @@ import (
 )
 
 // sqlKind runs custom_action_body as SQL with the customsql keywords bound
-// as parameters, in its own transaction.
+// as parameters, and {result}, {clientip} and {now} too
+// (engine.Call.BindActionArgs), in its own transaction.
 type sqlKind struct{}
 
-func (sqlKind) Compile(body string, d schema.Dialect, _ *engine.Config) (engine.Action, error) {
+func (sqlKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (engine.Action, error) {
+	body, err := engine.TranslateSQL(body, d, cfg)
+	if err != nil {
+		return nil, err
+	}
 	t, err := sqltemplate.Compile(body, d)
 	if err != nil {
 		return nil, err
@@ -32,7 +37,7 @@ func (sqlKind) Compile(body string, d schema.Dialect, _ *engine.Config) (engine.
 
 type sqlAction struct{ t *sqltemplate.Template }
 
-func (a sqlAction) Run(ctx context.Context, c *engine.Call, _ format.Result) error {
+func (a sqlAction) Run(ctx context.Context, c *engine.Call, res format.Result) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(c.Config.SQLTimeout)*time.Second)
 	defer cancel()
 	tx, err := c.DB().BeginTxx(ctx, nil)
@@ -40,7 +45,7 @@ func (a sqlAction) Run(ctx context.Context, c *engine.Call, _ format.Result) err
 		return fmt.Errorf("sql action: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := a.runInTx(ctx, tx, c, format.Result{}); err != nil {
+	if err := a.runInTx(ctx, tx, c, res); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -48,9 +53,12 @@ func (a sqlAction) Run(ctx context.Context, c *engine.Call, _ format.Result) err
 
 // runInTx runs the statement in tx: a dead letter's failure action commits
 // together with the dead letter itself.
-func (a sqlAction) runInTx(ctx context.Context, tx *sqlx.Tx, c *engine.Call, _ format.Result) error {
-	if _, err := tx.ExecContext(ctx, a.t.SQL(), c.BindArgs(a.t)...); err != nil {
-		return fmt.Errorf("sql action: %w", err)
+func (a sqlAction) runInTx(ctx context.Context, tx *sqlx.Tx, c *engine.Call, res format.Result) error {
+	at := now()
+	for _, st := range a.t.Statements() { // each statement binds its own arguments (issue #10)
+		if _, err := tx.ExecContext(ctx, st.SQL(), c.BindActionArgs(st, res, at)...); err != nil {
+			return fmt.Errorf("sql action: %w", err)
+		}
 	}
 	return nil
 }

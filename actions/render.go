@@ -31,7 +31,13 @@ type renderEnv struct {
 }
 
 // field resolves {name}: the server's own values first (result, clientip,
-// now), then a request parameter, then a field of the user; "" if none.
+// now), then a field of the authenticated user when a user field has that
+// name (a request parameter never replaces it), then a request parameter;
+// "" if none. A request value renders only when the request authenticated
+// (a proved secret, a console session or a trusted admin IP): anyone can
+// make an entry fail, so an unauthenticated caller's text never reaches an
+// email, SMS or command through a bare {name}; {param:name} (paramField)
+// is the row author's explicit choice.
 func (e *renderEnv) field(name string) string {
 	switch name {
 	case "result":
@@ -44,15 +50,29 @@ func (e *renderEnv) field(name string) string {
 	case "now":
 		return e.now.Format("2006-01-02 15:04:05")
 	}
-	if e.c.Req != nil {
-		if v, ok := e.c.Req.Params[name]; ok {
-			return v
+	if engine.IsUserField(name) {
+		if e.c.User != nil {
+			if v, ok := e.c.User.Field(name); ok {
+				return fmt.Sprint(v)
+			}
 		}
+		// A failure action after a wrong password still names the user
+		// authid named (its stored name, not the request's text).
+		if u := e.c.Identified(); name == "username" && u != nil {
+			return u.Username
+		}
+		return ""
 	}
-	if e.c.User != nil {
-		if v, ok := e.c.User.Field(name); ok {
-			return fmt.Sprint(v)
-		}
+	if !e.c.Verified && !e.c.Admin {
+		return ""
+	}
+	return e.paramField(name)
+}
+
+// paramField resolves {param:name}: the request parameter, whoever sent it.
+func (e *renderEnv) paramField(name string) string {
+	if e.c.Req != nil {
+		return e.c.Req.Params[name]
 	}
 	return ""
 }
@@ -68,6 +88,8 @@ func (t text) render(e *renderEnv, esc func(string) string) (string, error) {
 				return "", err
 			}
 			b.WriteString(esc(v))
+		case p.param:
+			b.WriteString(esc(e.paramField(p.field)))
 		case p.field != "":
 			b.WriteString(esc(e.field(p.field)))
 		default:

@@ -23,7 +23,7 @@ func (k smsKind) Compile(body string, d schema.Dialect, cfg *engine.Config) (eng
 	if err := checkGatewayURL(cfg.Get("smsgatewayurl")); err != nil {
 		return nil, err
 	}
-	b, err := ParseBody(body, d)
+	b, err := ParseBody(body, engine.DialectFor(d, cfg))
 	if err != nil {
 		return nil, err
 	}

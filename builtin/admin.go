@@ -75,6 +75,9 @@ func help(_ context.Context, c *engine.Call) (format.Result, error) {
 		case e.Access.ReqUser <= engine.LevelSupport:
 			kind = "support"
 		}
+		if e.Misconfigured { // answers every caller "not available"
+			kind = "misconfigured"
+		}
 		if e.RowID != 0 {
 			kind += ", tb_api id=" + strconv.FormatInt(e.RowID, 10)
 		}

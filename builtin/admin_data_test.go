@@ -28,6 +28,13 @@ func TestDBEntry(t *testing.T) {
 		}
 		res = v.as("root", "db", "txt", "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 1500) SELECT i FROM r")
 		wantOK(t, res, "OK: 1000 rows (the first 1000; there are more)")
+		// The reference's T-SQL runs as customsqldialect says (auto).
+		res = v.as("root", "db", "txt", "SELECT TOP 1 username, type FROM tb_users WITH (NOLOCK) WHERE len(username) > 0 ORDER BY id")
+		wantOK(t, res, "OK: 1 rows")
+		if got := strings.Join(column(t, res, "username"), ","); got != "root" {
+			t.Fatalf("TOP 1 usernames %q", got)
+		}
+		wantErr(t, v.as("root", "db", "txt", "EXEC sp_who"), "EXEC")
 		wantErr(t, v.as("root", "db", "txt", "SELEKT nothing"), "sql: ")
 		wantErr(t, v.as("root", "db"), "missing parameter: txt")
 		wantErr(t, v.serve("127.0.0.1", "db", "txt", "DELETE FROM tb_users"), "db needs an authenticated admin user")

@@ -48,6 +48,11 @@ func dbStatement(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("txt too long: at most %d bytes", maxDBText), nil
 	}
 	db := c.DB()
+	// The reference's T-SQL runs here too, as customsqldialect says.
+	txt, err := engine.TranslateSQL(txt, db.Dialect, c.Config)
+	if err != nil {
+		return engine.Errorf("%v", err), nil
+	}
 	verb, _, _ := strings.Cut(strings.ToLower(txt), " ")
 	// The statement text may hold secrets (a password in an UPDATE): the
 	// log names who ran what kind of statement, not the text.

@@ -35,6 +35,7 @@ func registerAdminDiag(reg *engine.Registry) {
 		{Name: "fastusers", Handler: fastUsers, Doc: "Cached users: mvapi keeps no user cache, so none."},
 		{Name: "syncusers", Params: []string{"oop"}, Handler: syncUsers, Doc: "Synchronise the user cache: there is none to synchronise."},
 		{Name: "deviceid", Handler: deviceID, Doc: "This installation's id (global config deviceid, random on first use)."},
+		{Name: "apistatus", Handler: apiStatus, Doc: "Rows that did not compile when the server started (their entries answer not available (misconfigured)) and, per entry, failures of asynchronous customsql and custom_action since the start: count, last error, when."},
 	} {
 		b.Access = engine.AdminAPI
 		reg.Add(b)
@@ -205,3 +206,26 @@ var deviceIDReadSQL = schema.Statement("SELECT value FROM tb_globalconfig WHERE 
 var deviceIDInsertSQL = schema.Statement("INSERT INTO tb_globalconfig (name, value) VALUES ('deviceid', ?)")
 
 var deviceIDFillSQL = schema.Statement("UPDATE tb_globalconfig SET value = ? WHERE name = 'deviceid' AND value = ''")
+
+// apiStatus lists the misconfigured rows and the asynchronous failures per
+// entry, one table row each: what, entry, table, id, field, count, error,
+// last (UTC).
+func apiStatus(_ context.Context, c *engine.Call) (format.Result, error) {
+	bad, async := c.Engine.BadRows(), c.Engine.AsyncFailures()
+	res := engine.OK(fmt.Sprintf("%d misconfigured, %d with async failures", len(bad), len(async)))
+	res.Columns = []string{"status", "entry", "table", "id", "field", "count", "error", "last"}
+	res.Rows = [][]string{}
+	for _, r := range bad {
+		table := r.Table
+		if table == "" {
+			table = "tb_api"
+		}
+		res.Rows = append(res.Rows, []string{"misconfigured", strings.ToLower(strings.TrimSpace(r.Fname)), table,
+			strconv.FormatInt(r.ID, 10), r.Field, "", r.Err.Error(), ""})
+	}
+	for _, f := range async {
+		res.Rows = append(res.Rows, []string{"async " + f.What + " failed", f.Entry, "", "", "",
+			strconv.FormatInt(f.Count, 10), f.LastError, f.Last.UTC().Format("2006-01-02 15:04:05")})
+	}
+	return res, nil
+}

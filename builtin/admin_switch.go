@@ -16,12 +16,12 @@ import (
 // the switch become rows of the switch request queue (tb_switchrequests,
 // calls.go): unreg and disccall. The others are known entries that answer
 // "ERROR: not supported: NAME", so a client learns the truth instead of
-// "unknown apientry". cmd runs a program only when allowcmdaction=1.
+// "unknown apientry". reguser and regstat read tb_users (registrar.go). cmd runs a program only when allowcmdaction=1.
 
 // switchOnly are the reference's admin entries without meaning outside the
 // switch (or the Windows host it runs on), with why where it helps.
 var switchOnly = map[string]string{
-	"regstat": "", "reguser": "", "fastregusers": "", "endpoints": "", "epreg": "", "routingtest": "",
+	"fastregusers": "", "endpoints": "", "epreg": "", "routingtest": "",
 	"gencdr": "", "fs": "", "tunnelinfo": "", "tunnelinfoex": "", "tunnellist": "", "call": "", "file": "",
 	"sendamsg": "", "voicehere": "", "voicehere2": "", "gk": "", "client": "", "setip": "", "timezoneset": "",
 	"vsiprst": "", "sipreset": "", "ftprst": "", "webrst": "", "resetp": "", "gwrst": "", "dbrsttgs": "",

@@ -25,11 +25,11 @@ var adminEntries = []string{
 	"threads", "threadlist", "threads2", "locks", "lists", "reports", "showlog", "log", "logsearch", "logrename",
 	"showcfg", "addserver", "deluser", "listusers", "db", "getfield", "bannedlist", "delbanned", "dbreset",
 	"dbbackup", "backupdb", "dbrestore", "putfile", "getfile", "pputfile", "pgetfile", "getini", "setini",
-	"savesettings", "saveinifiles", "loadinifiles", "unreg", "disccall", "cmd",
+	"savesettings", "saveinifiles", "loadinifiles", "unreg", "disccall", "cmd", "reguser", "regstat",
 }
 
 var notSupportedEntries = []string{
-	"regstat", "reguser", "fastregusers", "endpoints", "epreg", "routingtest", "gencdr", "fs", "tunnelinfo",
+	"fastregusers", "endpoints", "epreg", "routingtest", "gencdr", "fs", "tunnelinfo",
 	"tunnelinfoex", "tunnellist", "call", "file", "sendamsg", "voicehere", "voicehere2", "gk", "client", "setip",
 	"timezoneset", "vsiprst", "sipreset", "ftprst", "webrst", "resetp", "gwrst", "dbrsttgs", "reloaddialplan",
 	"reloadapikeys", "reloadnumdircache", "rebill", "reindexncache", "calcncache", "clearnccache", "upgradeall",

@@ -26,16 +26,16 @@ func registerCredit(reg *engine.Registry) {
 		Doc: "Recharge with a PIN of tb_pins (pin, or anum as in the reference example); a PIN is used once.",
 	})
 	reg.Add(engine.Builtin{
+		Name: "recharge", Access: engine.UserAPI, Params: []string{"pin"}, Handler: charge, NeedsUser: true,
+		Doc: "The WebPhone's name of charge: recharge with a PIN of tb_pins (pin or anum).",
+	})
+	reg.Add(engine.Builtin{
 		Name: "transfercredit", Access: engine.UserAPI, Params: []string{"username", "credit"}, Handler: transferCredit, NeedsUser: true,
 		Doc: "Move credit from the caller to another user of the same currency, in one transaction.",
 	})
 	reg.Add(engine.Builtin{
 		Name: "addcredit", Access: engine.AdminAPI, Params: []string{"pin", "credit"}, Handler: addCredit,
 		Doc: "Add (with a leading minus: take) credit of the user named by pin (username or PIN); admins and trusted IPs.",
-	})
-	reg.Add(engine.Builtin{
-		Name: "callrating", Access: engine.UserAPI, Params: []string{"username", "callid"}, Handler: callRating,
-		Doc: "Credit, maxduration and rate of a call in progress (tb_currentcalls), or the cost of an ended one.",
 	})
 }
 

@@ -15,21 +15,19 @@ import (
 
 // Presence: verifyuser and presence_get read the registration columns the
 // switch maintains (tb_users.status, statusdate) and the presence string of
-// presence_set; presence_get and presence_set also hand over the caller's
-// offline chat messages (im.go).
+// presence_set; presence_set also hands over the caller's offline chat
+// messages (im.go), presence_get never does.
 
 func registerPresence(reg *engine.Registry) {
 	for _, b := range []engine.Builtin{
-		{Name: "verifyuser", Params: []string{"username"}, Handler: verifyUser,
-			Doc: "Status of a user: 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking."},
+		{Name: "verifyuser", Params: []string{"userusername"}, Handler: verifyUser,
+			Doc: "Status of a user (userusername): 0 doesn't exist, 1 offline, 2 online, 3 calling, 4 speaking; with userlist (comma separated) OK: puserlist: user1:code1,user2:code2 as the WebPhone reads it."},
 		{Name: "presence_get", Params: []string{"userlist", "ptype", "domain"}, Handler: presenceGet,
-			Doc: "OK: puserlist: user1:status1,user2:status2 and the caller's offline messages (XOFFMESSAGE)."},
+			Doc: "OK: puserlist: user1:status1,user2:status2 (offline messages are handed over by presence_set only, as the reference says)."},
 		{Name: "presence_set", Params: []string{"pstatus", "ptype"}, Handler: presenceSet, NeedsUser: true,
 			Doc: "Set the caller's presence string; answers the caller's offline messages (XOFFMESSAGE) too."},
-		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM, NeedsUser: true,
-			Doc: "Store a chat message for one user (bnum) or several (buserlist) until they fetch their presence."},
 		{Name: "getconfroom", Handler: getConfRoom, NeedsUser: true,
-			Doc: "The caller's conference room number (made on first use) with its PIN."},
+			Doc: "The caller's conference room number (made on first use): OK: conferenceroom: ROOM, one line, as the WebPhone reads it."},
 	} {
 		b.Access = engine.UserAPI
 		reg.Add(b)
@@ -49,7 +47,8 @@ type presenceRow struct {
 
 // switchStatus is the reference's code of an enabled user.
 func (p *presenceRow) switchStatus(cfg *engine.Config) int {
-	return UserStatus(&engine.User{Status: p.Status, StatusDate: p.StatusDate}, cfg)
+	// presenceSQL reads enabled users only.
+	return UserStatus(&engine.User{Status: p.Status, StatusDate: p.StatusDate, Enabled: 1}, cfg)
 }
 
 func loadPresence(ctx context.Context, db *schema.DB, names []string) (map[string]*presenceRow, error) {
@@ -73,9 +72,14 @@ func loadPresence(ctx context.Context, db *schema.DB, names []string) (map[strin
 }
 
 func verifyUser(ctx context.Context, c *engine.Call) (format.Result, error) {
-	name := firstParam(c, "username", "userusername", "user", "bnum")
+	if list := c.Param("userlist"); list != "" {
+		// The WebPhone asks for several users at once and reads the
+		// presence list shape, with the numeric codes.
+		return verifyUserList(ctx, c, splitList(list))
+	}
+	name := firstParam(c, "userusername", "username", "user", "bnum")
 	if name == "" {
-		return engine.Errorf("missing parameter: username (the user to verify)"), nil
+		return engine.Errorf("missing parameter: userusername or userlist (the users to verify)"), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), []string{name})
 	if err != nil {
@@ -85,6 +89,29 @@ func verifyUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.OK(strconv.Itoa(p.switchStatus(c.Config))), nil
 	}
 	return engine.OK("0"), nil
+}
+
+// verifyUserList answers OK: puserlist: user1:code1,user2:code2.
+func verifyUserList(ctx context.Context, c *engine.Call, names []string) (format.Result, error) {
+	if len(names) == 0 {
+		return engine.Errorf("missing parameter: userlist (usernames separated by commas)"), nil
+	}
+	if len(names) > maxPresenceUsers {
+		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers), nil
+	}
+	rows, err := loadPresence(ctx, c.DB(), names)
+	if err != nil {
+		return format.Result{}, err
+	}
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		code := 0
+		if p := rows[n]; p != nil {
+			code = p.switchStatus(c.Config)
+		}
+		parts = append(parts, n+":"+strconv.Itoa(code))
+	}
+	return engine.OK("puserlist: " + strings.Join(parts, ",")), nil
 }
 
 // splitList splits a user list on commas, semicolons or spaces.
@@ -119,11 +146,9 @@ func presenceGet(ctx context.Context, c *engine.Call) (format.Result, error) {
 		}
 		parts = append(parts, n+":"+word)
 	}
-	msgs, err := takeOfflineMessages(ctx, c)
-	if err != nil {
-		return format.Result{}, err
-	}
-	return engine.OK("puserlist: " + strings.Join(parts, ",") + msgs), nil
+	// No offline messages here: the WebPhone reads XOFFMESSAGE only in the
+	// answer of presence_set, so handing them over here would lose them.
+	return engine.OK("puserlist: " + strings.Join(parts, ",")), nil
 }
 
 func presenceSet(ctx context.Context, c *engine.Call) (format.Result, error) {
@@ -152,7 +177,10 @@ func getConfRoom(ctx context.Context, c *engine.Call) (format.Result, error) {
 	for attempt := 0; attempt < 8; attempt++ {
 		err := db.QueryRowxContext(ctx, confRoomSQL(d), c.User.ID).Scan(&room, &pin)
 		if err == nil {
-			return table(room, []string{"room", "pin"}, [][]string{{room, pin}}), nil
+			// One line: the WebPhone dials what follows the second colon.
+			// The PIN (tb_confrooms.pin) is not part of its answer.
+			_ = pin
+			return engine.OK("conferenceroom: " + room), nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return format.Result{}, err

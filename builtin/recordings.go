@@ -55,7 +55,9 @@ func voiceRecDownload(ctx context.Context, c *engine.Call) (format.Result, error
 		return engine.Errorf("voicerecdownload: no recordings folder configured (global config recordingsfolder)"), nil
 	}
 	fp := strings.TrimSpace(c.Param("format"))
-	if fp == "" {
+	if fp == "" || format.Valid(strings.ToLower(fp)) {
+		// format=text, xml, json ... names the answer format (the PHP
+		// client always sends one): the default audio format applies.
 		fp = "1"
 	}
 	rf, ok := recFormats[fp]

@@ -36,18 +36,29 @@ func registerUser(reg *engine.Registry) {
 	})
 }
 
-// UserStatus is the reference's status code of a user.
+// UserStatus is the reference's status code of a user: 0 doesn't exist, 1
+// offline, 2 online, 3 calling, 4 speaking. A user is registered (online
+// at least) by the reference's definition, the one apidefneedregister
+// uses: status > 0 and statusdate within registerexpiry (now - 0.1 day by
+// default) and enabled <> 0 and temporarydisabled <> 1.
 func UserStatus(u *engine.User, cfg *engine.Config) int {
 	if u == nil {
 		return 0
 	}
-	if !u.Registered(time.Now(), time.Duration(cfg.RegisterExpiry)*time.Second) {
+	if !IsRegistered(u, cfg, time.Now()) {
 		return 1
 	}
-	if u.Status > 4 {
+	if u.Status < 2 || u.Status > 4 {
 		return 2
 	}
 	return u.Status
+}
+
+// IsRegistered is the reference's definition of a registered user (see
+// UserStatus).
+func IsRegistered(u *engine.User, cfg *engine.Config, now time.Time) bool {
+	return u.Enabled != 0 && u.TemporaryDisabled != 1 &&
+		u.Registered(now, time.Duration(cfg.RegisterExpiry)*time.Second)
 }
 
 func status(_ context.Context, c *engine.Call) (format.Result, error) {

@@ -130,6 +130,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 		}
 		return &Error{Kind: KindAuth, Message: msgWrongUser}
 	}
+	c.identified = u
 	if !trustAdmin || sentSecret {
 		if err := e.checkSecret(ctx, c, u, authID, mode); err != nil {
 			return err
@@ -234,9 +235,9 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 		login = cfg.DefNeedLogin
 	}
 	var nonce string
-	needNonce := login == 2 || login == 3 || (login == 1 && !c.Trusted)
+	needNonce := login >= 2 || (login == 1 && !c.Trusted)
 	if sent := p.Get("nonce"); sent != "" || needNonce {
-		n, err := e.nonces.find(ctx, sent, c.Req.RemoteIP, login == 3)
+		n, err := e.nonces.find(ctx, sent, c.Req.RemoteIP, login == 3 || login == 5)
 		if err != nil {
 			return err
 		}
@@ -266,7 +267,17 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 	if sum := p.Get("authmd5"); sum != "" {
 		for _, s := range secrets {
 			if md5Matches(sum, authID, s, cfg.MD5Salt, p.Get("authsalt1"), p.Get("authsalt2"), nonce) {
-				return nil
+				// A nonce the hash covered (authv3_) or the entry required is
+				// single-use; a hash is refused when replayed (replay.go).
+				v3 := len(sum) > 7 && strings.EqualFold(sum[:7], "authv3_")
+				salt2 := p.Get("authsalt2")
+				if !v3 {
+					nonce, salt2 = "", "" // not covered by a ck5Gp hash
+				}
+				if err := e.spendNonce(ctx, c, nonce, login); err != nil {
+					return err
+				}
+				return e.checkReplay(ctx, c, u, sum, p.Get("authsalt1"), salt2, nonce)
 			}
 		}
 		return &Error{Kind: KindAuth, Message: msgWrongUser}
@@ -274,6 +285,9 @@ func (e *Engine) checkSecret(ctx context.Context, c *Call, u *User, authID strin
 	if pwd, ok := p["authpwd"]; ok {
 		for _, s := range secrets {
 			if s != "" && subtle.ConstantTimeCompare([]byte(pwd), []byte(s)) == 1 {
+				if needNonce {
+					return e.spendNonce(ctx, c, nonce, login)
+				}
 				return nil
 			}
 		}

@@ -40,7 +40,23 @@ type Option struct {
 	Secret bool
 	// Choices, when set, are the only values allowed (case-insensitive).
 	Choices []string
+	// Range, when set, bounds an int option (the reference's documented
+	// values); Ints, when set, lists the only int values allowed. A value
+	// outside is refused wherever it comes from (--set, MVAPI_<NAME>,
+	// tb_globalconfig, reload).
+	Range *IntRange
+	Ints  []int
 }
+
+// IntRange is the closed interval of an int option's values.
+type IntRange struct{ Min, Max int }
+
+func between(lo, hi int) *IntRange { return &IntRange{lo, hi} }
+
+// optionAliases are the reference's old names of options: a value given
+// under the old name counts for the new one unless the new name is given
+// in the same place (tb_globalconfig, the environment or --set).
+var optionAliases = map[string]string{"httpapikey": "apiv2key"}
 
 // ConfigOptions is the one registry of every global config option mvapi reads.
 // Defaults that differ from the reference say why in Doc.
@@ -49,30 +65,32 @@ var ConfigOptions = []Option{
 	{Name: "apiv2md5salt", Type: TypeString, Secret: true, Doc: "Server salt concatenated into authmd5 (serversalt). Empty unless configured, as the WebPhone expects."},
 	{Name: "apiv2ipauth", Type: TypeIPList, Doc: "IPs or CIDRs allowed for entries with req_ip=1, besides trusted IPs. Empty means trusted IPs only."},
 	{Name: "trustediplist", Type: TypeIPList, Doc: "IPs or CIDRs trusted like localhost (for example your web server). Comma separated."},
-	{Name: "trustlanip", Type: TypeBool, Default: "0", Doc: "Trust private/LAN addresses. Reference default 1; mvapi defaults to 0 because trust grants admin rights without credentials, and containers and shared networks put strangers on the LAN."},
-	{Name: "allowtrustedip", Type: TypeInt, Default: "3", Doc: "Which trust applies: 0=none, 1=loopback only, 2=loopback and private IPs, 3=also trustediplist (default), 4=everywhere including the admin console."},
+	{Name: "trustlanip", Type: TypeBool, Default: "0", Doc: "Trust private/LAN addresses (0/1 or false/true). Reference default 1; mvapi defaults to 0 because trust grants admin rights without credentials, and containers and shared networks put strangers on the LAN."},
+	{Name: "allowtrustedip", Type: TypeInt, Range: between(0, 4), Default: "3", Doc: "Which trust applies: 0=none, 1=loopback only, 2=loopback and private IPs, 3=also trustediplist (default), 4=everywhere including the admin console."},
 	{Name: "apitrustediponly", Type: TypeBool, Default: "0", Doc: "1: answer API requests from trusted IPs only."},
-	{Name: "apideftrustadmin", Type: TypeInt, Default: "1", Doc: "How admins are recognised: 0=credentials only, trust gives no admin, 1=a trusted IP is admin without credentials (default), 2=admin entries from trusted IPs only, no credentials, 3=admin credentials always, 4=trusted IP and admin credentials."},
-	{Name: "apialtauth", Type: TypeInt, Default: "-1", Doc: "Alternative authentication: -1=auto (per req_user_mode), 0=strict username and password only, 1=allow all modes (PIN, id, clear text)."},
-	{Name: "apiv2auth", Type: TypeInt, Default: "2", Doc: "Default req_user_mode: 2=username or id with password or PIN, 4=username, id or PIN (a PIN alone authenticates), 6=username and password only."},
+	{Name: "apideftrustadmin", Type: TypeInt, Range: between(0, 4), Default: "1", Doc: "How admins are recognised: 0=credentials only, trust gives no admin, 1=a trusted IP is admin without credentials (default), 2=admin entries from trusted IPs only, no credentials, 3=admin credentials always, 4=trusted IP and admin credentials."},
+	{Name: "apialtauth", Type: TypeInt, Range: between(-1, 1), Default: "-1", Doc: "Alternative authentication: -1=auto (per req_user_mode), 0=strict username and password only, 1=allow all modes (PIN, id, clear text)."},
+	{Name: "apiv2auth", Type: TypeInt, Ints: []int{0, 2, 4, 6}, Default: "2", Doc: "Default req_user_mode: 2=username or id with password or PIN, 4=username, id or PIN (a PIN alone authenticates), 6=username and password only."},
 	{Name: "httpstrictresponse", Type: TypeBool, Default: "0", Doc: "1: the HTTP status is the API code (200 or 499); 0: always HTTP 200 with the code in the body."},
-	{Name: "enablejsonp", Type: TypeInt, Default: "1", Doc: "JSONP answers (format=jsonp or a callback parameter): 0=off, 1=on, 2=also the jppget forwarder."},
-	{Name: "mainaport", Type: TypeInt, Default: "8080", Doc: "TCP port of the API listener (reference default 80; mvapi uses 8080 so it runs without root). --listen overrides it."},
-	{Name: "usemainaport", Type: TypeBool, Default: "1", Doc: "0: do not open the main API port."},
+	{Name: "enablejsonp", Type: TypeInt, Range: between(0, 2), Default: "1", Doc: "JSONP answers (format=jsonp or a callback parameter): 0=off, 1=on, 2=also the jppget forwarder."},
+	{Name: "mainaport", Type: TypeInt, Range: between(0, 65535), Default: "8080", Doc: "TCP port of the shared service port: HTTP, WebSocket, TLS (with tlscertfile/tlskeyfile) and raw API lines on one port, told apart by their first bytes (reference default 80; mvapi uses 8080 so it runs without root). --listen overrides it."},
+	{Name: "usemainaport", Type: TypeBool, Default: "1", Doc: "0 (or false): do not open the shared service port (mainaport or --listen) nor its UDP; only the separate ports (tcpport, udpport, sslportmain, adminport) serve, on the host of --listen."},
+	{Name: "mainaportudp", Type: TypeInt, Default: "0", Range: between(-1, 65535), Doc: "UDP API port beside the shared service port: 0 (default) = the same port number as mainaport (or --listen), -1 = no UDP there, else that port. Datagrams of at most 1490 bytes (see udpport)."},
+	{Name: "mvweb", Type: TypeBool, Default: "1", Doc: "1: serve the files of filestoragedir as static files under /mvweb/ (GET and HEAD, no directory listing, Range, ETag and Last-Modified), the reference's fast web service for static files."},
 	{Name: "mincreditonroute", Type: TypeFloat, Default: "0", Doc: "Minimum credit for entries with req_user_credit=2."},
-	{Name: "apidefneedregister", Type: TypeInt, Default: "0", Doc: "Default req_user_register: 0=no, 1=user must be registered (tb_users.status>0, statusdate within registerexpiry), 2=also from the registered IP."},
-	{Name: "apidefneedlogin", Type: TypeInt, Default: "0", Doc: "Default req_user_login (nonce from preauth): 0=no, 1=required from untrusted IPs, 2=required, 3=required and from the IP that asked for it."},
-	{Name: "registerexpiry", Type: TypeInt, Default: "8640", Doc: "Seconds a registration (tb_users.statusdate) counts as current; 8640 is the reference's getdate()-0.1."},
-	{Name: "nonceexpiry", Type: TypeInt, Default: "3600", Doc: "Seconds a preauth nonce stays valid."},
+	{Name: "apidefneedregister", Type: TypeInt, Range: between(0, 2), Default: "0", Doc: "Default req_user_register: 0=no, 1=user must be registered (tb_users.status>0, statusdate within registerexpiry), 2=also from the registered IP."},
+	{Name: "apidefneedlogin", Type: TypeInt, Range: between(0, 5), Default: "0", Doc: "Default req_user_login (nonce from preauth): 0=no, 1=required from untrusted IPs, 2=required, 3=required and from the IP that asked for it; a nonce is single-use. 4 and 5 (mvapi) are 2 and 3 with session nonces, reusable until nonceexpiry."},
+	{Name: "registerexpiry", Type: TypeInt, Range: between(1, 1<<30), Default: "8640", Doc: "Seconds a registration (tb_users.statusdate) counts as current; 8640 is the reference's getdate()-0.1."},
+	{Name: "nonceexpiry", Type: TypeInt, Range: between(1, 1<<30), Default: "3600", Doc: "Seconds a preauth nonce stays valid."},
 	{Name: "httpapiencryptkey", Type: TypeString, Default: "aJ6aqK4Nah3hnP7aht", Secret: true, Doc: "XOR key of mcrfs and oenc1_ values; the default is the Mizu WebPhone's."},
 	{Name: "customsqlworkers", Type: TypeInt, Default: "4", Doc: "Workers running asynchronous customsql (read at start)."},
 	{Name: "customsqlqueue", Type: TypeInt, Default: "1000", Doc: "Asynchronous customsql statements that may wait; beyond it requests answer ERROR (read at start)."},
 	{Name: "sqltimeout", Type: TypeInt, Default: "15", Doc: "Seconds a customsql statement may run."},
 	{Name: "dbmaxconns", Type: TypeInt, Default: "0", Doc: "Most open database connections of this node; 0 = 16 on PostgreSQL and SQL Server (three nodes fit a default max_connections=100), 2 per CPU (at least 4) on SQLite. Applied when the config is loaded (start, reload)."},
 	{Name: "dbmaxidleconns", Type: TypeInt, Default: "0", Doc: "Database connections kept open while idle; 0 = as many as dbmaxconns (no connection churn under load)."},
-	{Name: "adminport", Type: TypeInt, Default: "0", Doc: "TCP port of the admin console (line based, for nc or telnet); 0 turns it off."},
-	{Name: "remoteadmin", Type: TypeInt, Default: "5", Doc: "Who may connect to the admin console: 0 nobody, 1 localhost, 2 this machine's addresses, 3 trusted IPs, 4 local LAN and subnet, 5 everywhere (login still required)."},
-	{Name: "apitrustfromconsole", Type: TypeInt, Default: "1", Doc: "Console requests run without key or password: 0 no (they authenticate like any request), 1 as the logged-in user (default; reference: 2), 2 with admin rights. mvapi defaults to 1 so that a support login does not gain admin rights."},
+	{Name: "adminport", Type: TypeInt, Range: between(0, 65535), Default: "0", Doc: "TCP port of the admin console (line based, for nc or telnet); 0 turns it off."},
+	{Name: "remoteadmin", Type: TypeInt, Range: between(0, 5), Default: "5", Doc: "Who may connect to the admin console: 0 nobody, 1 localhost, 2 this machine's addresses, 3 trusted IPs, 4 local LAN and subnet, 5 everywhere (login still required)."},
+	{Name: "apitrustfromconsole", Type: TypeInt, Range: between(0, 2), Default: "1", Doc: "Console requests run without key or password: 0 no (they authenticate like any request), 1 as the logged-in user (default; reference: 2), 2 with admin rights. mvapi defaults to 1 so that a support login does not gain admin rights."},
 	{Name: "consoleidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle console connection stays open."},
 	{Name: "jobtimeout", Type: TypeInt, Default: "600", Doc: "Seconds a scheduled job or task may run; a run older than this no longer blocks the next tick."},
 	{Name: "logretentiondays", Type: TypeInt, Default: "30", Doc: "Days job runs (tb_jobruns) and delivered messages (tb_outbox) are kept; the daily maintenance removes older ones."},
@@ -80,24 +98,24 @@ var ConfigOptions = []Option{
 	{Name: "authlockoutfailures", Type: TypeInt, Default: "20", Doc: "Failed authentications from one IP within authlockoutwindow that lock it (trusted IPs never are); 0 turns the lockout off. Shared by every node (tb_authfailures)."},
 	{Name: "authlockoutwindow", Type: TypeInt, Default: "300", Doc: "Seconds in which authlockoutfailures failures lock an IP."},
 	{Name: "authlockouttime", Type: TypeInt, Default: "900", Doc: "Seconds a locked IP is refused (every request answers ERROR: auth locked)."},
-	{Name: "sslportmain", Type: TypeInt, Default: "0", Doc: "TCP port of the API over HTTPS (and WebSocket as wss); 0 turns it off (reference default 443: mvapi needs tlscertfile and tlskeyfile first). serve --tls overrides it."},
+	{Name: "sslportmain", Type: TypeInt, Range: between(0, 65535), Default: "0", Doc: "TCP port of the API over HTTPS (and WebSocket as wss); 0 turns it off (reference default 443: mvapi needs tlscertfile and tlskeyfile first). serve --tls overrides it."},
 	{Name: "tlscertfile", Type: TypeString, Doc: "PEM file of the HTTPS certificate chain (read at start)."},
 	{Name: "tlskeyfile", Type: TypeString, Doc: "PEM file of the HTTPS private key (read at start)."},
 	{Name: "requesttimeout", Type: TypeInt, Default: "10", Doc: "Seconds a request may take in all (database included); past it the answer is ERROR. An unreachable database answers within this bound."},
 	{Name: "changepoll", Type: TypeInt, Default: "1", Doc: "Seconds between checks of tb_changes, through which apireload and reload sent to one node reach every node (PostgreSQL also signals at once with NOTIFY)."},
-	{Name: "tcpport", Type: TypeInt, Default: "0", Doc: "Port of the raw TCP API (one request per line ended by CR/LF, answered in the text format followed by CRLF); 0 turns it off (read at start)."},
-	{Name: "udpport", Type: TypeInt, Default: "0", Doc: "Port of the UDP API (one request per datagram of at most 1490 bytes, one answer datagram cut at 1490 bytes); 0 turns it off (read at start)."},
+	{Name: "tcpport", Type: TypeInt, Range: between(0, 65535), Default: "0", Doc: "Port of the raw TCP API (one request per line ended by CR/LF, answered in the text format followed by CRLF); 0 turns it off (read at start)."},
+	{Name: "udpport", Type: TypeInt, Range: between(0, 65535), Default: "0", Doc: "Port of the UDP API (one request per datagram of at most 1490 bytes, one answer datagram cut at 1490 bytes); 0 turns it off (read at start)."},
 	{Name: "udptrust", Type: TypeBool, Default: "0", Doc: "1: UDP requests get IP trust like other transports. Default 0 because a UDP source address can be forged: UDP requests then never count as coming from a trusted IP."},
-	{Name: "streamidle", Type: TypeInt, Default: "300", Doc: "Seconds an idle WebSocket or raw TCP connection stays open."},
-	{Name: "maxrequestbytes", Type: TypeInt, Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
+	{Name: "streamidle", Type: TypeInt, Range: between(1, 1<<30), Default: "300", Doc: "Seconds an idle WebSocket or raw TCP connection stays open."},
+	{Name: "maxrequestbytes", Type: TypeInt, Range: between(1, 1<<30), Default: "1048576", Doc: "Largest request body accepted over HTTP, and largest WebSocket message."},
 	// Transport security (issue #10).
 	{Name: "httphostnames", Type: TypeString, Doc: "Host names (comma separated; .example.com or *.example.com also match the names below) under which HTTP and WebSocket requests may get IP trust, besides IP literals, localhost and *.localhost. A request to any other Host (what a DNS rebinding page sends) is treated like one made by a web page: no IP trust."},
 	{Name: "webportal", Type: TypeBool, Default: "1", Doc: "1: serve the enduser portal on /webvoip (and /webvoipportal), a page built only on the API; 0: those paths answer 404."},
 	{Name: "webportalkey", Type: TypeBool, Default: "0", Doc: "1: the portal page is given apiv2key and apiv2md5salt (/webvoip/config.json), so users log in with username and password only; anyone who can open the page then learns the key, which becomes a client id, not a secret. 0: the login form asks for the key (or link users to /webvoip/#authkey=KEY, or set req_key=0 on the entries the portal uses)."},
 	{Name: "webportalsignup", Type: TypeBool, Default: "0", Doc: "1: the portal shows a sign up form (newuseru; it needs the key like any client)."},
 	{Name: "webconsole", Type: TypeBool, Default: "0", Doc: "1: serve the rules console for admins on /console/ of the API port. It logs in with admin credentials per request (authmd5) and changes only through the API's admin entries."},
-	{Name: "maxconnections", Type: TypeInt, Default: "1000", Doc: "Open connections each listener (HTTP, HTTPS, WebSocket, raw TCP, admin console) accepts; more are refused at once. 0 turns the limit off."},
-	{Name: "maxconnectionsperip", Type: TypeInt, Default: "64", Doc: "Open connections one client IP may hold on each listener; more are refused at once. 0 turns the limit off."},
+	{Name: "maxconnections", Type: TypeInt, Range: between(0, 1<<30), Default: "1000", Doc: "Open connections each listener (HTTP, HTTPS, WebSocket, raw TCP, admin console) accepts; more are refused at once. 0 turns the limit off."},
+	{Name: "maxconnectionsperip", Type: TypeInt, Range: between(0, 1<<30), Default: "64", Doc: "Open connections one client IP may hold on each listener; more are refused at once. 0 turns the limit off."},
 	{Name: "maxnoncesperip", Type: TypeInt, Default: "100", Doc: "Unexpired preauth nonces one client IP may hold; past it preauth answers ERROR until some expire. 0 turns the cap off. Trusted IPs are exempt."},
 	{Name: "preauthrate", Type: TypeFloat, Default: "10", Doc: "preauth requests per second one client IP may make (per node, a token bucket of preauthburst); past it preauth answers ERROR: rate limit exceeded. 0 turns it off. Trusted IPs are exempt."},
 	{Name: "preauthburst", Type: TypeInt, Default: "20", Doc: "Burst of preauthrate: preauth requests one client IP may make at once."},
@@ -133,7 +151,7 @@ var ConfigOptions = []Option{
 	{Name: "pwdanswermaxfails", Type: TypeInt, Default: "5", Doc: "Wrong forgotpasswordanswer attempts after which the account's recovery is locked until an admin resets pwdanswerfails."},
 	// Actions and the outbox (issue #4, package actions).
 	{Name: "smtphost", Type: TypeString, Doc: "SMTP server of email actions and sendmail/asendemail. Empty: email is off (email rows fail to compile)."},
-	{Name: "smtpport", Type: TypeInt, Default: "587", Doc: "SMTP port: 587 for starttls, 465 for tls, 25 for none."},
+	{Name: "smtpport", Type: TypeInt, Range: between(1, 65535), Default: "587", Doc: "SMTP port: 587 for starttls, 465 for tls, 25 for none."},
 	{Name: "smtpuser", Type: TypeString, Doc: "SMTP user name; empty: no authentication."},
 	{Name: "smtppassword", Type: TypeString, Secret: true, Doc: "SMTP password (never logged)."},
 	{Name: "smtpfrom", Type: TypeString, Doc: "From address of every email, e.g. mvapi@example.com. Required for email."},
@@ -157,9 +175,17 @@ var ConfigOptions = []Option{
 	{Name: "cmdtimeout", Type: TypeInt, Default: "30", Doc: "Seconds a command action may run before it is killed."},
 	{Name: "rebootcommand", Type: TypeString, Doc: "OS command of reboot actions (6/56), e.g. /sbin/reboot; run without a shell. Empty: reboot is off and rows using it fail to compile."},
 	{Name: "restartmode", Type: TypeString, Default: "reexec", Choices: []string{"reexec", "exit"}, Doc: "After a graceful restart (action 4/54): reexec the binary in place, or exit with status 75 for a supervisor (systemd Restart=on-failure, Docker restart policies)."},
+	// Replay and failure actions (issue #10, items 8 and 9).
+	{Name: "replayprotect", Type: TypeInt, Default: "1", Choices: []string{"0", "1", "2"}, Doc: "Refuse an authmd5 accepted before within replaywindow (a replayed hash; shared by every node through tb_authseen): 0=off, 1=for admin-level users (admin, srvadmin; default), 2=for every user. With 1 or 2 an admin's authmd5 also needs a client salt (authsalt) or a nonce. 2 suits clients that send a fresh random salt per request (the WebPhone); integrations that reuse a fixed salt for endusers need 0 or 1."},
+	{Name: "failureactionrate", Type: TypeInt, Default: "10", Doc: "Failure actions (custom_action 51..58) one entry may run per minute on a node, with a burst of as many; beyond it they are skipped and logged (anyone can make an entry fail). 0: no limit."},
+	{Name: "failureactioniprate", Type: TypeInt, Default: "3", Doc: "Failure actions the requests of one client IP may cause per minute on a node (all entries together), with a burst of as many. 0: no limit."},
+	{Name: "replaywindow", Type: TypeInt, Default: "3600", Doc: "Seconds an accepted authmd5 is remembered for replayprotect; a hash is refused again within this time, and older records are removed."},
 	// Several nodes: heartbeats and job leases (issue #14).
 	{Name: "nodeheartbeat", Type: TypeInt, Default: "5", Doc: "Seconds between two heartbeats of a node in tb_nodes (written by the scheduler of every serving node)."},
 	{Name: "nodelease", Type: TypeInt, Default: "20", Doc: "Seconds without a heartbeat after which a node counts as gone: its unfinished job runs older than this are closed as failed and the next tick runs on another node. At least twice nodeheartbeat; keep node clocks in sync (NTP) well within it."},
+	{Name: "customsqldialect", Type: TypeString, Default: "auto", Choices: []string{"auto", "tsql", "native"}, Doc: "How customsql, {select ...} sub-queries, SQL actions and scheduled SQL are read on SQLite and PostgreSQL: auto translates what can only be T-SQL (TOP, WITH(NOLOCK), getdate() ...), tsql also gives + between strings its T-SQL meaning, native runs the text as written. A leading -- dialect: tsql|native comment overrides it per row. SQL Server always runs the text as written."},
+	// The DBA loop (issue #11).
+	{Name: "strictstart", Type: TypeBool, Default: "0", Doc: "1: a tb_api or tb_scheduledtasks row that does not compile (or that the database refuses to prepare) stops the server from starting. Default 0: the server starts, the good rows serve, each bad row's entry answers ERROR: apientry NAME is not available (misconfigured), is logged as an error and listed by apistatus (read at start)."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -170,10 +196,33 @@ var optionByName = func() map[string]*Option {
 	return m
 }()
 
-// LookupOption returns the registered option called name.
+// LookupOption returns the registered option called name (or by one of
+// its old names, such as httpapikey for apiv2key).
 func LookupOption(name string) (*Option, bool) {
-	o, ok := optionByName[strings.ToLower(name)]
+	name = strings.ToLower(name)
+	if canon, ok := optionAliases[name]; ok {
+		name = canon
+	}
+	o, ok := optionByName[name]
 	return o, ok
+}
+
+// setValue stores a value read from src under its option's current name:
+// an old name (httpapikey) does not override the new one (apiv2key) given
+// in the same place.
+func setValue(values, source map[string]string, name, value, src string) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if canon, ok := optionAliases[name]; ok {
+		if source[canon] == src+"!" {
+			return // the new name was given here too: it wins
+		}
+		values[canon], source[canon] = value, src
+		return
+	}
+	values[name], source[name] = value, src
+	if _, ok := optionByName[name]; ok {
+		source[name] = src + "!" // given under its own name
+	}
 }
 
 // Config is one immutable snapshot of the global config: the registry's
@@ -239,24 +288,34 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 			if err := rows.Scan(&name, &value); err != nil {
 				return nil, fmt.Errorf("load tb_globalconfig: %w", err)
 			}
-			name = strings.ToLower(strings.TrimSpace(name))
-			values[name] = value
-			source[name] = "tb_globalconfig"
+			setValue(values, source, name, value, "tb_globalconfig")
 		}
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("load tb_globalconfig: %w", err)
 		}
 	}
+	for old := range optionAliases {
+		if v, ok := os.LookupEnv("MVAPI_" + strings.ToUpper(old)); ok {
+			setValue(values, source, old, v, "MVAPI_"+strings.ToUpper(old))
+		}
+	}
 	for _, o := range ConfigOptions {
 		if v, ok := os.LookupEnv("MVAPI_" + strings.ToUpper(o.Name)); ok {
-			values[o.Name] = v
-			source[o.Name] = "MVAPI_" + strings.ToUpper(o.Name)
+			setValue(values, source, o.Name, v, "MVAPI_"+strings.ToUpper(o.Name))
 		}
 	}
 	for k, v := range overrides {
-		k = strings.ToLower(k)
-		values[k] = v
-		source[k] = "--set"
+		if _, ok := optionAliases[strings.ToLower(k)]; ok {
+			setValue(values, source, k, v, "--set")
+		}
+	}
+	for k, v := range overrides {
+		if _, ok := optionAliases[strings.ToLower(k)]; !ok {
+			setValue(values, source, k, v, "--set")
+		}
+	}
+	for k, v := range source {
+		source[k] = strings.TrimSuffix(v, "!")
 	}
 	c, err := newConfig(values, source)
 	if err == nil && db != nil {
@@ -269,6 +328,9 @@ func newConfig(values, source map[string]string) (*Config, error) {
 	c := &Config{values: values}
 	var errs []string
 	for _, o := range ConfigOptions {
+		if o.Type == TypeBool {
+			values[o.Name] = normalizeBool(values[o.Name])
+		}
 		if err := checkType(o, values[o.Name]); err != nil {
 			from := source[o.Name]
 			if from == "" {
@@ -315,12 +377,14 @@ func checkType(o Option, v string) error {
 	}
 	switch o.Type {
 	case TypeInt:
-		if _, err := strconv.Atoi(v); err != nil {
+		n, err := strconv.Atoi(v)
+		if err != nil {
 			return fmt.Errorf("want a whole number")
 		}
+		return checkRange(o, n)
 	case TypeBool:
 		if v != "0" && v != "1" {
-			return fmt.Errorf("want 0 or 1")
+			return fmt.Errorf("want 0 or 1 (or false/true)")
 		}
 	case TypeFloat:
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
@@ -332,6 +396,38 @@ func checkType(o Option, v string) error {
 		}
 	}
 	return nil
+}
+
+// checkRange refuses an int outside the option's documented values.
+func checkRange(o Option, n int) error {
+	if r := o.Range; r != nil && (n < r.Min || n > r.Max) {
+		return fmt.Errorf("want %d to %d", r.Min, r.Max)
+	}
+	if len(o.Ints) > 0 {
+		for _, allowed := range o.Ints {
+			if n == allowed {
+				return nil
+			}
+		}
+		s := make([]string, len(o.Ints))
+		for i, allowed := range o.Ints {
+			s[i] = strconv.Itoa(allowed)
+		}
+		return fmt.Errorf("want one of %s", strings.Join(s, ", "))
+	}
+	return nil
+}
+
+// normalizeBool reads the reference's spellings of a boolean (true/false,
+// yes/no, on/off, any case) as 1/0; anything else is left for checkType.
+func normalizeBool(v string) string {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return "1"
+	case "0", "false", "no", "off":
+		return "0"
+	}
+	return v
 }
 
 // ParseIPList parses a comma (or space) separated list of IPs and CIDRs.

@@ -33,12 +33,12 @@ func TestConfigPrecedence(t *testing.T) {
 
 func TestConfigBadValuesNameTheOption(t *testing.T) {
 	db := mvtest.MustDB(t)
-	mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('httpstrictresponse', 'yes')")
+	mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('httpstrictresponse', 'maybe')")
 	_, err := engine.LoadConfig(context.Background(), db, map[string]string{"trustediplist": "10.0.0.0/33"})
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{`httpstrictresponse="yes" (from tb_globalconfig): want 0 or 1`, `trustediplist="10.0.0.0/33" (from --set): bad CIDR`} {
+	for _, want := range []string{`httpstrictresponse="maybe" (from tb_globalconfig): want 0 or 1`, `trustediplist="10.0.0.0/33" (from --set): bad CIDR`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v\n lacks %q", err, want)
 		}

@@ -16,8 +16,9 @@ import (
 const MaxRows = 100
 
 // BindArgs resolves a template's keywords for a call: [USERID] and
-// [USERNAME] from the user, [SPARAMn] from the request, {name} from the
-// request and then the user's fields. A value that is absent binds NULL.
+// [USERNAME] from the user, [SPARAMn] and {param:name} from the request,
+// {name} from the user's fields, or the request where no user field has
+// that name (lookupKey). A value that is absent binds NULL.
 func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 	return t.Args(func(k sqltemplate.Key) (any, bool) {
 		switch k.Kind {
@@ -31,7 +32,7 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 				return nil, false
 			}
 			return c.User.Username, true
-		case sqltemplate.SParam:
+		case sqltemplate.SParam, sqltemplate.Param:
 			v, ok := c.Req.Params[k.Name]
 			return v, ok
 		default:
@@ -42,7 +43,11 @@ func (c *Call) BindArgs(t *sqltemplate.Template) []any {
 
 // sqlHandler is the handler of an entry driven by customsql.
 func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
+	multi := len(t.Statements()) > 1
 	return func(ctx context.Context, c *Call) (format.Result, error) {
+		if multi {
+			return e.runStatements(ctx, c, t) // each statement binds its own arguments
+		}
 		args := c.BindArgs(t)
 		timeout := time.Duration(c.Config.SQLTimeout) * time.Second
 		if t.ReturnsRows() {
@@ -56,7 +61,7 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 			defer e.TrackQuery(c.Entry.Name, t.SQL())()
 			n, err := e.execJoined(ctx, c, ta, t.SQL(), args)
 			if err != nil {
-				return sqlError(ctx, err)
+				return e.sqlError(ctx, c, err)
 			}
 			c.actedInTx = ta != nil
 			return OK(fmt.Sprintf("%d rows affected", n)), nil
@@ -68,7 +73,8 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 			defer cancel()
 			defer e.TrackQuery(entry, t.SQL())()
 			if _, err := e.execJoined(ctx, c, ta, t.SQL(), args); err != nil {
-				e.log.Error("async customsql failed", "entry", entry, "err", err)
+				e.log.Error("async customsql failed", "entry", entry, "request", c.Req.ID, "err", err)
+				e.status.asyncFailed(entry, "customsql", err)
 			}
 		})
 		if err != nil {
@@ -80,7 +86,8 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 
 // queryRows runs a row-returning statement and answers at most MaxRows.
 // One row of one column answers "OK: value"; otherwise "OK: N rows" and
-// the table.
+// the table, "OK: 100 rows (more not shown)" and Truncated when the
+// statement had more.
 //
 // The statement runs prepared (entryStmt); sqltimeout adds a deadline only
 // when it ends before the request's own (requesttimeout).
@@ -94,12 +101,12 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	defer e.queries.stop(q)
 	rows, err := c.Entry.sqlStmt.query(ctx, e.db.DB.DB, query, args)
 	if err != nil {
-		return sqlError(ctx, err)
+		return e.sqlError(ctx, c, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return sqlError(ctx, err)
+		return e.sqlError(ctx, c, err)
 	}
 	var table [][]string
 	vals := make([]any, len(cols))
@@ -109,7 +116,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	for len(table) < MaxRows && rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return sqlError(ctx, err)
+			return e.sqlError(ctx, c, err)
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -117,13 +124,18 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 		}
 		table = append(table, row)
 	}
+	more := len(table) == MaxRows && rows.Next()
 	if err := rows.Err(); err != nil {
-		return sqlError(ctx, err)
+		return e.sqlError(ctx, c, err)
 	}
 	if len(cols) == 1 && len(table) == 1 {
 		return OK(table[0][0]), nil
 	}
 	res := OK(fmt.Sprintf("%d rows", len(table)))
+	if more {
+		res = OK(fmt.Sprintf("%d rows (more not shown)", len(table)))
+		res.Truncated = true
+	}
 	res.Columns, res.Rows = cols, table
 	if res.Rows == nil {
 		res.Rows = [][]string{}
@@ -131,14 +143,59 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	return res, nil
 }
 
-// sqlError answers the error of a customsql statement as "ERROR: sql: ..."
-// (the row's author reads it): KindCanceled when the client went away,
-// whatever the driver made of the cancellation, else KindInvalid.
-func sqlError(ctx context.Context, err error) (format.Result, error) {
+// sqlError answers the error of a customsql statement: KindCanceled when
+// the client went away, whatever the driver made of the cancellation;
+// else, of KindInvalid, "ERROR: sql: ..." with the database's message to
+// an admin (the row's author reads it) and "ERROR: request failed (ref
+// ID)" to anyone else, the message logged under the request id.
+func (e *Engine) sqlError(ctx context.Context, c *Call, err error) (format.Result, error) {
 	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 		return Failf(KindCanceled, "sql: %v", err), nil
 	}
-	return Errorf("sql: %v", err), nil
+	e.log.ErrorContext(ctx, "customsql failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
+	if c.Admin {
+		return Errorf("sql: %v", err), nil
+	}
+	return Errorf("request failed (ref %s)", c.Req.ID), nil
+}
+
+// BindActionArgs resolves the keywords of a SQL action's statement (custom
+// action 8/58) like BindArgs, and also {result} (the answer's text),
+// {clientip} and {now} (UTC), which win over request parameters of those
+// names, as in action bodies. In a failure action after authentication
+// failed, [USERNAME] and {username} are those of the user the request
+// named, once it was found.
+func (c *Call) BindActionArgs(t *sqltemplate.Template, res format.Result, now time.Time) []any {
+	return t.Args(func(k sqltemplate.Key) (any, bool) {
+		u := c.Identified()
+		switch {
+		case k.Kind == sqltemplate.UserID:
+			if c.User == nil {
+				return nil, false
+			}
+			return c.User.ID, true
+		case k.Kind == sqltemplate.UserName, k.Kind == sqltemplate.Field && k.Name == "username" && !c.Req.Params.Has("username"):
+			if u == nil {
+				return nil, false
+			}
+			return u.Username, true
+		case k.Kind == sqltemplate.SParam:
+			v, ok := c.Req.Params[k.Name]
+			return v, ok
+		}
+		switch k.Name {
+		case "result":
+			return res.Text, true
+		case "clientip":
+			if c.Req.RemoteIP.IsValid() {
+				return c.Req.RemoteIP.String(), true
+			}
+			return nil, false
+		case "now":
+			return now.UTC(), true
+		}
+		return c.lookupKey(k.Name)
+	})
 }
 
 // SQLText renders a scanned database value as exact text: NULL is "",

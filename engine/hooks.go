@@ -88,8 +88,13 @@ func (e *Engine) prepareHooks(ctx context.Context, cfg *Config) ([]func(), error
 }
 
 // CompileAction compiles a custom_action code and body under cfg as tb_api
-// rows are compiled (scheduled tasks use it).
-func (e *Engine) CompileAction(cfg *Config, code int, body string) (Action, error) {
-	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: cfg}
-	return c.compileAction(code, body)
+// rows are compiled (scheduled tasks use it), its SQL checked against the
+// database.
+func (e *Engine) CompileAction(ctx context.Context, cfg *Config, code int, body string) (Action, error) {
+	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: cfg, check: e.checkSQL, ctx: ctx}
+	act, err := c.compileAction(code, body)
+	if c.fatal != nil {
+		return nil, c.fatal
+	}
+	return act, err
 }

@@ -35,7 +35,7 @@ func TestLeanUserRestWhenAsked(t *testing.T) {
 		{"ruled", "198.51.100.1", "OK: 1"},
 		{"regip", "203.0.113.5", "OK: 2"},
 		{"regip", "198.51.100.1", "ERROR: access denied: request not from the registered IP"},
-		{"status", "198.51.100.1", "OK: 1"},
+		{"status", "198.51.100.1", "OK: 2"}, // status 1 with a fresh statusdate is registered: online (issue 12)
 		{"balance", "198.51.100.1", "Your credit is €7"},
 	} {
 		got := serve(e, c.ip, append([]string{"apientry", c.entry}, auth...)...)

@@ -29,6 +29,13 @@ type Action interface {
 	Run(ctx context.Context, c *Call, res format.Result) error
 }
 
+// StatementsAction is an Action that runs SQL: a SQL action's statement,
+// the {select ...} sub-queries of a body. The loader checks each against
+// the database as it checks customsql.
+type StatementsAction interface {
+	Statements() []*sqltemplate.Template
+}
+
 // ActionNames names the custom_action base codes of the reference.
 var ActionNames = map[int]string{1: "email", 2: "SMS", 3: "call ring", 4: "restart", 5: "mssqlrestart", 6: "reboot", 7: "command", 8: "SQL"}
 
@@ -97,6 +104,27 @@ type compiler struct {
 	// prev is the table in force (nil for none): an entry of an unchanged
 	// row is taken from it instead of compiled again (see reuse).
 	prev *Table
+	// check, when set, asks the live database whether a compiled
+	// statement would run (Engine.checkSQL); nil skips the check. ctx is
+	// the load's context for it, and fatal the first error of the
+	// database itself (not of a row), which fails the whole load.
+	check func(context.Context, *sqltemplate.Template) (rowErr, fatal error)
+	ctx   context.Context
+	fatal error
+}
+
+// checkStatement checks t against the database when the compiler has a
+// check; a refusal is the row's error, trouble with the database is kept
+// in c.fatal.
+func (c *compiler) checkStatement(t *sqltemplate.Template) error {
+	if c.check == nil || c.fatal != nil {
+		return nil
+	}
+	rowErr, fatal := c.check(c.ctx, t)
+	if fatal != nil {
+		c.fatal = fatal
+	}
+	return rowErr
 }
 
 // loadRows reads tb_api (scanned field by field: no reflection).
@@ -123,7 +151,9 @@ func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
 }
 
 // compile builds a table; on any bad row it returns a *CompileError naming
-// every one of them and no table.
+// every one of them together with a table in which each bad row's entry
+// answers that it is not available (misconfigured): what a server starts
+// with (see New); a reload discards it.
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
 	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
 	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
@@ -168,12 +198,31 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		}
 		if len(errs) == 0 {
 			t.entries[name] = e
+		} else {
+			t.entries[name] = misconfigured(name, r)
 		}
 	}
+	if c.fatal != nil {
+		return nil, c.fatal
+	}
 	if len(bad) > 0 {
-		return nil, &CompileError{Rows: bad}
+		t.bad = bad
+		return t, &CompileError{Rows: bad}
 	}
 	return t, nil
+}
+
+// misconfigured is the entry of a tb_api row that does not compile, in
+// the table a server starts with: it answers every caller that it is not
+// available (ServeSnapshot), whatever the built-in of that name does.
+func misconfigured(name string, r *apiRow) *Entry {
+	return &Entry{
+		Name: name, Enabled: true, RowID: r.ID, Misconfigured: true, Access: PublicAPI,
+		Description: r.Description.String, fingerprint: "misconfigured:" + fingerprint(r),
+		Handler: func(context.Context, *Call) (format.Result, error) {
+			return Failf(KindUnavailable, "apientry %s is not available (misconfigured)", name), nil
+		},
+	}
 }
 
 func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*RowError) {
@@ -215,7 +264,14 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 		fail("access", err)
 	}
 	if sqlText := strings.TrimSpace(r.CustomSQL.String); sqlText != "" {
-		tmpl, err := sqltemplate.Compile(sqlText, c.dialect)
+		sqlText, err := TranslateSQL(sqlText, c.dialect, c.cfg)
+		var tmpl *sqltemplate.Template
+		if err == nil {
+			tmpl, err = sqltemplate.Compile(sqlText, c.dialect)
+		}
+		if err == nil {
+			err = c.checkStatement(tmpl)
+		}
 		if err != nil {
 			fail("customsql", err)
 		} else {
@@ -275,6 +331,13 @@ func (c *compiler) compileAction(code int, body string) (Action, error) {
 	if err != nil {
 		return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
 	}
+	if sa, ok := act.(StatementsAction); ok {
+		for _, t := range sa.Statements() {
+			if err := c.checkStatement(t); err != nil {
+				return nil, fmt.Errorf("code %d (%s): %w", code, name, err)
+			}
+		}
+	}
 	return act, nil
 }
 
@@ -298,8 +361,8 @@ func checkAccess(a *Access) error {
 	if a.ReqUserRegister < Inherit || a.ReqUserRegister > 2 {
 		return fmt.Errorf("req_user_register %d: use NULL, 0, 1 or 2", a.ReqUserRegister)
 	}
-	if a.ReqUserLogin < Inherit || a.ReqUserLogin > 3 {
-		return fmt.Errorf("req_user_login %d: use NULL, 0, 1, 2 or 3", a.ReqUserLogin)
+	if a.ReqUserLogin < Inherit || a.ReqUserLogin > 5 {
+		return fmt.Errorf("req_user_login %d: use NULL, 0, 1, 2, 3, 4 or 5", a.ReqUserLogin)
 	}
 	return nil
 }

@@ -144,7 +144,11 @@ type Entry struct {
 	Builtin     bool
 	RowID       int64 // tb_api.id, 0 for a built-in without a row
 	Description string
-	fingerprint string
+	// Misconfigured marks the entry of a tb_api row that did not compile
+	// when the server started: it answers "ERROR: apientry NAME is not
+	// available (misconfigured)" (KindUnavailable) to every caller.
+	Misconfigured bool
+	fingerprint   string
 	// restUser: the entry reads more of the user than authentication
 	// loads (a {field}, a rule, an action body, a built-in marked with
 	// Registry.ReadsUser).
@@ -158,7 +162,14 @@ type Table struct {
 	entries map[string]*Entry
 	// cfg is the config the table was compiled under.
 	cfg *Config
+	// bad lists the rows that did not compile (a table a server started
+	// with; a reload never installs a table with bad rows).
+	bad []*RowError
 }
+
+// Bad lists the tb_api rows that did not compile into this table; their
+// entries are Misconfigured. Empty but for a table a server started with.
+func (t *Table) Bad() []*RowError { return append([]*RowError(nil), t.bad...) }
 
 // Lookup returns the entry called name (lower case).
 func (t *Table) Lookup(name string) (*Entry, bool) {

@@ -55,7 +55,14 @@ func New(ctx context.Context, e *engine.Engine) (*Scheduler, error) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	s := &Scheduler{eng: e, db: e.DB(), log: e.Logger(), node: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
+	// A bad task does not stop a server (unless strictstart=1): the good
+	// ones are scheduled, the bad ones logged and listed by apistatus.
 	install, err := s.Prepare(ctx, e.Config())
+	var ce *engine.CompileError
+	if errors.As(err, &ce) && e.Config().Int("strictstart") == 0 {
+		e.ReportBadRows(ce.Rows)
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +175,12 @@ func (s *Scheduler) record(ctx context.Context, job string, tick time.Time, task
 		s.log.Info("job still running, tick skipped", "job", job, "tick", tick)
 		return "", errSkipped
 	}
+	// The run starts now, after the busy check: a run it saw finished has
+	// its finished time before this one (taking the time before the check
+	// could stamp a start a moment before the previous run's end).
 	var id int64
 	err := s.db.QueryRowxContext(ctx, jobClaimSQL(d),
-		job, tick, s.node, now).Scan(&id)
+		job, tick, s.node, time.Now().UTC()).Scan(&id)
 	if err != nil {
 		if schema.IsUniqueViolation(err) {
 			return "", errSkipped

@@ -32,9 +32,11 @@ type taskRow struct {
 	Body   sql.NullString `db:"custom_action_body"`
 }
 
-// Prepare compiles the enabled rows of tb_scheduledtasks under cfg; a bad
-// schedule or action fails the reload and names the row, like a bad tb_api
-// row.
+// Prepare compiles the enabled rows of tb_scheduledtasks under cfg, their
+// SQL checked against the database; a bad schedule or action fails the
+// reload and names the row, like a bad tb_api row. With bad rows it
+// returns a *engine.CompileError and an install of the good tasks only,
+// which a reload discards and a starting server uses (New).
 func (s *Scheduler) Prepare(ctx context.Context, cfg *engine.Config) (func(), error) {
 	var rows []taskRow
 	if err := s.db.SelectContext(ctx, &rows, tasksSQL(s.db.Dialect)); err != nil {
@@ -54,7 +56,7 @@ func (s *Scheduler) Prepare(ctx context.Context, cfg *engine.Config) (func(), er
 			fail("custom_action", fmt.Errorf("code %d: a task runs a success action (1 email, 2 SMS, 4 restart, 6 reboot, 7 command, 8 SQL)", r.Action))
 			continue
 		}
-		act, aerr := s.eng.CompileAction(cfg, r.Action, r.Body.String)
+		act, aerr := s.eng.CompileAction(ctx, cfg, r.Action, r.Body.String)
 		if aerr != nil {
 			fail("custom_action", aerr)
 		}
@@ -62,17 +64,18 @@ func (s *Scheduler) Prepare(ctx context.Context, cfg *engine.Config) (func(), er
 			tasks = append(tasks, &task{id: r.ID, name: r.Name, sched: sched, action: act})
 		}
 	}
-	if len(bad) > 0 {
-		return nil, &engine.CompileError{Rows: bad}
-	}
-	return func() {
+	install := func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.tasks = tasks
 		if s.running {
 			s.startLocked()
 		}
-	}, nil
+	}
+	if len(bad) > 0 {
+		return install, &engine.CompileError{Rows: bad}
+	}
+	return install, nil
 }
 
 // runTask runs a task's action as an admin call without a request.

@@ -39,6 +39,8 @@ type Dialect struct {
 	tablesSQL         string // lists the base tables of the current schema
 	columnsSQL        string // lists the columns (name, type) of table ?
 	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
+	describeSQL       string // checks a statement without running it; "" means prepare it
+	paramType         string // declared type of a placeholder in describeSQL
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -80,6 +82,10 @@ var SQLServer = Dialect{
 	columnsSQL:  "SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION",
 	lockWaitsSQL: `SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
  CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`,
+	// go-mssqldb prepares lazily (no round trip): the server compiles the
+	// batch and describes its first result set without running it.
+	describeSQL: "EXEC sp_describe_first_result_set @tsql = @p1, @params = @p2",
+	paramType:   "nvarchar(4000)",
 }
 
 // dialects lists every dialect at the index of its id.
@@ -260,3 +266,22 @@ func (d Dialect) ColumnsSQL() string { return d.columnsSQL }
 // locked), or is "" when the database has no such view (SQLite: one
 // writer at a time waits up to the busy timeout).
 func (d Dialect) LockWaitsSQL() string { return d.lockWaitsSQL }
+
+// DescribeSQL is the statement that checks a statement against the
+// database without running it, with two placeholders: the statement's text
+// and the declaration of its parameters (see ParamDecl); "" where preparing
+// the statement does that (SQLite, PostgreSQL). DB.CheckStatement uses it.
+func (d Dialect) DescribeSQL() string { return d.describeSQL }
+
+// ParamDecl declares n placeholders for DescribeSQL ("@p1 nvarchar(4000),
+// @p2 nvarchar(4000)"); "" when n is 0 or the dialect needs none.
+func (d Dialect) ParamDecl(n int) string {
+	if d.paramType == "" || n == 0 {
+		return ""
+	}
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = d.Placeholder(i+1) + " " + d.paramType
+	}
+	return strings.Join(parts, ", ")
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -53,10 +54,29 @@ const DefaultDSN = "sqlite:mvapi.db"
 // Open parses dsn ("sqlite:PATH", "postgres://...", "sqlserver://...") and
 // opens the database. It does not migrate; call Migrate for that.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, OpenOptions{})
+}
+
+// OpenOptions change how OpenWith opens a database.
+type OpenOptions struct {
+	// ReadOnly opens the database so that nothing can be written (mvapi
+	// check): SQLite opens an existing file with mode=ro (and immutable=1
+	// when no -wal or -shm file shows a process using it, so none is
+	// created) and a missing file is an error; PostgreSQL sessions get
+	// default_transaction_read_only=on. SQL Server has no such connection
+	// option: the caller must only read.
+	ReadOnly bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o OpenOptions) (*DB, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), o)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if o.ReadOnly {
+			dsn = withQuery(dsn, "default_transaction_read_only", "on")
+		}
 		return openServer(ctx, Postgres, dsn)
 	case strings.HasPrefix(dsn, "sqlserver://"):
 		return openServer(ctx, SQLServer, dsn)
@@ -65,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 }
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, o OpenOptions) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open database: sqlite: DSN needs a file path, e.g. sqlite:mvapi.db")
 	}
@@ -78,10 +98,28 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// SQLITE_BUSY on upgrade.
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	if o.ReadOnly {
+		// mode=ro never creates the file; a missing one would fail with
+		// "unable to open database file", which says less.
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w (nothing was created)", path, err)
+		}
+		q.Set("mode", "ro")
+		// Read-only, SQLite would create the -wal and -shm files of a WAL
+		// database that no process has open, and leave them behind. With
+		// neither file there, no writer has it open: read it as immutable
+		// (no locks, no files created).
+		if !exists(path+"-wal") && !exists(path+"-shm") {
+			q.Set("immutable", "1")
+		}
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
+	if !o.ReadOnly { // BEGIN IMMEDIATE is a write on a read-only file
+		q.Set("_txlock", "immediate")
+	}
 	q.Set("_time_format", "sqlite")
 	db, err := sqlx.Open(SQLite.DriverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -122,6 +160,23 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	return out, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// withQuery adds name=value to the query of a URL-shaped DSN.
+func withQuery(dsn, name, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set(name, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // redact removes a password from a URL-shaped DSN so it can be logged.

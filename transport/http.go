@@ -21,7 +21,8 @@ import (
 )
 
 // HTTP serves the API on /mvapireq/ and on the root path (/?apientry=...),
-// WebSocket on /mvstwebsock and the JSONP forwarder /mvapireq/jppget.
+// WebSocket on /mvstwebsock, the JSONP forwarder /mvapireq/jppget and the
+// static files of the file storage folder on /mvweb/ (mvweb.go).
 type HTTP struct {
 	Engine *engine.Engine
 	// WS serves /mvstwebsock; nil answers 404 there.
@@ -55,6 +56,10 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// httpstrictresponse) under the same config.
 	snap := h.Engine.Snapshot()
 	cfg := snap.Config
+	if isMVWebPath(r.URL.Path) {
+		h.serveMVWeb(w, r, cfg)
+		return
+	}
 	if r.URL.Path != "/" && !strings.HasPrefix(r.URL.Path, "/mvapireq") {
 		http.NotFound(w, r)
 		return

@@ -23,6 +23,11 @@ func isJPPGetPath(p string) bool {
 // (other than url and callback), as a client that did not encode url
 // leaves them, are added to the request. It needs enablejsonp=2; below
 // that the path does not exist (404).
+//
+// The answer is padded (NAME(...);) only for a real JSONP call, a script
+// tag's load; an XHR (WebPhone 4.2 goes through jQuery getJSON with a fixed
+// callback name and no "=?" pattern, so jQuery makes an XHR and parses
+// JSON) gets the plain JSON {"contents":"BODY"}: see wantsJSONP.
 func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
 	snap := h.Engine.Snapshot()
 	cfg := snap.Config
@@ -56,7 +61,8 @@ func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
 			extra = append(extra, p)
 		}
 	}
-	if !format.ValidCallback(callback) {
+	padded := wantsJSONP(r, callback)
+	if padded && !format.ValidCallback(callback) {
 		fail(engine.Errorf("jppget needs a valid callback name"))
 		return
 	}
@@ -76,12 +82,20 @@ func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
 	text := strings.TrimRight(string(encodeLine(req, res, cfg)), "\r\n")
 	contents, _ := json.Marshal(text) // escapes <, > and & too: safe inside a script
 	body := make([]byte, 0, len(callback)+len(contents)+20)
-	body = append(body, callback...)
-	body = append(body, `({"contents":`...)
+	ctype := "application/json; charset=utf-8"
+	if padded {
+		body = append(body, callback...)
+		body = append(body, '(')
+		ctype = "application/javascript; charset=utf-8"
+	}
+	body = append(body, `{"contents":`...)
 	body = append(body, contents...)
-	body = append(body, "});"...)
+	body = append(body, '}')
+	if padded {
+		body = append(body, ");"...)
+	}
 	hd := w.Header()
-	hd.Set("Content-Type", "application/javascript; charset=utf-8")
+	hd.Set("Content-Type", ctype)
 	hd["Cache-Control"] = noStore
 	hd["X-Content-Type-Options"] = noSniff
 	corsHeaders(w, r)
@@ -89,4 +103,25 @@ func (h *HTTP) serveJPPGet(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// wantsJSONP reports whether a jppget request is a script tag's JSONP load
+// (answered NAME({...});) rather than an XHR or fetch that parses JSON:
+// with a callback name, not "?" (jQuery's unreplaced "=?" placeholder), and
+// not an XHR (Sec-Fetch-Dest "empty", X-Requested-With, or an Accept that
+// names application/json, as jQuery's getJSON sends).
+func wantsJSONP(r *http.Request, callback string) bool {
+	if callback == "" || callback == "?" {
+		return false
+	}
+	switch strings.ToLower(r.Header.Get("Sec-Fetch-Dest")) {
+	case "script":
+		return true
+	case "empty":
+		return false
+	}
+	if r.Header.Get("X-Requested-With") != "" {
+		return false
+	}
+	return !strings.Contains(strings.ToLower(r.Header.Get("Accept")), "application/json")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +22,9 @@ const maxTCPLine = 8 << 10
 // TCP is the raw TCP transport on tcpport: one request per line ended by
 // CR and/or LF (`/mvapireq/?apientry=...`, `apientry=...` or the whole
 // URL), each answered with the text format (or the requested format=)
-// followed by CRLF; many requests per connection. A line longer than 8 KiB
+// followed by CRLF; many requests per connection; close, exit or quit ends
+// the session. The shared service port (shared.go) serves the same
+// sessions for connections that are not HTTP. A line longer than 8 KiB
 // is answered ERROR and the connection closed; so is a connection idle for
 // streamidle seconds, and one that sends HTTP (a web page's request: a
 // request line or a header line, see looksLikeHTTP), whose lines never run.
@@ -122,6 +125,10 @@ func (t *TCP) session(conn net.Conn) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
+		if isQuitLine(string(line)) {
+			lingerClose(conn)
+			return
+		}
 		if looksLikeHTTP(string(line)) {
 			// A browser page's request (a cross-site form or fetch to this
 			// port): neither this line nor any later one (its headers and
@@ -141,6 +148,16 @@ func (t *TCP) session(conn net.Conn) {
 			return
 		}
 	}
+}
+
+// isQuitLine reports whether a line of a raw TCP or WebSocket session
+// asks to end it: close, exit or quit (any case), as on the console.
+func isQuitLine(line string) bool {
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "close", "exit", "quit":
+		return true
+	}
+	return false
 }
 
 // refuseConn answers a connection over a limit with one ERROR line and

@@ -27,7 +27,8 @@ const wsWriteTimeout = 30 * time.Second
 // message is one request line (see lineQuery), typically the absolute URL
 // wss://host/mvstwebsock/mvapireq/?apientry=...; each is answered in order
 // with one text message, the text format of the answer or the requested
-// format=. A message is bounded by maxrequestbytes; a connection idle for
+// format=; a message close, exit or quit ends the session (status 1000).
+// A message is bounded by maxrequestbytes; a connection idle for
 // streamidle seconds is closed. Upgrades over maxconnections or
 // maxconnectionsperip are answered 503.
 type WebSocket struct {
@@ -110,6 +111,10 @@ func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Req
 			if errors.Is(err, context.DeadlineExceeded) {
 				c.Close(websocket.StatusNormalClosure, "idle timeout")
 			}
+			return
+		}
+		if isQuitLine(string(data)) {
+			c.Close(websocket.StatusNormalClosure, "bye")
 			return
 		}
 		answer := serveLine(ctx, ws.Engine, string(data), ip, "ws", untrusted)

@@ -30,15 +30,15 @@ func TestAdminLogOverHTTP(t *testing.T) { mvtest.ForEachDB(t, testAdminLogOverHT
 func testAdminLogOverHTTP(t *testing.T, dsn string) {
 	s := startServer(t, dsn, adminSets(t.TempDir()))
 	s.user("root", "Root-Pw-4242", engine.TypeAdmin, 0)
-	admin := s.md5Auth("root", "Root-Pw-4242")
-	_, body := s.get(append([]string{"apientry", "logsearch", "txt", "mvapi serving", "format", "cleartext"}, admin...)...)
+	admin := func() []string { return s.md5Auth("root", "Root-Pw-4242") } // a fresh salt per request
+	_, body := s.get(append([]string{"apientry", "logsearch", "txt", "mvapi serving", "format", "cleartext"}, admin()...)...)
 	if !strings.HasPrefix(body, "OK: 1 lines") || !strings.Contains(body, "msg=\"mvapi serving\"") {
 		t.Fatalf("logsearch over HTTP: %q", body)
 	}
 	s.get("apientry", "balance", "authkey", s.key, "authid", "root", "authpwd", "Wrong-Pw-Secret-1")
-	_, body = s.get(append([]string{"apientry", "db", "txt", "UPDATE tb_users SET password = 'Zz-Secret-77' WHERE username = 'nobody'"}, admin...)...)
+	_, body = s.get(append([]string{"apientry", "db", "txt", "UPDATE tb_users SET password = 'Zz-Secret-77' WHERE username = 'nobody'"}, admin()...)...)
 	wantPrefix(t, body, "OK: 0 rows affected")
-	_, body = s.get(append([]string{"apientry", "showlog", "lines", "1000", "format", "cleartext"}, admin...)...)
+	_, body = s.get(append([]string{"apientry", "showlog", "lines", "1000", "format", "cleartext"}, admin()...)...)
 	wantPrefix(t, body, "OK: ")
 	for _, secret := range []string{"Zz-Secret-77", "Wrong-Pw-Secret-1", "Root-Pw-4242", s.key} {
 		if strings.Contains(body, secret) {

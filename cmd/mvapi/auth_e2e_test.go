@@ -111,18 +111,25 @@ func testNonceLoginAcrossNodes(t *testing.T, dsn string) {
 	wantPrefix(t, body, "OK: new nonce is:")
 	nonce := nonceRE.FindStringSubmatch(body)[1]
 
-	sum := webphone.AuthMD5v3("carol", "secret99", "", "s1", "s2", nonce)
-	auth := func(sent string) []string {
+	auth := func(nonce, sent string) []string {
+		sum := webphone.AuthMD5v3("carol", "secret99", "", "s1", "s2", nonce)
 		return []string{"apientry", "balance", "authkey", node1.key, "authid", "carol", "authsalt1", "s1", "authsalt2", "s2", "authmd5", sum, "nonce", sent}
 	}
 	// The WebPhone sends the first 16 characters; node 2 accepts node 1's nonce.
-	_, body = node2.get(auth(nonce[:16])...)
+	_, body = node2.get(auth(nonce, nonce[:16])...)
 	wantPrefix(t, body, "Your credit is $3")
-	_, body = node1.get(auth(nonce[:10])...)
-	wantPrefix(t, body, "Your credit is $3")
-	_, body = node1.get(auth(nonce[:9])...)
+	// A nonce is single-use (issue #10): node 1 knows node 2 spent it.
+	_, body = node1.get(auth(nonce, nonce[:16])...)
 	wantPrefix(t, body, "ERROR: new nonce is:")
-	_, body = node1.get(auth("ZZZZZZZZZZZZ")...)
+	_, body = node1.get("apientry", "preauth")
+	nonce = nonceRE.FindStringSubmatch(body)[1]
+	_, body = node1.get(auth(nonce, nonce[:10])...)
+	wantPrefix(t, body, "Your credit is $3")
+	_, body = node1.get("apientry", "preauth")
+	nonce = nonceRE.FindStringSubmatch(body)[1]
+	_, body = node1.get(auth(nonce, nonce[:9])...)
+	wantPrefix(t, body, "ERROR: new nonce is:")
+	_, body = node1.get(auth(nonce, "ZZZZZZZZZZZZ")...)
 	wantPrefix(t, body, "ERROR: new nonce is:")
 }
 

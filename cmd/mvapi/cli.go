@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -141,48 +143,170 @@ func userCommand(stdout io.Writer) *cobra.Command {
 
 func checkCommand(stdout io.Writer) *cobra.Command {
 	var dsn string
+	var asJSON, verbose bool
 	c := &cobra.Command{
 		Use:   "check",
-		Short: "Compile every tb_api row without serving; exit 1 listing each bad row",
+		Short: "Compile every tb_api and tb_scheduledtasks row and prepare its SQL against the database, read-only; exit 1 listing each bad row",
+		Long: `check opens the database read-only (it never creates, migrates or seeds it), compiles
+every tb_api and tb_scheduledtasks row as serve and apireload do, and prepares each
+statement (customsql, {select ...} in action bodies, SQL actions and tasks) against the
+database without running it. A missing file, an unmigrated database or any bad row
+exits 1; each bad row is listed with its id, fname, field, the database's message,
+the position and hint where the database gives them.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			db, err := openMigrated(ctx, dsn)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			t, err := compileOnly(ctx, db)
-			var ce *engine.CompileError
-			if errors.As(err, &ce) {
-				for _, r := range ce.Rows {
-					fmt.Fprintln(stdout, r.Error())
+			rep := runCheck(cmd.Context(), dsn, verbose)
+			if asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
 				}
-				return fmt.Errorf("%d bad row(s)", len(ce.Rows))
+			} else {
+				rep.writeText(stdout)
 			}
-			if err != nil {
-				return err
+			switch {
+			case rep.Error != "":
+				return errors.New(rep.Error)
+			case len(rep.Bad) > 0:
+				return fmt.Errorf("%d bad row(s)", len(rep.Bad))
 			}
-			fmt.Fprintf(stdout, "OK: %d entries compile\n", t.Len())
 			return nil
 		},
 	}
 	dbFlag(c, &dsn)
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (for CI pipelines)")
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "also show each tb_api row's compiled SQL")
 	return c
 }
 
-// compileOnly wires a server as serve does, without starting it, for
-// check: tb_api and tb_scheduledtasks are compiled, nothing is served.
-func compileOnly(ctx context.Context, db *schema.DB) (*engine.Table, error) {
+// checkReport is what check prints, as text or JSON.
+type checkReport struct {
+	OK       bool   `json:"ok"`
+	Database string `json:"database"`
+	// Error is why nothing could be checked (a missing file, an
+	// unmigrated database); "" when the rows were checked.
+	Error   string        `json:"error,omitempty"`
+	Entries int           `json:"entries"`
+	Bad     []checkBadRow `json:"bad"`
+	// Rows are the compiled statements of every tb_api row (with -v).
+	Rows []checkRow `json:"rows,omitempty"`
+}
+
+type checkBadRow struct {
+	Table   string `json:"table"`
+	ID      int64  `json:"id"`
+	Fname   string `json:"fname"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	// Position is where the database located the error in the compiled
+	// statement (1-based characters), 0 when it did not say.
+	Position int    `json:"position,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	line     string
+}
+
+// checkRow is one tb_api row as compiled. SQL is the statement that runs:
+// keywords bound as the dialect's placeholders (and, once customsqldialect
+// translates T-SQL, the translated text: show it here).
+type checkRow struct {
+	ID      int64    `json:"id"`
+	Fname   string   `json:"fname"`
+	SQL     string   `json:"sql,omitempty"`
+	Actions []string `json:"actions,omitempty"`
+}
+
+// runCheck opens dsn read-only, makes sure it is migrated and compiles
+// and checks every row as a starting server does.
+func runCheck(ctx context.Context, dsn string, verbose bool) *checkReport {
+	rep := &checkReport{Database: dsn, Bad: []checkBadRow{}}
+	db, err := schema.OpenWith(ctx, dsn, schema.OpenOptions{ReadOnly: true})
+	if err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
+	defer db.Close()
+	rep.Database = db.DSN
+	if err := schema.CheckMigrated(ctx, db); err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
 	st, err := server.Build(ctx, server.Deps{
 		DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: Version,
+		// The report lists every bad row whatever strictstart says.
+		Sets: map[string]string{"strictstart": "0"},
 		// check only compiles: restart rows get a restart hook that is never called.
 		Restart: func(string) {},
 	})
 	if err != nil {
-		return nil, err
+		rep.Error = err.Error()
+		return rep
 	}
 	defer st.Close(ctx)
-	return st.Engine.Table(), nil
+	t := st.Engine.Table()
+	rep.Entries = t.Len()
+	for _, r := range st.Engine.BadRows() {
+		table := r.Table
+		if table == "" {
+			table = "tb_api"
+		}
+		rep.Bad = append(rep.Bad, checkBadRow{Table: table, ID: r.ID, Fname: r.Fname, Field: r.Field,
+			Message: r.Err.Error(), Position: r.Position(), Hint: r.Hint(), line: r.Error()})
+	}
+	if verbose {
+		for _, e := range t.Entries() {
+			if e.RowID == 0 || e.Misconfigured {
+				continue
+			}
+			row := checkRow{ID: e.RowID, Fname: e.Name}
+			if e.SQL != nil {
+				// The statement as it runs. Once customsqldialect
+				// translates T-SQL this is the translated text: the
+				// place to show the row's source beside it.
+				row.SQL = e.SQL.SQL()
+			}
+			for _, a := range []engine.Action{e.OnSuccess, e.OnFailure} {
+				if sa, ok := a.(engine.StatementsAction); ok {
+					for _, s := range sa.Statements() {
+						row.Actions = append(row.Actions, s.SQL())
+					}
+				}
+			}
+			rep.Rows = append(rep.Rows, row)
+		}
+		sort.Slice(rep.Rows, func(i, j int) bool { return rep.Rows[i].ID < rep.Rows[j].ID })
+	}
+	rep.OK = len(rep.Bad) == 0
+	return rep
+}
+
+// writeText prints the report for a person: each bad row on a line of its
+// own (the database's hint is part of its message; the position follows),
+// or "OK: N entries compile".
+func (r *checkReport) writeText(w io.Writer) {
+	if r.Error != "" {
+		fmt.Fprintf(w, "ERROR: %s\n", r.Error)
+		return
+	}
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "tb_api id=%d fname=%q\n", row.ID, row.Fname)
+		if row.SQL != "" {
+			fmt.Fprintf(w, "  customsql: %s\n", row.SQL)
+		}
+		for _, a := range row.Actions {
+			fmt.Fprintf(w, "  custom_action: %s\n", a)
+		}
+	}
+	for _, b := range r.Bad {
+		fmt.Fprintln(w, b.line)
+		if b.Position > 0 {
+			fmt.Fprintf(w, "  position: character %d of the compiled statement\n", b.Position)
+		}
+	}
+	if len(r.Bad) > 0 {
+		fmt.Fprintf(w, "ERROR: %d bad row(s); %d entries\n", len(r.Bad), r.Entries)
+		return
+	}
+	fmt.Fprintf(w, "OK: %d entries compile\n", r.Entries)
 }
 
 func examplesCommand(stdout io.Writer) *cobra.Command {

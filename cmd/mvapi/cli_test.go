@@ -56,7 +56,7 @@ func TestCLIUserAddCheckExamplesMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkExamples(t, exampleURLs(out), 7)
+	checkExamples(t, exampleURLs(workingExamples(out, false)), 7)
 
 	db := mvtest.MustOpen(t, dsn)
 	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('x1', 'SELECT ''oops')")
@@ -92,7 +92,18 @@ func TestDemoPrintsWorkingExamples(t *testing.T) {
 	if err := printExamples(context.Background(), &out, m.DB, m.Engine.Config(), m.URL()); err != nil {
 		t.Fatal(err)
 	}
-	checkExamples(t, exampleURLs(out.String()), 8)
+	checkExamples(t, exampleURLs(workingExamples(out.String(), true)), 17)
+	// One example for every example request of the reference.
+	for _, entry := range []string{"apitest1", "balance", "callback", "p2p", "sms", "rating", "charge", "addcredit", "newuseru", "newuseri", "cdr", "db"} {
+		if !strings.Contains(out.String(), "apientry="+entry+"&") && !strings.Contains(out.String(), "apientry="+entry+"\n") {
+			t.Errorf("no example of %s", entry)
+		}
+	}
+	for _, form := range []string{"apientry=balance&authid=1111\n", "authpwd=", "authmd5="} {
+		if !strings.Contains(out.String(), form) {
+			t.Errorf("no balance example with %q", form)
+		}
+	}
 }
 
 func exampleURLs(out string) []string {

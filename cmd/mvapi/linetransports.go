@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"strconv"
 
 	"mvapi/transport"
 )
@@ -11,7 +12,7 @@ import (
 // addresses or ports (tcpport, udpport) are set.
 func (m *Main) startLineTransports() error {
 	cfg := m.Engine.Config()
-	if addr := listenAddr(m.TCPListen, cfg.Int("tcpport")); addr != "" {
+	if addr := listenAddr(m.TCPListen, m.listenHost(), cfg.Int("tcpport")); addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("raw tcp api: listen %s: %w", addr, err)
@@ -21,7 +22,7 @@ func (m *Main) startLineTransports() error {
 		go m.serveLogged("raw tcp api", func() error { return m.tcp.Serve(ln) })
 		m.Log.Info("raw tcp api listening", "addr", m.tcpAddr)
 	}
-	if addr := listenAddr(m.UDPListen, cfg.Int("udpport")); addr != "" {
+	if addr := listenAddr(m.UDPListen, m.listenHost(), cfg.Int("udpport")); addr != "" {
 		pc, err := net.ListenPacket("udp", addr)
 		if err != nil {
 			return fmt.Errorf("udp api: listen %s: %w", addr, err)
@@ -34,15 +35,16 @@ func (m *Main) startLineTransports() error {
 	return nil
 }
 
-// listenAddr is explicit, else ":port", else "" (off) when port is 0.
-func listenAddr(explicit string, port int) string {
+// listenAddr is explicit, else host:port (host of --listen, "" for every
+// interface), else "" (off) when port is 0.
+func listenAddr(explicit, host string, port int) string {
 	if explicit != "" {
 		return explicit
 	}
 	if port == 0 {
 		return ""
 	}
-	return fmt.Sprintf(":%d", port)
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 func (m *Main) serveLogged(name string, serve func() error) {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"mvapi/actions"
@@ -44,12 +45,12 @@ func main() {
 // real Main on a free port with a temporary database.
 type Main struct {
 	DSN    string
-	Listen string // "" means ":" + mainaport
+	Listen string // "" means ":" + mainaport; its host is also the extra listeners' (see listenHost)
 	// TLSListen is the HTTPS address; "" means ":" + sslportmain, and no
 	// HTTPS when that is 0.
 	TLSListen string
-	// ConsoleListen is the admin console's address; "" means ":" +
-	// adminport, and no console when adminport is 0.
+	// ConsoleListen is the admin console's address; "" means
+	// "127.0.0.1:" + adminport, and no console when adminport is 0.
 	ConsoleListen string
 	Sets          map[string]string // --set name=value
 	Demo          bool
@@ -83,6 +84,12 @@ type Main struct {
 	done        chan error
 	stopWatch   context.CancelFunc
 	restart     chan string // a graceful restart asked by an action (see Restart)
+
+	// The shared service port (mainaport), UDP on its port number
+	// (mainaportudp) and the sniffer inside TLS of the HTTPS port.
+	shared, tlsShared *transport.Shared
+	sharedUDP         *transport.UDP
+	sharedUDPAddr     string
 }
 
 // Open opens and migrates the database, writes first-start rows (and demo
@@ -144,43 +151,44 @@ func openMigrated(ctx context.Context, dsn string) (*schema.DB, error) {
 
 // Start listens and serves in the background.
 func (m *Main) Start() error {
-	addr := m.Listen
-	if addr == "" {
-		cfg := m.Engine.Config()
-		if cfg.Int("usemainaport") == 0 {
-			return errors.New("usemainaport=0 and no --listen: nothing to serve")
-		}
-		addr = fmt.Sprintf(":%d", cfg.Int("mainaport"))
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", addr, err)
-	}
-	m.ln = ln
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
 	handler := web.New(m.Engine, &transport.HTTP{Engine: m.Engine, WS: m.ws}) // /webvoip, /console/, else the API
 	m.server = transport.NewServer(handler)
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(transport.LimitListener(ln, m.Engine.Config, true)) }()
-	if err := m.startTLS(handler); err != nil {
+	tlsCfg, err := m.loadTLS()
+	if err != nil {
+		return err
+	}
+	if err := m.startShared(tlsCfg); err != nil {
+		m.closeShared()
+		return err
+	}
+	if err := m.startTLS(handler, tlsCfg); err != nil {
+		m.closeShared()
 		m.server.Close()
 		return err
 	}
 	m.stack.Start() // the outbox workers and the scheduler
 	if err := m.startConsole(); err != nil {
+		m.closeShared()
 		m.server.Close()
 		return err
 	}
 	if err := m.startLineTransports(); err != nil {
 		m.closeLineTransports()
+		m.closeShared()
 		m.server.Close()
 		return err
+	}
+	if m.ln == nil && m.tlsAddr == "" && m.consoleAddr == "" && m.tcpAddr == "" && m.udpAddr == "" {
+		m.Close()
+		return errors.New("usemainaport=0 and no other port (tcpport, udpport, sslportmain, adminport): nothing to serve")
 	}
 	watchCtx, stop := context.WithCancel(context.Background())
 	m.stopWatch = stop
 	poll := time.Duration(max(m.Engine.Config().Int("changepoll"), 1)) * time.Second
 	go m.Engine.Watch(watchCtx, m.DSN, poll)
-	m.Log.Info("mvapi serving", "addr", ln.Addr().String(), "db", m.DB.DSN, "version", Version)
+	m.Log.Info("mvapi serving", "addr", m.Addr(), "db", m.DB.DSN, "version", Version)
 	return nil
 }
 
@@ -192,7 +200,9 @@ func (m *Main) startConsole() error {
 		if port == 0 {
 			return nil
 		}
-		addr = fmt.Sprintf(":%d", port)
+		// Loopback unless an address is given: the console is for the
+		// operator on this machine.
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -208,8 +218,13 @@ func (m *Main) startConsole() error {
 // ConsoleAddr is the admin console's address ("" when off).
 func (m *Main) ConsoleAddr() string { return m.consoleAddr }
 
-// Addr is the address the API listens on.
-func (m *Main) Addr() string { return m.ln.Addr().String() }
+// Addr is the address of the shared service port ("" when off).
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
 
 // URL is the base URL of the API, for examples.
 func (m *Main) URL() string {
@@ -236,6 +251,7 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
+	m.closeShared()
 	if m.stack != nil {
 		// Running jobs finish (their ticks are recorded), deliveries in
 		// flight finish (the rest waits in tb_outbox), then the engine's

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -89,9 +91,11 @@ func (s *testServer) user(name, pwd string, typ int, credit float64) int64 {
 
 func (s *testServer) exec(q string, args ...any) { mvtest.MustExec(s.t, s.m.DB, q, args...) }
 
-// md5Auth returns the auth parameters of the simplified formula.
+// md5Auth returns the auth parameters of the simplified formula, with a
+// fresh salt per call as a client must send (replayprotect refuses a
+// repeated admin hash).
 func (s *testServer) md5Auth(user, pwd string) []string {
-	salt := "4711"
+	salt := strconv.Itoa(1000 + rand.IntN(9000000))
 	return []string{"authkey", s.key, "authid", user, "authsalt1", salt,
 		"authmd5", engine.AuthMD5(user, pwd, s.m.Engine.Config().MD5Salt, salt)}
 }

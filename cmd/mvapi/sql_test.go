@@ -13,9 +13,11 @@ func TestSQLServerStatements(t *testing.T) {
 	d := schema.SQLServer
 	for _, c := range []struct{ name, got, want string }{
 		{"exampleUser", exampleUserSQL(d),
-			`SELECT TOP 1 username, password FROM tb_users WHERE type = @p1 AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id`},
+			`SELECT TOP 1 username, password, currency FROM tb_users WHERE type = @p1 AND enabled <> 0 AND temporarydisabled = 0 ORDER BY id`},
 		{"examplePrefix", examplePrefixSQL(d),
 			`SELECT TOP 1 prefix FROM tb_rates ORDER BY LEN(prefix) DESC, prefix`},
+		{"examplePIN", examplePINSQL(d),
+			`SELECT TOP 1 pin FROM tb_pins WHERE usedby IS NULL AND enabled <> 0 AND (currency = @p1 OR currency = '') ORDER BY id`},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, c.got, c.want)

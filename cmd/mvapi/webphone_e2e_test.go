@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/xml"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,9 +30,9 @@ func encodeURIComponent(s string) string {
 
 // webphoneQuery builds a query the way lib_webphone.js does: camel-case
 // names, authsalt (not authsalt1), the ck5Gp formula with apiv2md5salt,
-// and the unrelated now=415.
+// the unrelated now=415, and a fresh random 5-7 digit salt per request.
 func webphoneQuery(entry, key, user, pwd, serverSalt string, extra ...string) string {
-	salt := "5830271"
+	salt := strconv.Itoa(10000 + rand.IntN(9990000))
 	kv := []string{"apientry", entry, "authKey", key, "authId", user, "authsalt", salt,
 		"authMd5", engine.AuthMD5(user, pwd, serverSalt, salt)}
 	kv = append(kv, extra...)
@@ -62,26 +64,36 @@ func phpParse(t *testing.T, body string) (ok bool, text string) {
 func TestWebPhoneRequestsWork(t *testing.T) { mvtest.ForEachDB(t, testWebPhoneRequestsWork) }
 
 func testWebPhoneRequestsWork(t *testing.T, dsn string) {
-	s := startServer(t, dsn, map[string]string{"allowtrustedip": "0", "apiv2md5salt": "Zq81"})
+	// replayprotect=2: the WebPhone's fresh salt per request is never a replay.
+	s := startServer(t, dsn, map[string]string{"allowtrustedip": "0", "apiv2md5salt": "Zq81", "replayprotect": "2"})
 	s.user("webuser", "webpass1", engine.TypeEndUser, 12.5)
 	s.exec("INSERT INTO tb_rates (prefix, destination, price, currency) VALUES ('38970', 'Macedonia-cellular', 0.2, 'EUR')")
 
-	plainBalance := webphoneQuery("balance", s.key, "webuser", "webpass1", "Zq81")
-	plainRating := webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "+389 70 123456")
+	// Each request is built anew, with its own salt, as the WebPhone does.
+	plainBalance := func() string { return webphoneQuery("balance", s.key, "webuser", "webpass1", "Zq81") }
+	plainRating := func() string {
+		return webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "+389 70 123456")
+	}
 	cases := []struct {
-		name, path, want string
+		name string
+		path func() string
+		want string
 	}{
-		{"balance plain", "/mvapireq/?" + plainBalance, "Your credit is $12.5"},
-		{"balance at root path", "/?" + plainBalance, "Your credit is $12.5"},
-		{"balance mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainBalance, wire.DefaultXORKey), "Your credit is $12.5"},
-		{"rating mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainRating, wire.DefaultXORKey), "0.2 EUR, Destination: Macedonia-cellular"},
-		{"apitest1 mcrfs", "/mvapireq/?mcrfs=" + webphone.EncodeXOR("apientry=apitest1&now=415", wire.DefaultXORKey), "OK: API test (127.0.0.1)"},
-		{"oenc1_ value", "/mvapireq/?" + webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "oenc1_"+webphone.EncodeXOR("38970", wire.DefaultXORKey)), "0.2 EUR, Destination: Macedonia-cellular"},
-		{"xml answer", "/mvapireq/?" + plainBalance + "&format=xml", "Your credit is $12.5"},
+		{"balance plain", func() string { return "/mvapireq/?" + plainBalance() }, "Your credit is $12.5"},
+		{"balance at root path", func() string { return "/?" + plainBalance() }, "Your credit is $12.5"},
+		{"balance mcrfs", func() string { return "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainBalance(), wire.DefaultXORKey) }, "Your credit is $12.5"},
+		{"rating mcrfs", func() string { return "/mvapireq/?mcrfs=" + webphone.EncodeXOR(plainRating(), wire.DefaultXORKey) }, "0.2 EUR, Destination: Macedonia-cellular"},
+		{"apitest1 mcrfs", func() string {
+			return "/mvapireq/?mcrfs=" + webphone.EncodeXOR("apientry=apitest1&now=415", wire.DefaultXORKey)
+		}, "OK: API test (127.0.0.1)"},
+		{"oenc1_ value", func() string {
+			return "/mvapireq/?" + webphoneQuery("rating", s.key, "webuser", "webpass1", "Zq81", "bnum", "oenc1_"+webphone.EncodeXOR("38970", wire.DefaultXORKey))
+		}, "0.2 EUR, Destination: Macedonia-cellular"},
+		{"xml answer", func() string { return "/mvapireq/?" + plainBalance() + "&format=xml" }, "Your credit is $12.5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, body := s.getRaw(tc.path)
+			_, body := s.getRaw(tc.path())
 			ok, text := phpParse(t, body)
 			if !ok || text != tc.want {
 				t.Fatalf("answer %q: ok=%v text=%q, want %q", body, ok, text, tc.want)

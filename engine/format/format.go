@@ -41,6 +41,10 @@ type Result struct {
 	// RetryAfter is how many seconds a client past a rate limit should
 	// wait (KindRateLimited); 0 otherwise.
 	RetryAfter int
+	// Truncated says that Rows were cut (a customsql SELECT answers at
+	// most 100 rows): xml and soap add <truncated>1</truncated>, json
+	// "truncated":true; the text formats say so in Text.
+	Truncated bool
 }
 
 // File is a binary answer: its name, MIME type and content.

@@ -10,7 +10,8 @@ import (
 //
 //	{"code":200,"status":"OK","text":"...","rows":[{"col":"val",...},...]}
 //
-// "rows" is omitted when there is no table. Each row object keeps the column
+// "rows" is omitted when there is no table; "truncated":true follows
+// "text" when the rows were cut. Each row object keeps the column
 // order; duplicate column names get the suffixes _2, _3, ...
 func appendJSON(dst []byte, r Result) []byte {
 	dst = append(dst, `{"code":`...)
@@ -19,6 +20,9 @@ func appendJSON(dst []byte, r Result) []byte {
 	dst = append(dst, r.status()...)
 	dst = append(dst, `","text":`...)
 	dst = appendJSONString(dst, r.Text)
+	if r.Truncated {
+		dst = append(dst, `,"truncated":true`...)
+	}
 	if r.hasTable() {
 		keys := make([][]byte, len(r.Columns))
 		for i, name := range uniqueNames(r.Columns) {

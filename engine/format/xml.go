@@ -30,7 +30,8 @@ func appendSOAP(dst []byte, r Result) []byte {
 }
 
 // appendXMLChildren appends the children shared by the xml and soap formats:
-// <code>, <text>, <status> and, when there is a table,
+// <code>, <text>, <status>, <truncated>1</truncated> when the rows were
+// cut and, when there is a table,
 // <rows><row><COLUMN>value</COLUMN>...</row>...</rows>.
 func appendXMLChildren(dst []byte, r Result) []byte {
 	dst = append(dst, "<code>"...)
@@ -41,6 +42,9 @@ func appendXMLChildren(dst []byte, r Result) []byte {
 	aw.b = append(aw.b, "</text><status>"...)
 	aw.b = append(aw.b, r.status()...)
 	aw.b = append(aw.b, "</status>"...)
+	if r.Truncated {
+		aw.b = append(aw.b, "<truncated>1</truncated>"...)
+	}
 	if !r.hasTable() {
 		return aw.b
 	}

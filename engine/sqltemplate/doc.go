@@ -6,8 +6,10 @@
 //	[USERID]               the id of the authenticated user
 //	[USERNAME]             the name of the authenticated user
 //	[SPARAM1]..[SPARAM99]  positional request parameters
-//	{name}                 a named request parameter or user field;
-//	                       name matches [A-Za-z_][A-Za-z0-9_]*
+//	{name}                 a field of the authenticated user, or a named
+//	                       request parameter where no user field has
+//	                       that name; name matches [A-Za-z_][A-Za-z0-9_]*
+//	{param:name}           the named request parameter, always
 //
 // Every keyword becomes a bound placeholder of the dialect ("?", "$1" or
 // "@p1"); a value taken from an HTTP request is never spliced into the SQL
@@ -30,6 +32,12 @@
 //   - A placeholder of the dialect itself written in normal text ("?" for
 //     SQLite, "$1" for PostgreSQL, "@p1" for SQL Server) is an error, so that
 //     the placeholders and Keys can never get out of step.
+//
+// Several statements separated by ';' (outside literals, comments,
+// parentheses and BEGIN ... END or CASE ... END blocks) are also compiled
+// one by one: Template.Statements returns them, each with placeholders
+// numbered from 1 and its own Keys, so that each can be executed with its
+// own arguments (a text that DECLAREs T-SQL variables stays one batch).
 //
 // A template whose first non-blank character is '*' is marked Sync and the
 // '*' is dropped. Template.ReturnsRows tells whether the statement is

@@ -33,6 +33,19 @@ func matchKeyword(s string, i int) (Key, int, bool) {
 		for j < len(s) && isFieldChar(s[j]) {
 			j++
 		}
+		if at(s, j) == ':' && equalFold(s[i+1:j], "param") { // {param:name}
+			k := j + 1
+			if !isFieldStart(at(s, k)) {
+				return Key{}, 0, false
+			}
+			for k < len(s) && isFieldChar(s[k]) {
+				k++
+			}
+			if at(s, k) != '}' {
+				return Key{}, 0, false
+			}
+			return Key{Kind: Param, Name: strings.ToLower(s[j+1 : k])}, k + 1 - i, true
+		}
 		if at(s, j) != '}' {
 			return Key{}, 0, false
 		}

@@ -20,6 +20,10 @@ type compiler struct {
 	sawToken bool // something other than blanks, comments, '(' or ';' was seen
 	afterDot bool // the last significant normal-text byte was '.'
 	rows     bool // see Template.ReturnsRows
+
+	block   int   // open BEGIN ... END and CASE ... END blocks
+	semis   []int // source offsets of the ';' that end a statement
+	noSplit bool  // DECLARE: T-SQL variables live for the whole batch
 }
 
 func newCompiler(src string, d Dialect) *compiler {
@@ -77,6 +81,9 @@ func (c *compiler) run(i int) error {
 			c.token(src[i:j])
 			i = j
 		default:
+			if ch == ';' && c.depth == 0 && c.block == 0 {
+				c.semis = append(c.semis, i)
+			}
 			c.punct(ch)
 			i++
 		}
@@ -129,6 +136,9 @@ func (c *compiler) word(i int) (int, error) {
 	}
 	if c.depth == 0 && !c.afterDot && (equalFold(w, "RETURNING") || equalFold(w, "OUTPUT")) {
 		c.rows = true
+	}
+	if !c.afterDot {
+		c.blocks(w, j)
 	}
 	c.token(w)
 	return j, nil
@@ -250,4 +260,40 @@ func (c *compiler) punct(ch byte) {
 // errorf returns a compile error; messages end with the byte offset.
 func errorf(format string, args ...any) error {
 	return fmt.Errorf("customsql: "+format, args...)
+}
+
+// transactionWords may follow BEGIN when it starts a transaction, not a
+// BEGIN ... END block.
+var transactionWords = []string{"TRANSACTION", "TRAN", "WORK", "DEFERRED", "IMMEDIATE", "EXCLUSIVE", "DISTRIBUTED", "ISOLATION", "READ"}
+
+// blocks tracks BEGIN ... END and CASE ... END, inside which a ';' does
+// not end the statement (T-SQL blocks, SQLite triggers), and DECLARE,
+// after which the text is never split (T-SQL variables live for the
+// batch). w is a word of normal text and j the offset after it.
+func (c *compiler) blocks(w string, j int) {
+	switch {
+	case equalFold(w, "CASE"):
+		c.block++
+	case equalFold(w, "END"):
+		if c.block > 0 {
+			c.block--
+		}
+	case equalFold(w, "DECLARE"):
+		c.noSplit = true
+	case equalFold(w, "BEGIN"):
+		k := skipSpace(c.src, j)
+		if k == len(c.src) || c.src[k] == ';' {
+			return
+		}
+		e := k
+		for e < len(c.src) && isWordChar(c.src[e]) {
+			e++
+		}
+		for _, t := range transactionWords {
+			if equalFold(c.src[k:e], t) {
+				return
+			}
+		}
+		c.block++
+	}
 }

@@ -11,6 +11,7 @@ const (
 	UserName                    // [USERNAME]: Name is empty
 	SParam                      // [SPARAMn]: Name is "sparamN" (lower case)
 	Field                       // {name}: Name is the lower-cased name
+	Param                       // {param:name}: Name is the lower-cased request parameter name
 )
 
 // Key is what one placeholder of a Template is bound to.
@@ -26,6 +27,7 @@ type Template struct {
 	keys        []Key // one per placeholder, in placeholder order
 	sync        bool
 	returnsRows bool
+	stmts       []*Template // two or more statements; nil for one
 }
 
 // Compile turns the customsql text src into a parameterised statement for
@@ -45,15 +47,60 @@ func Compile(src string, d Dialect) (*Template, error) {
 		return nil, errors.New("customsql: empty template")
 	}
 	c := newCompiler(src, d)
-	if err := c.run(start); err != nil {
+	err := c.run(start)
+	if err != nil {
 		return nil, err
 	}
-	return &Template{
+	t := &Template{
 		sql:         trimSpace(c.out.String()),
 		keys:        c.keys,
 		sync:        sync,
 		returnsRows: c.rows,
-	}, nil
+	}
+	if len(c.semis) > 0 && !c.noSplit {
+		if t.stmts, err = split(src, start, c.semis, d, sync); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// split compiles each statement of src[start:], whose statements end at
+// the offsets semis, as a template of its own (placeholders numbered from
+// 1 in each). It returns nil when there is only one statement.
+func split(src string, start int, semis []int, d Dialect, sync bool) ([]*Template, error) {
+	var out []*Template
+	for _, end := range append(semis, len(src)) {
+		seg := src[start:end]
+		start = end + 1
+		c := newCompiler(seg, d)
+		if err := c.run(0); err != nil {
+			return nil, err
+		}
+		if !c.sawToken { // blanks and comments only
+			continue
+		}
+		out = append(out, &Template{sql: trimSpace(c.out.String()), keys: c.keys, sync: sync, returnsRows: c.rows})
+	}
+	if len(out) < 2 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// Statements returns the statements of a template written as several
+// separated by ';' (outside literals, comments, parentheses and BEGIN ...
+// END or CASE ... END blocks), each a template of its own whose
+// placeholders are numbered from 1: executed one by one, each binds its
+// own arguments (SQLite would bind every statement of one text from the
+// first argument, PostgreSQL refuses several statements with arguments).
+// A template of one statement, or one that DECLAREs T-SQL variables
+// (they live for the whole batch), returns itself alone.
+func (t *Template) Statements() []*Template {
+	if len(t.stmts) > 1 {
+		return append([]*Template(nil), t.stmts...)
+	}
+	return []*Template{t}
 }
 
 // SQL returns the final statement with the dialect's placeholders.

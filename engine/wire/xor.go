@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -56,7 +57,9 @@ const (
 //   - A parameter named "mcrfs" holds a whole request: its value is
 //     [DecodeXOR]'ed with xorKey and the plain text, a query string built as
 //     name=encodeURIComponent(value) joined by '&', is parsed with the
-//     [ParseQuery] rules. Its parameters replace the mcrfs parameter, in place.
+//     [ParseQuery] rules, and each value is then percent-decoded once more
+//     (see unescapeTwice: the WebPhone encodes its values twice). Its
+//     parameters replace the mcrfs parameter, in place.
 //     Parameters outside mcrfs are kept, except that on a name clash the ones
 //     from mcrfs win. An mcrfs inside mcrfs, or more than one mcrfs, is an
 //     error.
@@ -87,6 +90,9 @@ func Expand(params []Param, xorKey string) ([]Param, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wire: parameter %s: %w", mcrfsName, err)
 	}
+	for i := range inner {
+		inner[i].Value = unescapeTwice(inner[i].Value)
+	}
 	fromInner := make(map[string]bool, len(inner))
 	for _, p := range inner {
 		if p.Name == mcrfsName {
@@ -105,6 +111,28 @@ func Expand(params []Param, xorKey string) ([]Param, error) {
 		}
 	}
 	return decodeValues(out, xorKey)
+}
+
+// unescapeTwice undoes the second URL encoding of an mcrfs value. The
+// WebPhone builds the request URL with its values URL-encoded
+// (encodeURIComponent: "ann+1" as "ann%2B1"), then re-serialises that
+// query as name=encodeURIComponent(value) over the already encoded values
+// before the XOR ("ann%252B1"). parseQuery has undone the outer encoding;
+// this undoes the inner one: percent escapes only, since encodeURIComponent
+// writes a space as %20 and leaves no '+' standing for a space. A value
+// without '%' (a client that encoded once, as the reference describes
+// mcrfs) is returned as it is, and so is one whose '%' does not start a
+// valid escape ("100%"): only a once-encoded value holding a literal %XX
+// sequence is read differently, the price of the WebPhone's shape.
+func unescapeTwice(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	u, err := url.PathUnescape(v)
+	if err != nil {
+		return v
+	}
+	return u
 }
 
 // decodeValues returns a copy of params with every "oenc1_" value decoded.

@@ -49,7 +49,9 @@ type Stack struct {
 // action kinds, the engine (global config loaded and tb_api compiled) and
 // the scheduler (tb_scheduledtasks compiled), registered with the engine
 // as its reload hook and maintainer. A bad tb_api or tb_scheduledtasks row
-// is an error naming the row; nothing is left running then.
+// does not fail Build: the engine lists it (BadRows) and its entry answers
+// that it is not available; with strictstart=1 it is an error naming the
+// row, and nothing is left running then.
 func Build(ctx context.Context, d Deps) (*Stack, error) {
 	if d.DB == nil {
 		return nil, errors.New("server: DB is required")

@@ -43,14 +43,28 @@ func TestBuildWiresSchedulerAndRestart(t *testing.T) {
 	}
 }
 
-// TestBuildRefusesABadRow: a tb_api row that does not compile fails Build
-// with the row named.
-func TestBuildRefusesABadRow(t *testing.T) {
+// TestBuildRefusesABadRowOnlyWithStrictStart: a tb_api row that does not
+// compile fails Build with the row named under strictstart=1; by default
+// the server is built, the row's entry answers that it is not available
+// and BadRows lists it.
+func TestBuildRefusesABadRowOnlyWithStrictStart(t *testing.T) {
 	db := mvtest.MustDB(t)
 	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, custom_action) VALUES ('ringme', 3)")
-	_, err := server.Build(context.Background(), server.Deps{DB: db})
+	_, err := server.Build(context.Background(), server.Deps{DB: db, Sets: map[string]string{"strictstart": "1"}})
 	var ce *engine.CompileError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `fname="ringme"`) {
+		t.Fatalf("Build with strictstart=1: %v", err)
+	}
+	st, err := server.Build(context.Background(), server.Deps{DB: db})
+	if err != nil {
 		t.Fatalf("Build: %v", err)
+	}
+	defer st.Close(context.Background())
+	if bad := st.Engine.BadRows(); len(bad) != 1 || bad[0].Fname != "ringme" {
+		t.Fatalf("BadRows = %v", bad)
+	}
+	res := st.Engine.Serve(context.Background(), &engine.Request{Entry: "ringme", Params: engine.Params{}})
+	if res.Text != "ERROR: apientry ringme is not available (misconfigured)" || res.Kind != engine.KindUnavailable {
+		t.Fatalf("ringme answered %q (%v)", res.Text, res.Kind)
 	}
 }

@@ -40,3 +40,45 @@ func md5Hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// EncodeURIComponent is JavaScript's encodeURIComponent: every byte but
+// A-Z a-z 0-9 - _ . ! ~ * ' ( ) becomes %XX (UTF-8 bytes, upper-case hex).
+func EncodeURIComponent(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// Query builds a request query the way the WebPhone substitutes values
+// into its URL templates: name=encodeURIComponent(value) joined by '&'.
+func Query(pairs ...string) string {
+	parts := make([]string, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		parts = append(parts, pairs[i]+"="+EncodeURIComponent(pairs[i+1]))
+	}
+	return strings.Join(parts, "&")
+}
+
+// MCRFS is what the WebPhone sends in place of a GET's query (the value of
+// ?mcrfs=): it re-serialises the query it built (its values already
+// URL-encoded once, see Query) as name=encodeURIComponent(value) over the
+// encoded values, so that substituted values are encoded twice ("ann+1"
+// travels as "ann%252B1"), and obfuscates that text with EncodeXOR.
+func MCRFS(query, key string) string {
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		name, value, _ := strings.Cut(p, "=")
+		parts[i] = name + "=" + EncodeURIComponent(value)
+	}
+	return EncodeXOR(strings.Join(parts, "&"), key)
+}
