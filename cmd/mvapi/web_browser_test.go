@@ -471,8 +471,8 @@ func TestWebConsoleInBrowser(t *testing.T) {
 		t.Fatalf("curl %q", curl)
 	}
 	b.shot("console-tryit")
-	for _, v := range [][2]string{{"outbox", "Outbox"}, {"jobruns", "Job runs"}, {"banned", "Banned IPs"}, {"lockouts", "Lockouts"}} {
-		b.goPage("#views/"+v[0], "Outbox, jobs, bans")
+	for _, v := range [][2]string{{"apistatus", "Rule state"}, {"outbox", "Outbox"}, {"jobruns", "Job runs"}, {"banned", "Banned IPs"}, {"lockouts", "Lockouts"}} {
+		b.goPage("#views/"+v[0], "State, outbox, jobs, bans")
 		b.wait(`document.querySelector('#views-out caption')?.textContent.startsWith(` + jsString(v[1]) + `)`)
 		if a := eval[string](b, `document.querySelector('#views-out caption').textContent`); !strings.Contains(a, ": OK") {
 			t.Fatalf("%s: %q", v[0], a)

@@ -49,11 +49,12 @@ function sqlInt(v) {
 }
 
 const pages = { entries: entriesPage, rows: rowsPage, tryit: tryPage, views: viewsPage };
-const titles = { entries: 'Entries', rows: 'tb_api rows', tryit: 'Try it', views: 'Outbox, jobs, bans' };
+const titles = { entries: 'Entries', rows: 'tb_api rows', tryit: 'Try it', views: 'State, outbox, jobs, bans' };
 
 // Read-only views: SELECTs through the db entry (at most 1000 rows) and
 // bannedlist.
 const views = {
+  apistatus: ['Rule state', 'apistatus', {}],
   outbox: ['Outbox', 'db', { txt: 'SELECT * FROM tb_outbox ORDER BY id DESC' }],
   jobruns: ['Job runs', 'db', { txt: 'SELECT * FROM tb_jobruns ORDER BY id DESC' }],
   banned: ['Banned IPs', 'bannedlist', {}],
@@ -62,7 +63,7 @@ const views = {
 
 async function viewsPage(which) {
   const out = el('div', { id: 'views-out' });
-  page('Outbox, jobs, bans',
+  page('State, outbox, jobs, bans',
     el('p', {}, Object.entries(views).map(([k, [t]]) =>
       [el('a', { href: '#views/' + k, 'aria-current': k === which ? 'page' : null, text: t }), ' '])),
     out);
