@@ -58,7 +58,9 @@ type browser struct {
 // stepTimeout bounds one step: generous, the CI machine is shared.
 var stepTimeout = 90 * time.Second
 
-func newBrowser(t *testing.T, base string) *browser {
+// requireChromium returns the browser's path; without one it skips the
+// test, or fails it when CI=true.
+func requireChromium(t *testing.T) string {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -67,6 +69,12 @@ func newBrowser(t *testing.T, base string) *browser {
 		}
 		t.Skip("browser tests skipped: no chromium on PATH (apt-get install -y chromium, or set CHROMIUM)")
 	}
+	return path
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	path := requireChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -247,6 +255,7 @@ func startWebServer(t *testing.T, sets map[string]string) (*Main, *actionstest.G
 // TestWebPortalInBrowser logs in to /webvoip as the demo user 1111 and uses
 // every page as a user would, with screenshots of each.
 func TestWebPortalInBrowser(t *testing.T) {
+	requireChromium(t)
 	m, gw := startWebServer(t, nil)
 	b := newBrowser(t, m.URL())
 	b.do(chromedp.Navigate(b.base + "/webvoip"))
@@ -417,6 +426,7 @@ func mustJSON(v any) string {
 // entry, adds a tb_api row with a typo, sees apireload's error with its
 // position, fixes it, and tries the new entry as a user.
 func TestWebConsoleInBrowser(t *testing.T) {
+	requireChromium(t)
 	m, _ := startWebServer(t, nil)
 	admin := m.DemoUsers[len(m.DemoUsers)-1]
 	b := newBrowser(t, m.URL())
@@ -512,6 +522,7 @@ func TestDemoPrintsWebURLs(t *testing.T) {
 // or takes it from the link's fragment (and drops it from the address
 // bar); sign up shows only with webportalsignup=1 and makes a user.
 func TestWebPortalKeyAndSignup(t *testing.T) {
+	requireChromium(t)
 	// apidefneedlogin=2: every login needs a nonce from the server, which
 	// the page takes from the first answer (the authv3_ formula).
 	m, _ := startWebServer(t, map[string]string{"webportalkey": "0", "webportalsignup": "1", "apidefneedlogin": "2"})
