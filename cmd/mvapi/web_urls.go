@@ -22,7 +22,8 @@ func printWebURLs(w io.Writer, cfg *engine.Config, base string) {
 		fmt.Fprintln(w, "   ", portal)
 	}
 	if cfg.Int("webconsole") != 0 {
-		fmt.Fprintln(w, "  Rules console (the admin user and the key above):")
+		fmt.Fprintln(w, "  Rules console (an admin's username and password, the key above; add an admin with")
+		fmt.Fprintln(w, "  mvapi user add --type admin --username NAME --password-stdin):")
 		fmt.Fprintln(w, "   ", base+"/console/")
 	} else {
 		fmt.Fprintln(w, "  Rules console: off (start with --set webconsole=1)")
