@@ -3,6 +3,7 @@ GO      ?= go
 BIN     ?= bin/mvapi
 DB      ?= sqlite:mvapi.db
 LISTEN  ?= 127.0.0.1:8080
+ADMIN   ?= 127.0.0.1:9180
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
 # run: the demo also serves the rules console (/console/)
@@ -18,9 +19,9 @@ static:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$(VERSION)" -o bin/mvapi-static ./cmd/mvapi
 	bin/mvapi-static --version
 
-## run: build and serve the demo on the embedded SQLite default
+## run: build and serve the demo on the embedded SQLite default (metrics and health on ADMIN)
 run: build
-	$(BIN) serve --demo --db $(DB) --listen $(LISTEN) $(RUNSETS)
+	$(BIN) serve --demo --db $(DB) --listen $(LISTEN) --set adminhttpaddr=$(ADMIN) $(RUNSETS)
 
 ## test: the whole suite (what CI runs): vet, gofmt check, unit, end-to-end and fuzz seed corpora
 test: vet fmt

@@ -47,10 +47,11 @@ func hearthbeat(ctx context.Context, c *engine.Call) (format.Result, error) {
 	case "", "quick":
 		return engine.OK("alive"), nil
 	case "full":
-		took, err := pingDB(ctx, c)
+		// The readiness probe of /ready: reachable and writable.
+		took, err := c.Engine.ProbeDB(ctx)
 		if err != nil {
-			c.Engine.Logger().Error("hearthbeat: database ping failed", "err", err)
-			return engine.Errorf("database unreachable: %v", err), nil
+			c.Engine.Logger().Error("hearthbeat: database probe failed", "err", err)
+			return engine.Errorf("%v", err), nil
 		}
 		return engine.OK(fmt.Sprintf("alive, database ok (%s)", took.Round(time.Microsecond))), nil
 	default:

@@ -140,7 +140,7 @@ func showCfg(_ context.Context, c *engine.Call) (format.Result, error) {
 		if !known {
 			reg = "no"
 		}
-		rows = append(rows, []string{n, maskedValue(n, c.Config.Get(n)), def, reg})
+		rows = append(rows, []string{n, maskedValue(n, c.Config.Get(n)), def, reg, c.Config.Source(n)})
 	}
-	return table(fmt.Sprintf("%d options", len(rows)), []string{"name", "value", "default", "registered"}, rows), nil
+	return table(fmt.Sprintf("%d options", len(rows)), []string{"name", "value", "default", "registered", "source"}, rows), nil
 }

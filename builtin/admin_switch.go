@@ -39,7 +39,7 @@ var switchOnly = map[string]string{
 func registerAdminSwitch(reg *engine.Registry) {
 	for name, why := range switchOnly {
 		reg.Add(engine.Builtin{
-			Name: name, Access: engine.AdminAPI, Handler: notSupported(name, why),
+			Name: name, Access: engine.AdminAPI, Handler: viaSwitch(name, notSupported(name, why)),
 			Doc: "Not supported: needs the SIP switch's memory. Answers ERROR: not supported: " + name + ".",
 		})
 	}
@@ -91,6 +91,9 @@ func unreg(ctx context.Context, c *engine.Call) (format.Result, error) {
 		opts.Set("mode", "1")
 	default:
 		return engine.Errorf("bad mode %q: 0 unregister, 1 remove", clipText(mode, 8)), nil
+	}
+	if res, ok, err := switchUnreg(ctx, c, user, opts.Get("ip")); ok {
+		return res, err
 	}
 	return enqueue(ctx, c, switchRequest{Kind: "unreg", Anum: user, Options: opts.Encode()})
 }

@@ -213,8 +213,14 @@ func TestShowCfgMasksSecrets(t *testing.T) {
 			t.Errorf("%s shown as %q", secret, byName[secret])
 		}
 	}
-	if r := byName["registerexpiry"]; r == nil || r[1] != "900" || r[2] != "8640" || r[3] != "yes" {
+	if r := byName["registerexpiry"]; r == nil || r[1] != "900" || r[2] != "8640" || r[3] != "yes" || r[4] != "flag" {
 		t.Errorf("registerexpiry row %q", r)
+	}
+	if r := byName["apiv2md5salt"]; r == nil || r[4] != "table" {
+		t.Errorf("apiv2md5salt row %q", r)
+	}
+	if r := byName["sqltimeout"]; r == nil || r[4] != "default" {
+		t.Errorf("sqltimeout row %q", r)
 	}
 	if strings.Contains(strings.Join(res.Columns, ",")+res.Text, v.key) {
 		t.Fatal("api key shown")

@@ -44,6 +44,8 @@ func Register(reg *engine.Registry) {
 	registerAdminSwitch(reg)
 	registerRegistrar(reg)
 	markUserReaders(reg)
+	registerOpenAPI(reg)
+	markAudit(reg)
 }
 
 // money renders an amount without trailing zeros, rounded to 4 decimals.

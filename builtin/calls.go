@@ -158,6 +158,9 @@ func callback(ctx context.Context, c *engine.Call) (format.Result, error) {
 		if r.Bnum, err = phoneNumber("bnum", b); err != nil {
 			return engine.Errorf("%v", err), nil
 		}
+		if res, refused, err := switchCredit(ctx, c, r.Bnum); refused {
+			return res, err
+		}
 	}
 	if ivr := c.Param("ivr"); ivr != "" {
 		if _, err := strconv.Atoi(ivr); err != nil {
@@ -176,6 +179,9 @@ func p2p(ctx context.Context, c *engine.Call) (format.Result, error) {
 	bnum, err := phoneNumber("bnum", c.Param("bnum"))
 	if err != nil {
 		return engine.Errorf("%v", err), nil
+	}
+	if res, refused, err := switchCredit(ctx, c, bnum); refused {
+		return res, err
 	}
 	r := switchRequest{Kind: "p2p", Anum: anum, Bnum: bnum}
 	if s := c.Param("cnum"); s != "" {

@@ -202,8 +202,10 @@ func addCredit(ctx context.Context, c *engine.Call) (format.Result, error) {
 		if err := logCredit(ctx, tx, d, to.ID, amount, "addcredit", by, c.Req.RemoteIP.String()); err != nil {
 			return err
 		}
-		credit, err = creditOf(ctx, tx, d, to.ID)
-		return err
+		if credit, err = creditOf(ctx, tx, d, to.ID); err != nil {
+			return err
+		}
+		return c.AuditTx(ctx, tx, "credit of "+to.Username+" changed by "+money(amount)+" to "+money(credit))
 	})
 	if errors.Is(err, errNoFunds) {
 		return engine.Errorf("%s has less than %s %s: a prepaid credit cannot go negative", to.Username, money(-amount), to.Currency), nil

@@ -82,6 +82,9 @@ func verifyUser(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("missing parameter: userusername or userlist (the users to verify)"), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), []string{name})
+	if err == nil {
+		err = switchPresence(ctx, c, rows)
+	}
 	if err != nil {
 		return format.Result{}, err
 	}
@@ -130,6 +133,9 @@ func presenceGet(ctx context.Context, c *engine.Call) (format.Result, error) {
 		return engine.Errorf("userlist has %d users: at most %d per request", len(names), maxPresenceUsers), nil
 	}
 	rows, err := loadPresence(ctx, c.DB(), names)
+	if err == nil {
+		err = switchPresence(ctx, c, rows)
+	}
 	if err != nil {
 		return format.Result{}, err
 	}

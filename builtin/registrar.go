@@ -17,15 +17,16 @@ import (
 // definition of a registered user: status > 0 and statusdate > now - 0.1
 // day (registerexpiry) and enabled <> 0 and temporarydisabled <> 1; the
 // same definition as apidefneedregister, status and verifyuser (see
-// UserStatus).
+// UserStatus). With switch=kamailio both answer from the switch's
+// registrations instead (switch.go).
 
 func registerRegistrar(reg *engine.Registry) {
 	reg.Add(engine.Builtin{
-		Name: "reguser", Access: engine.AdminAPI, Params: []string{"usr"}, Handler: regUser,
+		Name: "reguser", Access: engine.AdminAPI, Params: []string{"usr"}, Handler: viaSwitch("reguser", regUser),
 		Doc: "Registered users: usr empty lists their usernames, usr=all lists them with status, statusdate and ip, usr=NAME answers that user's registration.",
 	})
 	reg.Add(engine.Builtin{
-		Name: "regstat", Access: engine.AdminAPI, Handler: regStat,
+		Name: "regstat", Access: engine.AdminAPI, Handler: viaSwitch("regstat", regStat),
 		Doc: "Registrar statistics: registered users, enabled users and all users.",
 	})
 }

@@ -106,6 +106,9 @@ func setField(ctx context.Context, c *engine.Call) (format.Result, error) {
 			return res, err
 		}
 	}
+	if f, ok := value.(float64); ok && field == "credit" {
+		return setCreditField(ctx, c, target, f) // tb_creditlog and the audit row in one transaction
+	}
 	db := c.DB()
 	r, err := db.ExecContext(ctx, setUserFieldSQL(db.Dialect, field, once), value, target)
 	if err != nil {

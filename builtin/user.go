@@ -61,7 +61,10 @@ func IsRegistered(u *engine.User, cfg *engine.Config, now time.Time) bool {
 		u.Registered(now, time.Duration(cfg.RegisterExpiry)*time.Second)
 }
 
-func status(_ context.Context, c *engine.Call) (format.Result, error) {
+func status(ctx context.Context, c *engine.Call) (format.Result, error) {
+	if st, ok, err := switchUserStatus(ctx, c, c.User); ok {
+		return engine.OK(strconv.Itoa(st)), err
+	}
 	return engine.OK(strconv.Itoa(UserStatus(c.User, c.Config))), nil
 }
 

@@ -23,6 +23,9 @@ type Call struct {
 	// actedInTx is set when the success action already ran in the
 	// transaction of the entry's customsql write.
 	actedInTx bool
+	// auditedInTx is set when the handler wrote the audit row in its
+	// transaction (AuditTx).
+	auditedInTx bool
 	// identified is the user authid named, once found, also when its
 	// authentication failed afterwards (for failure actions only).
 	identified *User

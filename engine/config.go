@@ -145,6 +145,10 @@ var ConfigOptions = []Option{
 	{Name: "recordingsfolder", Type: TypeString, Doc: "Folder of the voice recordings (tb_cdrs.recordingfile is relative to it). Empty: voicerecdownload answers ERROR."},
 	{Name: "recordingmaxbytes", Type: TypeInt, Default: "52428800", Doc: "Largest download voicerecdownload answers (one file or the zip)."},
 	{Name: "faxfolder", Type: TypeString, Doc: "Folder of the files sendfax may send (a plain file name in it). Empty: sendfax answers ERROR."},
+	{Name: "switch", Type: TypeString, Default: "none", Choices: []string{"none", "kamailio"}, Doc: "The SIP switch mvapi works with: none (default: switch entries queue rows in tb_switchrequests; registrations are read from tb_users.status) or kamailio (registrations, status and unreg through Kamailio's JSON-RPC at kamrpc; README, The switch (Kamailio))."},
+	{Name: "kamrpc", Type: TypeString, Default: "http://127.0.0.1:5071/RPC", Doc: "URL of Kamailio's JSON-RPC (xhttp + jsonrpcs, as the shipped switchboard/kamailio.cfg listens) used when switch=kamailio; keep it on loopback or a private network."},
+	{Name: "kamsip", Type: TypeString, Default: "127.0.0.1:5060", Doc: "IP:PORT of Kamailio's SIP (UDP) listener, where the switch worker sends the INVITEs of p2p and callback when switch=kamailio."},
+	{Name: "switchsiplisten", Type: TypeString, Default: "127.0.0.1:0", Doc: "UDP IP:PORT the switch worker's SIP user agent listens on (third-party call control of p2p and callback; port 0: any free port); Kamailio must reach it (read when the first call starts)."},
 	{Name: "switchwaitmax", Type: TypeInt, Default: "30", Doc: "Most seconds p2p/callback with waitfor wait for the switch to report on the request."},
 	{Name: "confroomprefix", Type: TypeString, Default: "9", Doc: "Prefix of conference room numbers made by getconfroom (prefix + 6 digits)."},
 	{Name: "offlinemsgmax", Type: TypeInt, Default: "100", Doc: "Most undelivered chat messages (sendim) kept per recipient; beyond it sendim answers ERROR."},
@@ -186,6 +190,13 @@ var ConfigOptions = []Option{
 	{Name: "customsqldialect", Type: TypeString, Default: "auto", Choices: []string{"auto", "tsql", "native"}, Doc: "How customsql, {select ...} sub-queries, SQL actions and scheduled SQL are read on SQLite and PostgreSQL: auto translates what can only be T-SQL (TOP, WITH(NOLOCK), getdate() ...), tsql also gives + between strings its T-SQL meaning, native runs the text as written. A leading -- dialect: tsql|native comment overrides it per row. SQL Server always runs the text as written."},
 	// The DBA loop (issue #11).
 	{Name: "strictstart", Type: TypeBool, Default: "0", Doc: "1: a tb_api or tb_scheduledtasks row that does not compile (or that the database refuses to prepare) stops the server from starting. Default 0: the server starts, the good rows serve, each bad row's entry answers ERROR: apientry NAME is not available (misconfigured), is logged as an error and listed by apistatus (read at start)."},
+	// Operations (issue #14): admin listener, health, logs, audit.
+	{Name: "adminhttpaddr", Type: TypeString, Doc: "Address of the admin HTTP listener serving /live, /ready and /metrics, e.g. 127.0.0.1:9180 (read at start). Empty (the default) turns it off, so several nodes on one machine never collide. Never the public API port: bind it to loopback or a management network."},
+	{Name: "readyoutboxstuck", Type: TypeInt, Default: "300", Doc: "Seconds a due outbox message may wait without a worker before /ready answers 503 (outbox stuck); 0 turns the check off."},
+	{Name: "logformat", Type: TypeString, Default: "text", Choices: []string{"text", "json"}, Doc: "Log line format on standard error: text (key=value) or json (one object per line). Applied at start and on reload."},
+	{Name: "loglevel", Type: TypeString, Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Doc: "Least level logged: debug, info, warn or error. Applied at start and on reload."},
+	{Name: "accesslog", Type: TypeBool, Default: "0", Doc: "1: log one line per API request (entry, user, ip, transport, kind, duration, bytes, request id; never parameters or secrets)."},
+	{Name: "auditdays", Type: TypeInt, Default: "365", Doc: "Days tb_auditlog rows are kept; the monthly maintenance removes older ones. 0 keeps them forever."},
 }
 
 var optionByName = func() map[string]*Option {
@@ -229,6 +240,7 @@ func setValue(values, source map[string]string, name, value, src string) {
 // defaults, then tb_globalconfig, then MVAPI_<NAME> variables, then --set.
 type Config struct {
 	values map[string]string
+	source map[string]string // where a value came from, when not the default (Source)
 
 	APIKey, MD5Salt, XORKey              string
 	IPAuth, TrustedIPs                   []netip.Prefix
@@ -240,6 +252,7 @@ type Config struct {
 	RegisterExpiry, NonceExpiry          int
 	SQLTimeout                           int
 	RequestTimeout                       time.Duration
+	AccessLog                            bool // accesslog=1
 }
 
 // Get returns the value of an option (registered or not) as text.
@@ -325,7 +338,7 @@ func LoadConfig(ctx context.Context, db *schema.DB, overrides map[string]string)
 }
 
 func newConfig(values, source map[string]string) (*Config, error) {
-	c := &Config{values: values}
+	c := &Config{values: values, source: source}
 	var errs []string
 	for _, o := range ConfigOptions {
 		if o.Type == TypeBool {
@@ -362,6 +375,7 @@ func newConfig(values, source map[string]string) (*Config, error) {
 	c.NonceExpiry = c.Int("nonceexpiry")
 	c.SQLTimeout = c.Int("sqltimeout")
 	c.RequestTimeout = time.Duration(c.Int("requesttimeout")) * time.Second
+	c.AccessLog = c.Int("accesslog") != 0
 	return c, nil
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/expr-lang/expr"
 
 	"mvapi/engine/format"
+	"mvapi/internal/logging"
 	"mvapi/schema"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	// Messenger is the outbox of email and SMS (package actions); nil
 	// when the server sends none.
 	Messenger Messenger
+	// Switches are the SIP switches by switch option value (package
+	// switchboard); nil: none.
+	Switches map[string]Switch
 	// Overrides are --set name=value options; they win over tb_globalconfig.
 	Overrides map[string]string
 	Limiter   Limiter
@@ -71,6 +75,7 @@ type Engine struct {
 	override map[string]string
 	// messenger is the outbox; nil when none.
 	messenger Messenger
+	switches  map[string]Switch
 	limiter   Limiter
 	log       *slog.Logger
 	version   string
@@ -95,6 +100,7 @@ type Engine struct {
 	started time.Time
 	stats   requestStats
 	queries queryTracker
+	obs     observed
 	// status: rows that did not compile at start outside tb_api, and the
 	// asynchronous failures per entry (status.go); outside the snapshot
 	// so that the counters survive a reload.
@@ -113,7 +119,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		db: o.DB, reg: o.Registry, actions: o.Actions, override: o.Overrides, messenger: o.Messenger,
 		limiter: o.Limiter, log: o.Logger, version: o.Version, nonces: nonceStore{o.DB},
-		started: time.Now(),
+		started: time.Now(), switches: o.Switches,
 	}
 	e.hooks.restart = o.Restart
 	if e.log == nil {
@@ -231,10 +237,11 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 // table in (apireload). On any bad row the old table stays and the error
 // names every bad row. Requests already running finish on the snapshot
 // they started with.
-func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
+func (e *Engine) ReloadTable(ctx context.Context) (d Diff, err error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
-	d, err := e.swap(ctx, e.Config())
+	defer func(start time.Time) { e.observeReload("apireload", start, err) }(time.Now())
+	d, err = e.swap(ctx, e.Config())
 	if err != nil {
 		return Diff{}, err
 	}
@@ -248,9 +255,10 @@ func (e *Engine) ReloadTable(ctx context.Context) (Diff, error) {
 // a row that no longer compiles under the new config (an email row once
 // smtphost is removed), the old snapshot stays and the error says why,
 // naming every such row.
-func (e *Engine) ReloadConfig(ctx context.Context) error {
+func (e *Engine) ReloadConfig(ctx context.Context) (err error) {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
+	defer func(start time.Time) { e.observeReload("reload", start, err) }(time.Now())
 	cfg, err := LoadConfig(ctx, e.db, e.override)
 	if err != nil {
 		return err
@@ -319,6 +327,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if req.ID == "" {
 		req.ID = newRequestID()
 	}
+	ctx = logging.WithRequestIDRef(ctx, &req.ID) // every line logged with ctx names the request
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}
@@ -327,7 +336,15 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.stats.unknown.Add(1)
 		return Failf(KindNotFound, "unknown apientry: %s", clip(req.Entry))
 	}
-	defer func() { e.stats.record(entry.Name, res.Kind) }()
+	start := time.Now()
+	var c *Call
+	defer func() {
+		took := time.Since(start)
+		e.stats.record(entry.Name, res.Kind, took)
+		if cfg.AccessLog {
+			e.logAccess(ctx, req, c, entry.Name, res, took)
+		}
+	}()
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
 	}
@@ -337,7 +354,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		defer cancel()
 	}
 	mapPositional(req.Params, entry.Params)
-	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
+	c = &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("handler panicked", "entry", entry.Name, "request", req.ID, "panic", r, "stack", string(debug.Stack()))
@@ -384,6 +401,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	case !res.OK && res.Kind == KindNone:
 		res.Kind = KindInvalid // a failure built by hand
 	}
+	e.auditCall(ctx, c, res)
 	if res.Kind == KindAuth {
 		// A secret guessed wrong inside the entry (a recharge PIN)
 		// counts like a failed password, for the IP and for the user.

@@ -183,6 +183,7 @@ func (l *Lockout) record(ctx context.Context, key string, cfg *Config, locked fu
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
+		lockouts.Add(1)
 		locked(until)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 // (KindNone is a success).
 type entryCounter struct {
 	byKind [format.NumKinds]atomic.Int64
+	lat    latency
 }
 
 // requestStats counts answered requests per entry name. The hot path is
@@ -27,7 +28,7 @@ type requestStats struct {
 	unknown atomic.Int64
 }
 
-func (s *requestStats) record(name string, kind Kind) {
+func (s *requestStats) record(name string, kind Kind, took time.Duration) {
 	v, found := s.byEntry.Load(name)
 	if !found {
 		v, _ = s.byEntry.LoadOrStore(name, &entryCounter{})
@@ -37,6 +38,7 @@ func (s *requestStats) record(name string, kind Kind) {
 		kind = KindInternal
 	}
 	c.byKind[kind].Add(1)
+	c.lat.observe(took)
 }
 
 // EntryStat is how often one entry answered since the server started.
@@ -48,6 +50,7 @@ type EntryStat struct {
 	OK, Failed int64
 	Canceled   int64
 	Kinds      [format.NumKinds]int64
+	Latency    Latency
 }
 
 // RequestStats returns the per-entry counters sorted by entry name, and the
@@ -60,6 +63,7 @@ func (e *Engine) RequestStats() (entries []EntryStat, unknown int64) {
 			st.Kinds[i] = c.byKind[i].Load()
 		}
 		st.OK, st.Canceled = st.Kinds[KindNone], st.Kinds[KindCanceled]
+		st.Latency = c.lat.snapshot()
 		for kind, n := range st.Kinds {
 			if Kind(kind) != KindNone && Kind(kind) != KindCanceled {
 				st.Failed += n

@@ -71,6 +71,8 @@ type Builtin struct {
 	// The handler can then rely on c.User.
 	NeedsUser bool
 	Doc       string
+	// Audit says when a call is written to tb_auditlog (audit.go).
+	Audit AuditMode
 }
 
 // Registry holds the built-in entries by name.

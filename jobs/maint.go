@@ -24,9 +24,7 @@ var builtinJobs = []builtinJob{
 	{"hourly", "@hourly", hourly},
 	{"daily", "30 0 * * *", daily},
 	{"weekly", "45 0 * * 1", func(ctx context.Context, s *Scheduler) (string, error) { return s.userEmails(ctx, "weekly", "") }},
-	{"monthly", "0 1 1 * *", func(ctx context.Context, s *Scheduler) (string, error) {
-		return s.userEmails(ctx, "monthly", "sendmonthlyemail")
-	}},
+	{"monthly", "0 1 1 * *", monthly}, // audit.go
 	{"dailyreport", "0 6 * * *", dailyReport},
 }
 

@@ -145,7 +145,9 @@ func (s *Scheduler) RunJob(ctx context.Context, name string) (string, error) {
 func (s *Scheduler) tick(job string, sched cron.Schedule, taskID int64, run func(context.Context) (string, error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(s.eng.Config().Int("jobtimeout"), 1))*time.Second)
 	defer cancel()
-	if _, err := s.record(ctx, job, tickOf(sched, time.Now().UTC()), taskID, run); err != nil && !errors.Is(err, errSkipped) {
+	_, err := s.record(ctx, job, tickOf(sched, time.Now().UTC()), taskID, run)
+	countTick(job, err)
+	if err != nil && !errors.Is(err, errSkipped) {
 		s.log.Error("scheduled job failed", "job", job, "err", err)
 	}
 	if taskID != 0 {

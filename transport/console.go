@@ -159,6 +159,7 @@ func (c *Console) session(conn net.Conn) {
 			var err error
 			if len(f) == 3 {
 				user, err = c.Engine.ConsoleLogin(context.Background(), f[1], f[2], ip)
+				c.Engine.AuditConsoleLogin(context.Background(), f[1], user, ip, err)
 			} else {
 				err = engine.ErrLoginFailed
 			}

@@ -83,6 +83,10 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := engine.NewRequest(params, ip, "http")
+	req.ID = requestID(r) // X-Request-Id, echoed in the answer (requestid.go)
+	if req.Entry == "" && r.URL.Path == OpenAPIPath {
+		req.Entry = "openapi"
+	}
 	req.Untrusted = FromBrowserPage(r) || req.Callback != "" || !HostAllowsTrust(r.Host, cfg)
 	if r.URL.Path == "/" && req.Entry == "" {
 		http.NotFound(w, r)
@@ -135,6 +139,9 @@ func guessFormat(bodyFormat string, req *engine.Request, cfg *engine.Config) str
 }
 
 func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request, res format.Result, cfg *engine.Config) {
+	if req.ID != "" {
+		w.Header()["X-Request-Id"] = []string{req.ID}
+	}
 	name, res := answerFormat(req, res, cfg)
 	if res.OK && res.File != nil {
 		writeFile(w, r, res.File)

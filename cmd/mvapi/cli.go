@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"mvapi/engine"
+	"mvapi/internal/logging"
 	"mvapi/internal/server"
 	"mvapi/schema"
 )
@@ -69,11 +70,15 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 			// server cleanly with status 0.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			hup, stopHUP := notifyHUP() // SIGHUP = reload + apireload (ops.go)
+			defer stopHUP()
 			var err error
 			if m.Sets, err = parseSets(sets); err != nil {
 				return err
 			}
-			m.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+			m.ops.LogSwitch = logging.New(os.Stderr) // logformat, loglevel
+			m.Log = slog.New(m.ops.LogSwitch)
+			slog.SetDefault(m.Log) // libraries logging with the log package go through slog too
 			if err := m.Open(ctx); err != nil {
 				m.Close()
 				if ctx.Err() != nil {
@@ -85,6 +90,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 				m.Close()
 				return err
 			}
+			go m.serveHUP(ctx, hup)
 			if m.Demo {
 				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil && ctx.Err() == nil {
 					m.Log.Warn("examples", "err", err)
@@ -125,6 +131,7 @@ func userCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			auditCLI(cmd.Context(), db, "user add", id, n.Username, "added with type "+typ)
 			fmt.Fprintf(stdout, "user %s added with id %d (type %s)\n", n.Username, id, typ)
 			return nil
 		},

@@ -84,6 +84,7 @@ type Main struct {
 	done        chan error
 	stopWatch   context.CancelFunc
 	restart     chan string // a graceful restart asked by an action (see Restart)
+	ops         opsState    // admin HTTP listener, log settings (ops.go)
 
 	// The shared service port (mainaport), UDP on its port number
 	// (mainaportudp) and the sniffer inside TLS of the HTTPS port.
@@ -129,6 +130,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Engine, m.Actions, m.Jobs = m.stack.Engine, m.stack.Actions, m.stack.Jobs
+	m.applyLogSettings()
 	return nil
 }
 
@@ -154,6 +156,7 @@ func (m *Main) Start() error {
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
 	handler := web.New(m.Engine, &transport.HTTP{Engine: m.Engine, WS: m.ws}) // /webvoip, /console/, else the API
 	m.server = transport.NewServer(handler)
+	m.server.ErrorLog = m.errorLog()
 	m.done = make(chan error, 1)
 	tlsCfg, err := m.loadTLS()
 	if err != nil {
@@ -171,6 +174,10 @@ func (m *Main) Start() error {
 	m.stack.Start() // the outbox workers and the scheduler
 	if err := m.startConsole(); err != nil {
 		m.closeShared()
+		m.server.Close()
+		return err
+	}
+	if err := m.startAdminHTTP(); err != nil {
 		m.server.Close()
 		return err
 	}
@@ -241,6 +248,9 @@ func (m *Main) Close() error {
 	}
 	if m.console != nil {
 		m.console.Close()
+	}
+	if err := m.closeAdminHTTP(); err != nil {
+		errs = append(errs, fmt.Errorf("admin http shutdown: %w", err))
 	}
 	m.closeLineTransports()
 	if err := m.closeTLS(); err != nil {

@@ -34,6 +34,7 @@ func (m *Main) startTLS(h http.Handler, tlsCfg *tls.Config) error {
 		return fmt.Errorf("HTTPS: listen %s: %w", addr, err)
 	}
 	srv := transport.NewServer(h)
+	srv.ErrorLog = m.errorLog()
 	m.tlsShared = &transport.Shared{Engine: m.Engine, Log: m.Log, TLS: tlsCfg, TLSOnly: true}
 	m.tlsServer, m.tlsAddr = srv, ln.Addr().String()
 	go srv.Serve(m.tlsShared.HTTPListener())

@@ -16,6 +16,7 @@ import (
 	"mvapi/engine"
 	"mvapi/jobs"
 	"mvapi/schema"
+	"mvapi/switchboard"
 )
 
 // Deps is what Build needs from outside: an opened, migrated database and
@@ -43,6 +44,9 @@ type Stack struct {
 	Engine  *engine.Engine
 	Actions *actions.Actions
 	Jobs    *jobs.Scheduler
+	// Switch is Kamailio's adapter; its call worker idles unless
+	// switch=kamailio.
+	Switch *switchboard.Kamailio
 }
 
 // Build wires a server on d.DB: the registry with every built-in, the
@@ -68,9 +72,11 @@ func Build(ctx context.Context, d Deps) (*Stack, error) {
 	}
 	reg := engine.NewRegistry()
 	builtin.Register(reg)
+	sw := switchboard.New(d.DB, d.Logger)
 	acts := actions.New(ad)
 	e, err := engine.New(ctx, engine.Options{
 		DB: d.DB, Registry: reg, Actions: acts.Kinds(), Messenger: acts,
+		Switches:  map[string]engine.Switch{"kamailio": sw},
 		Overrides: d.Sets, Logger: d.Logger, Version: d.Version, Restart: d.Restart,
 	})
 	if err != nil {
@@ -83,13 +89,14 @@ func Build(ctx context.Context, d Deps) (*Stack, error) {
 	}
 	e.AddReloadHook(s)
 	e.SetMaintainer(s)
-	return &Stack{Engine: e, Actions: acts, Jobs: s}, nil
+	return &Stack{Engine: e, Actions: acts, Jobs: s, Switch: sw}, nil
 }
 
-// Start starts the outbox workers and the scheduler.
+// Start starts the outbox workers, the scheduler and the switch worker.
 func (s *Stack) Start() {
 	s.StartActions()
 	s.Jobs.Start()
+	s.Switch.Start(s.Engine)
 }
 
 // StartActions starts the outbox workers only (tests that drive the
@@ -102,6 +109,7 @@ func (s *Stack) StartActions() { s.Actions.Start(s.Engine) }
 // database stays open: it belongs to the caller.
 func (s *Stack) Close(ctx context.Context) {
 	s.Jobs.Stop(ctx)
+	s.Switch.Close()
 	s.Actions.Close()
 	s.Engine.Close()
 }
