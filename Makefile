@@ -6,8 +6,10 @@ LISTEN  ?= 127.0.0.1:8080
 ADMIN   ?= 127.0.0.1:9180
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 30s
+# run: the demo also serves the rules console (/console/)
+RUNSETS ?= --set webconsole=1
 
-.PHONY: build static run test race vet fmt bench bench-go bench-http fuzz clean
+.PHONY: build static run test race vet fmt bench bench-go bench-http fuzz clean screenshots
 
 build:
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o $(BIN) ./cmd/mvapi
@@ -19,7 +21,7 @@ static:
 
 ## run: build and serve the demo on the embedded SQLite default (metrics and health on ADMIN)
 run: build
-	$(BIN) serve --demo --db $(DB) --listen $(LISTEN) --set adminhttpaddr=$(ADMIN)
+	$(BIN) serve --demo --db $(DB) --listen $(LISTEN) --set adminhttpaddr=$(ADMIN) $(RUNSETS)
 
 ## test: the whole suite (what CI runs): vet, gofmt check, unit, end-to-end and fuzz seed corpora
 test: vet fmt
@@ -55,6 +57,10 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 	  done; \
 	done
+
+## screenshots: the browser tests write docs/screenshots/*.png (needs chromium)
+screenshots:
+	MVAPI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWeb(Portal|Console)InBrowser' ./cmd/mvapi
 
 clean:
 	rm -rf bin

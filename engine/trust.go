@@ -26,7 +26,8 @@ serverdir,filestoragedir,backupdir,recordingsfolder,faxfolder,inifile,
 allowcmdaction,cmdtimeout,rebootcommand,restartmode,
 ccgatewayurl,ccgatewaykey,smsgatewayurl,smsgatewayauth,smtphost,smtpport,smtpuser,smtppassword,smtptls,
 customsqlworkers,customsqlqueue,httphostnames,maxconnections,maxconnectionsperip,preauthrate,preauthburst,maxnoncesperip,
-ratelimitip,ratelimitipburst,ratelimituser,ratelimituserburst,ratelimitentries,ratelimitglobal,ratelimitglobalburst,ratelimittrusted`)
+ratelimitip,ratelimitipburst,ratelimituser,ratelimituserburst,ratelimitentries,ratelimitglobal,ratelimitglobalburst,ratelimittrusted,
+webportalkey,webconsole`)
 
 // startupOptions are read once, when the engine starts: a reload of
 // tb_globalconfig (reload, loadinifiles, dbrestore, another node's

@@ -95,6 +95,7 @@ func serveCommand(stdout io.Writer) *cobra.Command {
 				if err := printExamples(ctx, stdout, m.DB, m.Engine.Config(), m.URL()); err != nil && ctx.Err() == nil {
 					m.Log.Warn("examples", "err", err)
 				}
+				printWebURLs(stdout, m.Engine.Config(), m.URL())
 			}
 			return m.runUntilSignal(ctx)
 		},

@@ -23,6 +23,7 @@ import (
 	"mvapi/jobs"
 	"mvapi/schema"
 	"mvapi/transport"
+	"mvapi/web"
 )
 
 // Version is the server version, set at build time with -ldflags.
@@ -153,7 +154,7 @@ func openMigrated(ctx context.Context, dsn string) (*schema.DB, error) {
 // Start listens and serves in the background.
 func (m *Main) Start() error {
 	m.ws = &transport.WebSocket{Engine: m.Engine, Log: m.Log}
-	handler := &transport.HTTP{Engine: m.Engine, WS: m.ws}
+	handler := web.New(m.Engine, &transport.HTTP{Engine: m.Engine, WS: m.ws}) // /webvoip, /console/, else the API
 	m.server = transport.NewServer(handler)
 	m.server.ErrorLog = m.errorLog()
 	m.done = make(chan error, 1)
