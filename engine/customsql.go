@@ -174,12 +174,12 @@ func (c *Call) BindActionArgs(t *sqltemplate.Template, res format.Result, now ti
 				return nil, false
 			}
 			return c.User.ID, true
-		case k.Kind == sqltemplate.UserName, k.Kind == sqltemplate.Field && k.Name == "username" && !c.Req.Params.Has("username"):
+		case k.Kind == sqltemplate.UserName, k.Kind == sqltemplate.Field && k.Name == "username":
 			if u == nil {
 				return nil, false
 			}
 			return u.Username, true
-		case k.Kind == sqltemplate.SParam:
+		case k.Kind == sqltemplate.SParam, k.Kind == sqltemplate.Param:
 			v, ok := c.Req.Params[k.Name]
 			return v, ok
 		}
