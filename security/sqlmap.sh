@@ -10,6 +10,7 @@
 #   SQLMAP_PG=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 #   SQLMAP_TARGET_TIMEOUT=180 SQLMAP_BUDGET=840 SQLMAP_TIMESEC=6
 #   SQLMAP_KEEP=1   keep the temporary folder (sqlmap logs, server log)
+#   SQLMAP_ONLY="rating getfield_admin"   only these targets
 #
 # For each database: a fresh database (SQLite file in a temporary folder;
 # PostgreSQL: CREATE DATABASE mvapi_sqlmap_PID on SQLMAP_PG's server,
@@ -147,6 +148,17 @@ forgotpassword|apientry=forgotpasswordquestion&email=demo2222@example.com|email|
 EOF
 }
 
+sqlmap_run() { # url params technique log
+	timeout "$TTIMEOUT" sqlmap -u "$1" -p "$2" --level 5 --risk 3 --threads 2 --batch \
+		--technique="$3" --dbms="$dbms" --time-sec "$TIMESEC" --flush-session \
+		--output-dir "$tmp/out-$db" --disable-coloring --skip-waf --keep-alive \
+		--answers="reduce the number=N,keep testing=Y,skip test payloads=N" \
+		</dev/null >"$4" 2>&1
+}
+found_in() { # log param: sqlmap lists param among the injection points
+	sed -n '/identified the following injection point/,$p' "$1" | grep -q "^Parameter: $2 (GET)"
+}
+
 total_inj=0
 summary=()
 run_db() { # name dsn sqlmap-dbms
@@ -174,9 +186,11 @@ run_db() { # name dsn sqlmap-dbms
 		--set smsgatewayurl='http://127.0.0.1:9/sms?to={to}&text={text}'
 
 	local base="http://127.0.0.1:$port/mvapireq/"
+	fpcount=0
 	local tested=0 inj=0 unfinished=0 skipped=0 nparams=0 injlist='' unflist='' line name q params auth auth_q url out rc tstart
 	while IFS='|' read -r name q params auth; do
 		[[ -z $name ]] && continue
+		[[ -n ${SQLMAP_ONLY:-} && " $SQLMAP_ONLY " != *" $name "* ]] && continue
 		nparams=$((nparams + $(tr ',' '\n' <<<"$params" | wc -l)))
 		if (($(date +%s) - t0 > BUDGET)); then
 			skipped=$((skipped + $(tr ',' '\n' <<<"$params" | wc -l)))
@@ -195,17 +209,31 @@ run_db() { # name dsn sqlmap-dbms
 		echo "  $name: baseline: $(curl -s -m 10 "$url" | head -1 | cut -c1-100)"
 		out="$tmp/$db-$name.log"
 		tstart=$(date +%s)
-		timeout "$TTIMEOUT" sqlmap -u "$url" -p "$params" --level 5 --risk 3 --threads 2 --batch \
-			--technique="$TECH" --dbms="$dbms" --time-sec "$TIMESEC" --flush-session \
-			--output-dir "$tmp/out-$db" --disable-coloring --skip-waf --keep-alive \
-			--answers="reduce the number=N,keep testing=Y,skip test payloads=N" \
-			</dev/null >"$out" 2>&1
+		sqlmap_run "$url" "$params" "$TECH" "$out"
 		rc=$?
-		local p done_p inj_p
+		# sqlmap stops testing a parameter once a candidate it found was
+		# dismissed as a false positive (typically boolean-based: an answer
+		# that differs for a valid and an invalid value, such as an unknown
+		# column name). Such parameters get a second run without B so that
+		# the other techniques are tried on them too.
+		local p done_p inj_p fp=''
+		for p in ${params//,/ }; do
+			grep -q "GET parameter '$p' appears to be .* injectable" "$out" &&
+				! found_in "$out" "$p" && fp+="${fp:+,}$p"
+		done
+		if [[ -n $fp && $TECH == *B* && ${TECH//B/} != "" ]]; then
+			sqlmap_run "$url" "$fp" "${TECH//B/}" "$out.2"
+			echo "  $name: second run without B for $fp (a dismissed candidate stopped the first): rc $?"
+			fpcount=$((fpcount + $(tr ',' '\n' <<<"$fp" | wc -l)))
+		fi
 		for p in ${params//,/ }; do
 			done_p=0 inj_p=0
 			grep -q "GET parameter '$p' does not seem to be injectable" "$out" && done_p=1
-			if sed -n '/identified the following injection point/,$p' "$out" | grep -q "^Parameter: $p (GET)"; then
+			if [[ ,$fp, == *,$p,* ]]; then
+				done_p=0
+				[[ -f $out.2 ]] && grep -q "GET parameter '$p' does not seem to be injectable" "$out.2" && done_p=1
+			fi
+			if found_in "$out" "$p" || { [[ -f $out.2 ]] && found_in "$out.2" "$p"; }; then
 				done_p=1 inj_p=1
 			fi
 			if ((inj_p)); then
@@ -218,14 +246,15 @@ run_db() { # name dsn sqlmap-dbms
 			fi
 		done
 		echo "  $name: $params: $(($(date +%s) - tstart))s$( ((rc == 124)) && echo ' (timeout)')$( ((rc != 0 && rc != 124)) && echo " (sqlmap exit $rc)")"
-		if sed -n '/identified the following injection point/,$p' "$out" | grep -q '^Parameter:'; then
-			sed -n '/identified the following injection point/,/^---$/p;/^---$/,/^---$/p' "$out" | sed 's/^/    /' | head -40
-		fi
+		for f in "$out" "$out.2"; do
+			[[ -f $f ]] && sed -n '/identified the following injection point/,$p' "$f" | grep -q '^Parameter:' &&
+				sed -n '/identified the following injection point/,/^---$/p;/^---$/,/^---$/p' "$f" | sed 's/^/    /' | head -40
+		done
 	done < <(targets)
 	stop_server
 	local dur=$(($(date +%s) - t0))
-	echo "$db: $tested of $nparams parameters tested, $inj injectable${injlist:+ ($injlist )}, $unfinished unfinished${unflist:+ ($unflist )}, $skipped skipped, ${dur}s"
-	summary+=("$db: parameters tested $tested/$nparams, injectable $inj, unfinished $unfinished, skipped $skipped, ${dur}s")
+	echo "$db: $tested of $nparams parameters tested, $inj injectable${injlist:+ ($injlist )}, $unfinished unfinished${unflist:+ ($unflist )}, $skipped skipped, $fpcount with a second run, ${dur}s"
+	summary+=("$db: parameters tested $tested/$nparams, injectable $inj, unfinished $unfinished, skipped $skipped, second run without B $fpcount, ${dur}s")
 	total_inj=$((total_inj + inj))
 }
 
