@@ -52,7 +52,7 @@ bench-http:
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
-	@for pkg in ./engine/wire ./engine/sqltemplate ./engine/format ./engine ./transport ./jobs ./builtin ./actions; do \
+	@for pkg in ./engine/wire ./engine/sqltemplate ./engine/tsql ./engine/format ./engine ./transport ./jobs ./builtin ./actions; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 	  done; \
