@@ -331,13 +331,15 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
 	}
+	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	if cfg.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
-		defer cancel()
+		// Like context.WithTimeout, without a timer unless someone
+		// watches Done (reqCtx).
+		c.rc.init(ctx, time.Now().Add(cfg.RequestTimeout))
+		ctx = &c.rc
+		defer c.rc.stop()
 	}
 	mapPositional(req.Params, entry.Params)
-	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("handler panicked", "entry", entry.Name, "request", req.ID, "panic", r, "stack", string(debug.Stack()))
