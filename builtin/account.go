@@ -36,16 +36,6 @@ func registerAccount(reg *engine.Registry) {
 		Name: "changepwd", Access: engine.UserAPI, Params: []string{"newpassword", "oldpassword"}, Handler: changePwd, NeedsUser: true,
 		Doc: "Change the password (oldpassword required); pwdquestion and pwdanswer set the recovery question.",
 	})
-	public := engine.PublicAPI
-	public.ReqKey = 1
-	reg.Add(engine.Builtin{
-		Name: "forgotpasswordquestion", Access: public, Params: []string{"email"}, Handler: forgotQuestion,
-		Doc: "The password recovery question of the account with this email.",
-	})
-	reg.Add(engine.Builtin{
-		Name: "forgotpasswordanswer", Access: public, Params: []string{"email", "forgotpasswordanswer"}, Handler: forgotAnswer,
-		Doc: "A right answer sets newpassword, or a random password that is answered; wrong answers are limited.",
-	})
 }
 
 var detailColumns = map[string][]string{

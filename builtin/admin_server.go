@@ -14,6 +14,16 @@ import (
 	"mvapi/schema"
 )
 
+func registerAdminServer(reg *engine.Registry) {
+	for _, b := range []engine.Builtin{
+		{Name: "addserver", Params: addServerParams, Handler: addServer,
+			Doc: "Add a SIP server or traffic sender (u_type 0 both, 5 traffic sender, 9 SIP server) with fieldnameX/fieldvalX extra tb_users fields."},
+	} {
+		b.Access = engine.AdminAPI
+		reg.Add(b)
+	}
+}
+
 // addserver adds a SIP server or traffic sender as a tb_users row, with
 // every u_* parameter of the reference's "Addserver API parameters" and up
 // to 100 extra fields fieldname0..99 / fieldval0..99. An extra field name

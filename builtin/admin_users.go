@@ -13,13 +13,10 @@ import (
 	"mvapi/schema"
 )
 
-// Admin user management: deluser and listusers; addserver is in
-// admin_server.go.
+// Admin user management: deluser and listusers.
 
 func registerAdminUsers(reg *engine.Registry) {
 	for _, b := range []engine.Builtin{
-		{Name: "addserver", Params: addServerParams, Handler: addServer,
-			Doc: "Add a SIP server or traffic sender (u_type 0 both, 5 traffic sender, 9 SIP server) with fieldnameX/fieldvalX extra tb_users fields."},
 		{Name: "deluser", Params: []string{"u_id", "u_username"}, Handler: delUser,
 			Doc: "Delete a user by u_id or u_username."},
 		{Name: "listusers", Params: []string{"u_type", "u_maxcount", "u_extended", "u_order"}, Handler: listUsers,

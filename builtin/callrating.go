@@ -13,6 +13,13 @@ import (
 	"mvapi/schema"
 )
 
+func registerCallRating(reg *engine.Registry) {
+	reg.Add(engine.Builtin{
+		Name: "callrating", Access: engine.UserAPI, Params: []string{"username", "callid"}, Handler: callRating,
+		Doc: "Credit, maxduration and rate of a call in progress (tb_currentcalls), or the cost of an ended one.",
+	})
+}
+
 // callrating reads a call in progress from tb_currentcalls (a table the
 // switch maintains, like tb_users.status) and rates it against tb_rates;
 // an ended call is answered from tb_cdrs by its SIP Call-ID.

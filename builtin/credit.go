@@ -37,10 +37,6 @@ func registerCredit(reg *engine.Registry) {
 		Name: "addcredit", Access: engine.AdminAPI, Params: []string{"pin", "credit"}, Handler: addCredit,
 		Doc: "Add (with a leading minus: take) credit of the user named by pin (username or PIN); admins and trusted IPs.",
 	})
-	reg.Add(engine.Builtin{
-		Name: "callrating", Access: engine.UserAPI, Params: []string{"username", "callid"}, Handler: callRating,
-		Doc: "Credit, maxduration and rate of a call in progress (tb_currentcalls), or the cost of an ended one.",
-	})
 }
 
 var pinRE = regexp.MustCompile(`^[A-Za-z0-9-]{4,40}$`)

@@ -13,6 +13,16 @@ import (
 	"mvapi/schema"
 )
 
+func registerIM(reg *engine.Registry) {
+	for _, b := range []engine.Builtin{
+		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM, NeedsUser: true,
+			Doc: "Store a chat message for one user (bnum) or several (buserlist) until they fetch their presence."},
+	} {
+		b.Access = engine.UserAPI
+		reg.Add(b)
+	}
+}
+
 // Chat messages: mvapi carries no SIP MESSAGE, so sendim stores every
 // message in tb_offlinemessages and the recipient receives it with its next
 // presence_get or presence_set, in the reference's XOFFMESSAGE format.

@@ -26,8 +26,6 @@ func registerPresence(reg *engine.Registry) {
 			Doc: "OK: puserlist: user1:status1,user2:status2 (offline messages are handed over by presence_set only, as the reference says)."},
 		{Name: "presence_set", Params: []string{"pstatus", "ptype"}, Handler: presenceSet, NeedsUser: true,
 			Doc: "Set the caller's presence string; answers the caller's offline messages (XOFFMESSAGE) too."},
-		{Name: "sendim", Params: []string{"bnum", "txt"}, Handler: sendIM, NeedsUser: true,
-			Doc: "Store a chat message for one user (bnum) or several (buserlist) until they fetch their presence."},
 		{Name: "getconfroom", Handler: getConfRoom, NeedsUser: true,
 			Doc: "The caller's conference room number (made on first use): OK: conferenceroom: ROOM, one line, as the WebPhone reads it."},
 	} {

@@ -159,16 +159,6 @@ func (e *Engine) sqlError(ctx context.Context, c *Call, err error) (format.Resul
 	return Errorf("request failed (ref %s)", c.Req.ID), nil
 }
 
-// Identified is the caller for an action's {username}: the User, else the
-// user authid named once it was found, also when its authentication
-// failed afterwards (a failure action); nil when neither.
-func (c *Call) Identified() *User {
-	if c.User != nil {
-		return c.User
-	}
-	return c.identified
-}
-
 // BindActionArgs resolves the keywords of a SQL action's statement (custom
 // action 8/58) like BindArgs, and also {result} (the answer's text),
 // {clientip} and {now} (UTC), which win over request parameters of those

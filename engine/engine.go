@@ -432,36 +432,6 @@ func (e *Engine) failure(ctx context.Context, c *Call, err error) format.Result 
 	return res
 }
 
-// act runs a custom_action: a TxAction (outbox message) before the answer
-// is sent, any other on the async pool; failures are logged.
-func (e *Engine) act(c *Call, a Action, res format.Result) {
-	if a == nil {
-		return
-	}
-	if !res.OK && !e.failLimits.allow(c.Config, c.Entry.Name, c.Req.RemoteIP, time.Now()) {
-		e.log.Warn("failure action rate-limited", "entry", c.Entry.Name, "ip", c.Req.RemoteIP.String())
-		return
-	}
-	if c.Entry.restUser && c.User != nil && c.User.partial { // failed before authorize completed it
-		if err := e.users.complete(context.Background(), c.User); err != nil {
-			e.log.Error("custom_action: load user", "entry", c.Entry.Name, "err", err)
-		}
-	}
-	if _, ok := a.(TxAction); ok {
-		e.actTx(context.Background(), c, a, res)
-		return
-	}
-	err := e.pool.submit(func(ctx context.Context) {
-		if err := a.Run(ctx, c, res); err != nil {
-			e.log.Error("custom_action failed", "entry", c.Entry.Name, "request", c.Req.ID, "err", err)
-			e.status.asyncFailed(c.Entry.Name, "custom_action", err)
-		}
-	})
-	if err != nil {
-		e.log.Error("custom_action not queued", "entry", c.Entry.Name, "err", err)
-	}
-}
-
 // NewIssuedNonce creates a preauth nonce for ip, valid for the current
 // config's nonceexpiry.
 func (e *Engine) NewIssuedNonce(ctx context.Context, ip netip.Addr) (string, error) {

@@ -320,3 +320,9 @@ func templateReadsUser(t *sqltemplate.Template) bool {
 	}
 	return false
 }
+
+// UserByID loads a user by id (nil when there is none), for work that runs
+// after the request is gone, such as a dead letter's failure action.
+func (e *Engine) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(e.users.full.QueryRowContext(ctx, id))
+}

@@ -7,9 +7,21 @@ import (
 
 	"mvapi/engine"
 	"mvapi/engine/format"
-
 	"mvapi/schema"
 )
+
+func registerRecovery(reg *engine.Registry) {
+	public := engine.PublicAPI
+	public.ReqKey = 1
+	reg.Add(engine.Builtin{
+		Name: "forgotpasswordquestion", Access: public, Params: []string{"email"}, Handler: forgotQuestion,
+		Doc: "The password recovery question of the account with this email.",
+	})
+	reg.Add(engine.Builtin{
+		Name: "forgotpasswordanswer", Access: public, Params: []string{"email", "forgotpasswordanswer"}, Handler: forgotAnswer,
+		Doc: "A right answer sets newpassword, or a random password that is answered; wrong answers are limited.",
+	})
+}
 
 // Password recovery: the question set with changepwd (pwdquestion,
 // pwdanswer) is answered by email; a right answer sets a new password. Every
