@@ -214,17 +214,22 @@ func (e *Engine) Compile(ctx context.Context) (*Table, error) {
 // checked against the database. On bad rows it returns the table a
 // server starts with (bad entries misconfigured) and a *CompileError.
 func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
-	rows, err := loadRows(ctx, e.db)
+	var prev *Table
+	var cache *rowCache
+	if snap := e.snap.Load(); snap != nil {
+		prev, cache = snap.Table, snap.Table.rows.Load()
+	}
+	rows, cache, err := loadRowsCached(ctx, e.db, cache)
 	if err != nil {
 		return nil, err
 	}
-	var prev *Table
-	if snap := e.snap.Load(); snap != nil {
-		prev = snap.Table
-	}
 	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
 		check: e.checkSQL, ctx: ctx}
-	return c.compile(rows)
+	t, err := c.compile(rows)
+	if t != nil {
+		t.rows.Store(cache)
+	}
+	return t, err
 }
 
 // ReloadTable compiles tb_api under the current config and swaps the new
@@ -293,6 +298,8 @@ func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
 	if !d.Empty() || cfg != old.Config {
 		e.snap.Store(&Snapshot{Table: t, Config: cfg})
 		closeReplaced(old.Table, t)
+	} else {
+		old.Table.rows.Store(t.rows.Load()) // the same rows, newer markers
 	}
 	for _, install := range installs {
 		install()
