@@ -66,13 +66,10 @@ type apiRow struct {
 // from: each row by id with its change marker (Dialect.APIRowVersion), so
 // that the next reload fetches only rows whose marker moved.
 type rowCache struct {
-	byID map[int64]cachedRow
-}
-
-type cachedRow struct {
-	ver     string
-	row     apiRow
-	pending bool // read as (id, marker) only, to fetch
+	// rows are the rows in id order (the slice the table was compiled
+	// from, not a copy) and vers their markers, index by index.
+	rows []apiRow
+	vers []string
 }
 
 // apiRowColumns are the columns of apiRowQuery, for a WHERE of one's own.
@@ -220,30 +217,36 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 		return nil, nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	defer q.Close()
-	next := &rowCache{byID: make(map[int64]cachedRow, len(prev.byID)+8)}
-	rows := make([]apiRow, 0, len(prev.byID)+8)
-	var missing []int64 // ids to fetch; their rows are placeholders (Fname "")
-	var ver sql.RawBytes
+	rows := make([]apiRow, 0, len(prev.rows)+8)
+	vers := make([]string, 0, len(prev.rows)+8)
+	var pending []int    // indexes in rows of the rows to fetch (placeholders)
+	var missing []int64  // their ids
+	var ver sql.RawBytes // both lists are in id order: a merge, no map
+	j := 0
 	for q.Next() {
 		var id int64
 		if err := q.Scan(&id, &ver); err != nil {
 			return nil, nil, fmt.Errorf("load tb_api: %w", err)
 		}
-		if c, ok := prev.byID[id]; ok && c.ver == string(ver) {
-			rows = append(rows, c.row)
-			next.byID[id] = c
+		for j < len(prev.rows) && prev.rows[j].ID < id {
+			j++
+		}
+		if j < len(prev.rows) && prev.rows[j].ID == id && prev.vers[j] == string(ver) {
+			rows = append(rows, prev.rows[j])
+			vers = append(vers, prev.vers[j])
 			continue
 		}
+		pending = append(pending, len(rows))
 		missing = append(missing, id)
 		rows = append(rows, apiRow{ID: id})
-		next.byID[id] = cachedRow{ver: string(ver), pending: true}
+		vers = append(vers, string(ver))
 	}
 	if err := q.Err(); err != nil {
 		return nil, nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	q.Close()
 	if len(missing) == 0 {
-		return rows, next, nil
+		return rows, &rowCache{rows: rows, vers: vers}, nil
 	}
 	var fetched []apiRow
 	if len(missing) > maxFetch {
@@ -251,14 +254,14 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 			return nil, nil, err
 		}
 	} else {
-		for len(missing) > 0 {
-			n := min(len(missing), fetchChunk)
+		for rest := missing; len(rest) > 0; {
+			n := min(len(rest), fetchChunk)
 			args := make([]any, n)
 			marks := make([]string, n)
-			for i, id := range missing[:n] {
+			for i, id := range rest[:n] {
 				args[i], marks[i] = id, "?"
 			}
-			missing = missing[n:]
+			rest = rest[n:]
 			f, err := db.QueryContext(ctx, db.Dialect.Rebind(apiRowColumns(db.Dialect)+" WHERE id IN ("+strings.Join(marks, ", ")+")"), args...)
 			if err != nil {
 				return nil, nil, fmt.Errorf("load tb_api: %w", err)
@@ -274,23 +277,26 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 	for i := range fetched {
 		byID[fetched[i].ID] = &fetched[i]
 	}
-	out := rows[:0]
-	for _, r := range rows {
-		c := next.byID[r.ID]
-		if c.pending {
-			f, ok := byID[r.ID]
-			if !ok { // deleted meanwhile
-				delete(next.byID, r.ID)
-				continue
-			}
-			r = *f
-			r.fingerprint()
-			c.row, c.pending = r, false
-			next.byID[r.ID] = c
+	gone := map[int]bool{} // deleted between the two reads
+	for _, i := range pending {
+		f, ok := byID[rows[i].ID]
+		if !ok {
+			gone[i] = true
+			continue
 		}
-		out = append(out, r)
+		rows[i] = *f
+		rows[i].fingerprint()
 	}
-	return out, next, nil
+	if len(gone) > 0 {
+		out, outVers := rows[:0], vers[:0]
+		for i := range rows {
+			if !gone[i] {
+				out, outVers = append(out, rows[i]), append(outVers, vers[i])
+			}
+		}
+		rows, vers = out, outVers
+	}
+	return rows, &rowCache{rows: rows, vers: vers}, nil
 }
 
 // compile builds a table; on any bad row it returns a *CompileError naming
