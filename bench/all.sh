@@ -158,7 +158,7 @@ log "RSS: 10,000 rules, 1,000 connections"
 rdb="sqlite:$tmp/rss.db"
 "$tmp/mvapi" migrate --db "$rdb" >/dev/null
 "$tmp/seed" -dsn "$rdb" -users 100 -rules 10000 >/dev/null 2>&1
-start rss "/mvapireq/?apientry=apitest1" "$tmp/mvapi" serve --db "$rdb" --listen "127.0.0.1:{PORT}" --set allowtrustedip=0
+start rss "/mvapireq/?apientry=apitest1" "$tmp/mvapi" serve --db "$rdb" --listen "127.0.0.1:{PORT}" --set allowtrustedip=0 --set maxconnectionsperip=0 --set maxconnections=2000
 rpid=$PID
 rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 rss_idle=$(rss "$rpid")

@@ -53,6 +53,11 @@ func money(v float64) string {
 	return strconv.FormatFloat(roundTo(v, 4), 'f', -1, 64)
 }
 
+// appendMoney appends money(v) to b.
+func appendMoney(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, roundTo(v, 4), 'f', -1, 64)
+}
+
 func roundTo(v float64, places int) float64 {
 	p := 1.0
 	for range places {

@@ -29,10 +29,11 @@ func balance(_ context.Context, c *engine.Call) (format.Result, error) {
 	if u.Postpaid != 0 {
 		return engine.Shaped("Postpaid"), nil
 	}
+	var buf [32]byte // one allocation: the answer
 	if sym, ok := currencySymbols[strings.ToUpper(u.Currency)]; ok {
-		return engine.Shaped("Your credit is " + sym + money(u.Credit)), nil
+		return engine.Shaped("Your credit is " + sym + string(appendMoney(buf[:0], u.Credit))), nil
 	}
-	return engine.Shaped("Your credit is " + money(u.Credit) + " " + u.Currency), nil
+	return engine.Shaped("Your credit is " + string(appendMoney(buf[:0], u.Credit)) + " " + u.Currency), nil
 }
 
 // digits normalises a dialled number to its digits: "+36 30-123" → "3630123",

@@ -29,6 +29,8 @@ type Call struct {
 	// identified is the user authid named, once found, also when its
 	// authentication failed afterwards (for failure actions only).
 	identified *User
+	// rc is the request's context under requesttimeout (ServeSnapshot).
+	rc reqCtx
 }
 
 // VerifiedAdmin reports whether an admin proved its credentials in this

@@ -220,17 +220,22 @@ func (e *Engine) Compile(ctx context.Context) (*Table, error) {
 // checked against the database. On bad rows it returns the table a
 // server starts with (bad entries misconfigured) and a *CompileError.
 func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
-	rows, err := loadRows(ctx, e.db)
+	var prev *Table
+	var cache *rowCache
+	if snap := e.snap.Load(); snap != nil {
+		prev, cache = snap.Table, snap.Table.rows.Load()
+	}
+	rows, cache, err := loadRowsCached(ctx, e.db, cache)
 	if err != nil {
 		return nil, err
 	}
-	var prev *Table
-	if snap := e.snap.Load(); snap != nil {
-		prev = snap.Table
-	}
 	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
 		check: e.checkSQL, ctx: ctx}
-	return c.compile(rows)
+	t, err := c.compile(rows)
+	if t != nil {
+		t.rows.Store(cache)
+	}
+	return t, err
 }
 
 // ReloadTable compiles tb_api under the current config and swaps the new
@@ -301,6 +306,8 @@ func (e *Engine) swap(ctx context.Context, cfg *Config) (Diff, error) {
 	if !d.Empty() || cfg != old.Config {
 		e.snap.Store(&Snapshot{Table: t, Config: cfg})
 		closeReplaced(old.Table, t)
+	} else {
+		old.Table.rows.Store(t.rows.Load()) // the same rows, newer markers
 	}
 	for _, install := range installs {
 		install()
@@ -348,13 +355,15 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
 	}
+	c = &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	if cfg.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
-		defer cancel()
+		// Like context.WithTimeout, without a timer unless someone
+		// watches Done (reqCtx).
+		c.rc.init(ctx, time.Now().Add(cfg.RequestTimeout))
+		ctx = &c.rc
+		defer c.rc.stop()
 	}
 	mapPositional(req.Params, entry.Params)
-	c = &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("handler panicked", "entry", entry.Name, "request", req.ID, "panic", r, "stack", string(debug.Stack()))

@@ -56,6 +56,27 @@ type apiRow struct {
 	Enabled          sql.NullInt64   `db:"enabled"`
 	Rule             sql.NullString  `db:"rule"`
 	Description      sql.NullString  `db:"description"`
+
+	// fp is fingerprint(r) once computed (a row kept from the previous
+	// load keeps it).
+	fp string
+}
+
+// rowCache is what a table remembers of the tb_api rows it was compiled
+// from: each row by id with its change marker (Dialect.APIRowVersion), so
+// that the next reload fetches only rows whose marker moved.
+type rowCache struct {
+	// rows are the rows in id order (the slice the table was compiled
+	// from, not a copy) and vers their markers, index by index.
+	rows []apiRow
+	vers []string
+}
+
+// apiRowColumns are the columns of apiRowQuery, for a WHERE of one's own.
+func apiRowColumns(d schema.Dialect) string {
+	return `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
+ req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, ` +
+		d.IdentAs("rule") + `, description FROM tb_api`
 }
 
 // apiRowQuery reads tb_api; rule is quoted (a reserved word in T-SQL).
@@ -150,6 +171,134 @@ func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
 	return rows, nil
 }
 
+// scanRows reads the rows of an apiRowColumns query.
+func scanRows(q *sql.Rows, rows []apiRow) ([]apiRow, error) {
+	for q.Next() {
+		var r apiRow
+		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
+			&r.ReqUserRegister, &r.ReqUserLogin, &r.CustomSQL, &r.CustomAction, &r.CustomActionBody, &r.Enabled,
+			&r.Rule, &r.Description); err != nil {
+			return nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	return rows, nil
+}
+
+// fetchChunk is the most ids one query of loadRowsCached asks for; more
+// changed rows than maxFetch read the whole table instead.
+const (
+	fetchChunk = 500
+	maxFetch   = 2000
+)
+
+// loadRowsCached reads tb_api like loadRows, in id order, but on a dialect
+// with a row change marker (Dialect.APIRowVersion) it reads (id, marker)
+// of every row and fetches only the rows that are not in prev with the
+// same marker: a reload where one row of 10,000 changed reads 10,000
+// pairs and one row. It returns the cache of what it read, for the next
+// load (nil without a marker). A row changed between the two reads is
+// fetched in its newer form under the older marker, and so fetched again
+// next time: a change is never missed.
+func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRow, *rowCache, error) {
+	verExpr := db.Dialect.APIRowVersion()
+	if verExpr == "" {
+		rows, err := loadRows(ctx, db)
+		return rows, nil, err
+	}
+	if prev == nil {
+		prev = &rowCache{}
+	}
+	q, err := db.QueryContext(ctx, "SELECT id, "+verExpr+" FROM tb_api ORDER BY id")
+	if err != nil {
+		return nil, nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	defer q.Close()
+	rows := make([]apiRow, 0, len(prev.rows)+8)
+	vers := make([]string, 0, len(prev.rows)+8)
+	var pending []int    // indexes in rows of the rows to fetch (placeholders)
+	var missing []int64  // their ids
+	var ver sql.RawBytes // both lists are in id order: a merge, no map
+	j := 0
+	for q.Next() {
+		var id int64
+		if err := q.Scan(&id, &ver); err != nil {
+			return nil, nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		for j < len(prev.rows) && prev.rows[j].ID < id {
+			j++
+		}
+		if j < len(prev.rows) && prev.rows[j].ID == id && prev.vers[j] == string(ver) {
+			rows = append(rows, prev.rows[j])
+			vers = append(vers, prev.vers[j])
+			continue
+		}
+		pending = append(pending, len(rows))
+		missing = append(missing, id)
+		rows = append(rows, apiRow{ID: id})
+		vers = append(vers, string(ver))
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, fmt.Errorf("load tb_api: %w", err)
+	}
+	q.Close()
+	if len(missing) == 0 {
+		return rows, &rowCache{rows: rows, vers: vers}, nil
+	}
+	var fetched []apiRow
+	if len(missing) > maxFetch {
+		if fetched, err = loadRows(ctx, db); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		for rest := missing; len(rest) > 0; {
+			n := min(len(rest), fetchChunk)
+			args := make([]any, n)
+			marks := make([]string, n)
+			for i, id := range rest[:n] {
+				args[i], marks[i] = id, "?"
+			}
+			rest = rest[n:]
+			f, err := db.QueryContext(ctx, db.Dialect.Rebind(apiRowColumns(db.Dialect)+" WHERE id IN ("+strings.Join(marks, ", ")+")"), args...)
+			if err != nil {
+				return nil, nil, fmt.Errorf("load tb_api: %w", err)
+			}
+			fetched, err = scanRows(f, fetched)
+			f.Close()
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	byID := make(map[int64]*apiRow, len(fetched))
+	for i := range fetched {
+		byID[fetched[i].ID] = &fetched[i]
+	}
+	gone := map[int]bool{} // deleted between the two reads
+	for _, i := range pending {
+		f, ok := byID[rows[i].ID]
+		if !ok {
+			gone[i] = true
+			continue
+		}
+		rows[i] = *f
+		rows[i].fingerprint()
+	}
+	if len(gone) > 0 {
+		out, outVers := rows[:0], vers[:0]
+		for i := range rows {
+			if !gone[i] {
+				out, outVers = append(out, rows[i]), append(outVers, vers[i])
+			}
+		}
+		rows, vers = out, outVers
+	}
+	return rows, &rowCache{rows: rows, vers: vers}, nil
+}
+
 // compile builds a table; on any bad row it returns a *CompileError naming
 // every one of them together with a table in which each bad row's entry
 // answers that it is not available (misconfigured): what a server starts
@@ -186,7 +335,7 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		}
 		seen[name] = r.ID
 		if reuse {
-			if old, ok := c.prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == fingerprint(r) &&
+			if old, ok := c.prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == r.fingerprint() &&
 				old.Description == r.Description.String {
 				t.entries[name] = old // unchanged row, same config: compiled the same
 				continue
@@ -218,7 +367,7 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 func misconfigured(name string, r *apiRow) *Entry {
 	return &Entry{
 		Name: name, Enabled: true, RowID: r.ID, Misconfigured: true, Access: PublicAPI,
-		Description: r.Description.String, fingerprint: "misconfigured:" + fingerprint(r),
+		Description: r.Description.String, fingerprint: "misconfigured:" + r.fingerprint(),
 		Handler: func(context.Context, *Call) (format.Result, error) {
 			return Failf(KindUnavailable, "apientry %s is not available (misconfigured)", name), nil
 		},
@@ -305,7 +454,7 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 	if e.Handler == nil {
 		e.Handler = func(context.Context, *Call) (format.Result, error) { return OK("done"), nil }
 	}
-	e.fingerprint = fingerprint(r)
+	e.fingerprint = r.fingerprint()
 	e.restUser = e.SQL == nil && base != nil && base.restUser || e.SQL != nil && templateReadsUser(e.SQL) ||
 		e.Rule != nil || r.CustomAction.Int64 != 0 && strings.Contains(r.CustomActionBody.String, "{")
 	if e.SQL != nil && e.SQL.ReturnsRows() && c.dialect.PrepareStatements() { // else run unprepared (schema.Dialect.PrepareStatements)
@@ -428,6 +577,14 @@ func fingerprint(r *apiRow) string {
 	text(r.Rule)
 	sum := sha256.Sum256(b)
 	return string(sum[:])
+}
+
+// fingerprint returns fingerprint(r), computed once per row.
+func (r *apiRow) fingerprint() string {
+	if r.fp == "" {
+		r.fp = fingerprint(r)
+	}
+	return r.fp
 }
 
 // sameValues reports whether two configs hold the same option values, so

@@ -61,16 +61,21 @@ func (l *rateLimited) Allow(ctx context.Context, req *Request) error {
 		}
 		return nil
 	}
-	if err := take(&l.ip, ipKey(req.RemoteIP), cfg.Float("ratelimitip"), cfg.Int("ratelimitipburst")); err != nil {
-		return err
-	}
-	user := strings.ToLower(strings.TrimSpace(req.Params.Get("authid")))
-	if req.Session != nil {
-		user = strings.ToLower(req.Session.Username)
-	}
-	if user != "" {
-		if err := take(&l.user, user, cfg.Float("ratelimituser"), cfg.Int("ratelimituserburst")); err != nil {
+	// A limit that is off (0, as Take reads it) costs no key.
+	if r := cfg.Float("ratelimitip"); r > 0 {
+		if err := take(&l.ip, ipKey(req.RemoteIP), r, cfg.Int("ratelimitipburst")); err != nil {
 			return err
+		}
+	}
+	if r := cfg.Float("ratelimituser"); r > 0 {
+		user := strings.ToLower(strings.TrimSpace(req.Params.Get("authid")))
+		if req.Session != nil {
+			user = strings.ToLower(req.Session.Username)
+		}
+		if user != "" {
+			if err := take(&l.user, user, r, cfg.Int("ratelimituserburst")); err != nil {
+				return err
+			}
 		}
 	}
 	if r, ok := l.entryLimit(cfg.Get("ratelimitentries"), req.Entry); ok {

@@ -110,3 +110,69 @@ func TestReloadReusesUnchangedRows(t *testing.T) {
 		t.Error("after a config change rule00000 kept the entry compiled under the old config")
 	}
 }
+
+// A reload sees every change of tb_api made by hand (the row markers of
+// loadRowsCached): each column, an insert, a delete, a row deleted and
+// inserted again under the same id, an UPDATE that changes nothing.
+func TestReloadSeesEveryChange(t *testing.T) {
+	db := mvtest.MustDB(t)
+	seedRules(t, db, 5)
+	e := mvtest.MustEngine(t, db, nil)
+	ctx := context.Background()
+	reload := func(step string) *engine.Table {
+		t.Helper()
+		if _, err := e.ReloadTable(ctx); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		return e.Table()
+	}
+	entry := func(name string) *engine.Entry {
+		en, _ := e.Table().Lookup(name)
+		return en
+	}
+	var one int64
+	if err := db.GetContext(ctx, &one, "SELECT id FROM tb_api WHERE fname = 'rule00001'"); err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []string{"req_key = 0", "req_ip = 1", "req_user = 4", "req_user_mode = 2", "req_user_credit = 1.5",
+		"req_user_register = 1", "req_user_login = 1", "customsql = 'SELECT 7'", "enabled = 0", "enabled = 1",
+		"customsql = 'SELECT 8', description = 'words'", "fname = 'renamed'", "fname = 'rule00001'"} {
+		before := e.Table()
+		mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET "+set+" WHERE id = ?"), one)
+		after := reload(set)
+		if set != "fname = 'renamed'" && engine.Reused(before, after, "rule00001") {
+			t.Errorf("%s: rule00001 kept its old entry", set)
+		}
+		if !engine.Reused(before, after, "rule00003") {
+			t.Errorf("%s: unchanged rule00003 compiled again", set)
+		}
+	}
+	if en := entry("rule00001"); en == nil || en.Description != "words" || en.Enabled != true {
+		t.Errorf("rule00001 after the updates: %+v", en)
+	}
+	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('added', 'SELECT 1')")
+	reload("insert")
+	if entry("added") == nil {
+		t.Error("inserted row not seen")
+	}
+	mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname = 'rule00002'")
+	reload("delete")
+	if entry("rule00002") != nil {
+		t.Error("deleted row still served")
+	}
+	var id int64
+	if err := db.GetContext(ctx, &id, "SELECT id FROM tb_api WHERE fname = 'rule00004'"); err != nil {
+		t.Fatal(err)
+	}
+	mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname = 'rule00004'")
+	mvtest.MustExec(t, db, db.Dialect.Rebind("INSERT INTO tb_api (id, fname, customsql) VALUES (?, 'again', 'SELECT 2')"), id)
+	reload("reinsert")
+	if entry("again") == nil || entry("rule00004") != nil {
+		t.Error("a row deleted and inserted again under its id was not seen")
+	}
+	before := e.Table()
+	mvtest.MustExec(t, db, "UPDATE tb_api SET enabled = enabled")
+	if after := reload("no-op update"); !engine.Reused(before, after, "rule00003") {
+		t.Error("an UPDATE that changed nothing compiled rule00003 again")
+	}
+}

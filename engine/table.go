@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/expr-lang/expr/vm"
 
@@ -167,6 +168,9 @@ type Table struct {
 	// bad lists the rows that did not compile (a table a server started
 	// with; a reload never installs a table with bad rows).
 	bad []*RowError
+	// rows are the tb_api rows the table was compiled from, for the next
+	// reload (loadRowsCached); nil when the dialect has no row marker.
+	rows atomic.Pointer[rowCache]
 }
 
 // Bad lists the tb_api rows that did not compile into this table; their

@@ -43,6 +43,7 @@ type Dialect struct {
 	describeSQL       string // checks a statement without running it; "" means prepare it
 	paramType         string // declared type of a placeholder in describeSQL
 	replicaLagSQL     string // seconds a read replica is behind; "" when mvapi cannot tell (see ReplicaLagSQL)
+	apiRowVersion     string // a tb_api row's change marker (APIRowVersion)
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -54,6 +55,8 @@ var SQLite = Dialect{
 	goose:      goose.DialectSQLite3,
 	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
 	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+	// kept by the triggers of migration 00013 (a counter no two changes share)
+	apiRowVersion: "rowver",
 }
 
 // Postgres is PostgreSQL through pgx in database/sql mode.
@@ -72,6 +75,10 @@ var Postgres = Dialect{
 	replicaLagSQL: `SELECT CAST(CASE WHEN NOT pg_is_in_recovery() THEN 0
  WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
  ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS DOUBLE PRECISION)`,
+	// a hash of every column but id (the row's text form quotes and
+	// delimits each value, NULL included)
+	apiRowVersion: `md5(ROW(fname, req_key, req_ip, req_user, req_user_mode, req_user_credit, req_user_register,
+ req_user_login, customsql, custom_action, custom_action_body, enabled, "rule", description)::text)`,
 }
 
 // SQLServer is Microsoft SQL Server through go-mssqldb's "sqlserver" driver.
@@ -245,6 +252,12 @@ func (d Dialect) SupportsNotify() bool { return d.notify }
 
 // SupportsOnlineBackup reports whether mvapi itself backs up the database
 // while serving and restores it (SQLite: VACUUM INTO a file). Elsewhere
+// APIRowVersion is an expression of a tb_api row that changes whenever
+// any column of the row does (an UPDATE by hand included), for apireload
+// to read only the rows that changed; "" when the dialect has none (every
+// reload then reads every row).
+func (d Dialect) APIRowVersion() string { return d.apiRowVersion }
+
 // BackupTools says what the operator uses instead.
 func (d Dialect) SupportsOnlineBackup() bool { return d.onlineBackup }
 
