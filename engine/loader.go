@@ -575,6 +575,7 @@ func fingerprint(r *apiRow) string {
 	text(r.CustomActionBody)
 	nullInt(r.Enabled)
 	text(r.Rule)
+	text(r.Description) // help and the OpenAPI document show it
 	sum := sha256.Sum256(b)
 	return string(sum[:])
 }

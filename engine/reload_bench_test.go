@@ -86,8 +86,8 @@ func TestReloadReusesUnchangedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := e.Table()
-	if fmt.Sprint(d.Changed) != "[rule00001]" {
-		t.Errorf("changed %v, want [rule00001]", d.Changed)
+	if fmt.Sprint(d.Changed) != "[rule00001 rule00002]" { // a new description is a change too
+		t.Errorf("changed %v, want [rule00001 rule00002]", d.Changed)
 	}
 	if !engine.Reused(before, after, "rule00000") {
 		t.Error("unchanged rule00000 was compiled again")
