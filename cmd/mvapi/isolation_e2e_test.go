@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,19 +15,27 @@ import (
 	"mvapi/engine"
 	"mvapi/internal/mvtest"
 	"mvapi/schema"
+
+	"modernc.org/sqlite"
 )
 
-// TestSlowCustomSQLIsolation: six concurrent customsql queries of ~1.5 s
-// (pg_sleep on PostgreSQL, a recursive CTE calibrated on this machine on
-// SQLite) while a balance load runs. With customsql on its own pool
-// (customsqlconns, the default) balance keeps its latency; with
-// customsqlconns=0 (the shared pool, the behaviour before the fix) the six
-// queries take every one of the 4 main connections and balance stalls for
-// about as long as a slow query. The issue's figure is a balance p99 under
-// 50 ms; the test machine runs many tests at once on 2 cores (load ~15),
-// where even the baseline p99 reaches tens of milliseconds, so the test
-// asserts p99 < 500 ms with isolation and > 1 s... of stall without it is
-// only required to be far above (3x) the isolated run, and logs the figures.
+// TestSlowCustomSQLIsolation: six concurrent customsql queries of 1.5 s
+// (pg_sleep on PostgreSQL, mvsleep, a test function that sleeps, on
+// SQLite) while 4 clients load balance and getdetails (getdetails reads the
+// database; balance answers from the user cache once authenticated). The
+// main pool has 4 connections. With customsql on its own pool
+// (customsqlconns, the default) the load keeps its latency; with
+// customsqlconns=0 (one shared pool, the behaviour before the fix) the six
+// queries take every main connection and the load stalls for about as long
+// as a slow query.
+//
+// The issue's figure is a p99 under 50 ms. The test machine runs many tests
+// at once on 2 cores (load ~15), where even the baseline has tail
+// latencies of tens of milliseconds, so the test asserts p99 and max
+// < 500 ms with isolation and logs the figures. The stall without isolation
+// is asserted on the max latency: a blocked client sends nothing while it
+// waits, so the stall is only 4 samples among thousands and hides below
+// the p99 (coordinated omission); the max shows it (> 1 s).
 func TestSlowCustomSQLIsolation(t *testing.T) { mvtest.ForEachDB(t, testSlowCustomSQLIsolation) }
 
 func testSlowCustomSQLIsolation(t *testing.T, dsn string) {
@@ -36,13 +44,13 @@ func testSlowCustomSQLIsolation(t *testing.T, dsn string) {
 	}
 	isoBase, isoSlow := runSlowCustomSQL(t, mvtest.FreshDSN(t, dbKind(dsn)), "-1")
 	shBase, shSlow := runSlowCustomSQL(t, dsn, "0")
-	t.Logf("balance p99: isolated pool: %v alone, %v beside 6 slow customsql; shared pool (customsqlconns=0): %v alone, %v beside them",
-		isoBase, isoSlow, shBase, shSlow)
-	if isoSlow > 500*time.Millisecond {
-		t.Errorf("balance p99 %v beside slow customsql with its own pool, want < 500 ms (issue: 50 ms on an idle machine)", isoSlow)
+	t.Logf("own customsql pool: alone %v; beside 6 slow customsql %v", isoBase, isoSlow)
+	t.Logf("shared pool (customsqlconns=0): alone %v; beside 6 slow customsql %v", shBase, shSlow)
+	if isoSlow.p99 > 500*time.Millisecond || isoSlow.max > 500*time.Millisecond {
+		t.Errorf("own customsql pool: latency beside slow customsql %v, want p99 and max < 500 ms (issue: p99 50 ms on an idle machine)", isoSlow)
 	}
-	if shSlow < 3*isoSlow || shSlow < 300*time.Millisecond {
-		t.Errorf("shared pool: balance p99 %v beside slow customsql, want a visible stall (> 3x the isolated %v and > 300 ms): the test does not show the fault", shSlow, isoSlow)
+	if shSlow.max < time.Second {
+		t.Errorf("shared pool: latency beside slow customsql %v, want a stall > 1 s: the test does not show the fault", shSlow)
 	}
 }
 
@@ -56,7 +64,7 @@ func dbKind(dsn string) string {
 // runSlowCustomSQL starts a server with customsqlconns=conns and 4 main
 // connections, and returns balance's p99 alone and while six slow
 // customsql queries run.
-func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow time.Duration) {
+func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow stats) {
 	sets := map[string]string{"allowtrustedip": "0", "httpstrictresponse": "1",
 		"dbmaxconns": "4", "customsqlconns": conns, "sqltimeout": "60", "requesttimeout": "60"}
 	s := startServer(t, dsn, sets)
@@ -64,8 +72,7 @@ func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow time.Duration
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
 	q := `SELECT 1 FROM pg_sleep(1.5)`
 	if s.m.DB.Dialect == schema.SQLite {
-		n := calibrateCTE(t, s.m.DB, 1500*time.Millisecond)
-		q = fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < %d) SELECT count(*) FROM c`, n)
+		q = `SELECT mvsleep(1500)`
 	}
 	s.exec(`INSERT INTO tb_api (fname, req_key, req_user, customsql) VALUES ('slowreport', 1, 12, ?)`, q)
 	wantPrefix(t, s.apireload("root", "adminpw1"), "OK: apireload: ")
@@ -88,23 +95,27 @@ func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow time.Duration
 		return string(b), err
 	}
 	// load runs 4 balance clients until stop is closed and returns p99.
-	load := func(stop <-chan struct{}) time.Duration {
+	load := func(stop <-chan struct{}) stats {
 		var mu sync.Mutex
 		var lat []time.Duration
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {
-				for {
+				for i := 0; ; i++ {
 					select {
 					case <-stop:
 						return
 					default:
 					}
+					entry, want := "balance", "Your credit is"
+					if i%2 == 1 {
+						entry, want = "getdetails", "OK"
+					}
 					start := time.Now()
-					body, err := call(append([]string{"apientry", "balance"}, s.md5Auth("dave", "secret11")...)...)
+					body, err := call(append([]string{"apientry", entry}, s.md5Auth("dave", "secret11")...)...)
 					d := time.Since(start)
-					if err != nil || !strings.HasPrefix(body, "Your credit is") {
-						t.Errorf("balance: %q %v", body, err)
+					if err != nil || !strings.HasPrefix(body, want) {
+						t.Errorf("%s: %q %v", entry, body, err)
 						return
 					}
 					mu.Lock()
@@ -114,7 +125,7 @@ func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow time.Duration
 			})
 		}
 		wg.Wait()
-		return p99(lat)
+		return stats{n: len(lat), p99: p99(lat), max: slices.Max(append(lat, 0))}
 	}
 	stop := make(chan struct{})
 	time.AfterFunc(1500*time.Millisecond, func() { close(stop) })
@@ -136,23 +147,22 @@ func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow time.Duration
 	return base, slow
 }
 
-// calibrateCTE finds the count of a recursive CTE that runs about d on this
-// machine now.
-func calibrateCTE(t *testing.T, db *schema.DB, d time.Duration) int {
-	n := 200000
-	for {
-		start := time.Now()
-		var c int
-		if err := db.QueryRowContext(context.Background(), fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < %d) SELECT count(*) FROM c`, n)).Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		took := time.Since(start)
-		if took > 100*time.Millisecond || n > 1<<30 {
-			return int(float64(n) * float64(d) / float64(took))
-		}
-		n *= 4
-	}
+// mvsleep(ms) is a SQLite function for the tests that waits without using
+// the CPU, like pg_sleep: a slow DBA query that only holds its connection.
+func init() {
+	sqlite.MustRegisterScalarFunction("mvsleep", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		ms, _ := args[0].(int64)
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return ms, nil
+	})
 }
+
+type stats struct {
+	n        int
+	p99, max time.Duration
+}
+
+func (s stats) String() string { return fmt.Sprintf("p99 %v max %v (%d requests)", s.p99, s.max, s.n) }
 
 func p99(lat []time.Duration) time.Duration {
 	if len(lat) == 0 {
