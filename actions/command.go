@@ -55,7 +55,7 @@ func (x *commandAction) Run(ctx context.Context, c *engine.Call, res format.Resu
 	if c.Config.Int("allowcmdaction") != 1 {
 		return errors.New("command action not run: allowcmdaction was switched off (apireload to drop the row)")
 	}
-	env := &renderEnv{ctx: ctx, c: c, res: res, q: c.DB(), now: now()}
+	env := &renderEnv{ctx: ctx, c: c, res: res, q: c.CustomDB(), now: now()}
 	argv := make([]string, len(x.args))
 	for i, t := range x.args {
 		v, err := t.render(env, plain)

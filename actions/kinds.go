@@ -40,7 +40,7 @@ type sqlAction struct{ t *sqltemplate.Template }
 func (a sqlAction) Run(ctx context.Context, c *engine.Call, res format.Result) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(c.Config.SQLTimeout)*time.Second)
 	defer cancel()
-	tx, err := c.DB().BeginTxx(ctx, nil)
+	tx, err := c.CustomDB().BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sql action: begin: %w", err)
 	}
@@ -93,7 +93,7 @@ type restartAction struct {
 }
 
 func (x *restartAction) Run(ctx context.Context, c *engine.Call, res format.Result) error {
-	env := &renderEnv{ctx: ctx, c: c, res: res, q: c.DB(), now: now()}
+	env := &renderEnv{ctx: ctx, c: c, res: res, q: c.CustomDB(), now: now()}
 	reason, err := x.reason.render(env, oneLine)
 	if err != nil || strings.TrimSpace(reason) == "" {
 		reason = "custom_action of " + c.Entry.Name

@@ -88,14 +88,14 @@ func (e *Engine) actionFailure(ctx context.Context, c *Call, err error) format.R
 // fails rolls the write back.
 func (e *Engine) execJoined(ctx context.Context, c *Call, ta TxAction, query string, args []any) (int64, error) {
 	if ta == nil {
-		res, err := e.db.ExecContext(ctx, query, args...)
+		res, err := c.CustomDB().ExecContext(ctx, query, args...)
 		if err != nil {
 			return 0, err
 		}
 		n, _ := res.RowsAffected()
 		return n, nil
 	}
-	tx, err := e.db.BeginTxx(ctx, nil)
+	tx, err := c.CustomDB().BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -99,7 +99,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	q := e.queries.start(c.Entry.Name, query)
 	defer e.queries.stop(q)
-	rows, err := c.Entry.sqlStmt.query(ctx, e.db.DB.DB, query, args)
+	rows, err := c.Entry.sqlStmt.query(ctx, c.CustomDB().DB.DB, query, args)
 	if err != nil {
 		return e.sqlError(ctx, c, err)
 	}

@@ -95,6 +95,7 @@ type Engine struct {
 	nonces         nonceStore
 	pool           *asyncPool
 	failLimits     failureLimits // failure actions per entry and IP; survives apireload
+	custom         customPool    // customsql's own connections (isolation.go)
 
 	// Diagnostics (stats.go): request counters, statements in flight.
 	started time.Time
@@ -134,6 +135,9 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.limiter = withRateLimits(e.limiter, e.Config)
 	cfg, err := LoadConfig(ctx, o.DB, o.Overrides)
+	if err == nil {
+		err = e.applyCustomPool(ctx, cfg)
+	}
 	if err != nil {
 		e.stop()
 		return nil, err
@@ -171,6 +175,7 @@ func (e *Engine) Close() {
 	e.stop()
 	e.pool.close()
 	e.users.close()
+	e.closeCustomPool()
 }
 
 // stop ends the engine's own goroutines and waits until they returned.
@@ -265,6 +270,9 @@ func (e *Engine) ReloadConfig(ctx context.Context) (err error) {
 	defer e.reloadMu.Unlock()
 	defer func(start time.Time) { e.observeReload("reload", start, err) }(time.Now())
 	cfg, err := LoadConfig(ctx, e.db, e.override)
+	if err == nil {
+		err = e.applyCustomPool(ctx, cfg)
+	}
 	if err != nil {
 		return err
 	}

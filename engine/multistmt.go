@@ -63,7 +63,7 @@ func (e *Engine) runStatements(ctx context.Context, c *Call, t *sqltemplate.Temp
 
 // execStatements runs stmts with their args in one transaction, then ta.
 func (e *Engine) execStatements(ctx context.Context, c *Call, ta TxAction, stmts []*sqltemplate.Template, args [][]any) (format.Result, error) {
-	tx, err := e.db.BeginTxx(ctx, nil)
+	tx, err := c.CustomDB().BeginTxx(ctx, nil)
 	if err != nil {
 		return format.Result{}, err
 	}

@@ -26,6 +26,15 @@ type DB struct {
 	DSN string
 	// defaultConns is the pool size SetPool falls back to.
 	defaultConns int
+	// rawDSN and opts reopen the same database (OpenAnother).
+	rawDSN string
+	opts   OpenOptions
+}
+
+// OpenAnother opens a second, independent connection pool on the same
+// database (customsql's own pool, see engine customsqlconns).
+func (db *DB) OpenAnother(ctx context.Context) (*DB, error) {
+	return OpenWith(ctx, db.rawDSN, db.opts)
 }
 
 // ServerPoolSize is the default connection pool of PostgreSQL and SQL
@@ -77,7 +86,11 @@ func OpenWith(ctx context.Context, dsn string, o OpenOptions) (*DB, error) {
 		if o.ReadOnly {
 			dsn = withQuery(dsn, "default_transaction_read_only", "on")
 		}
-		return openServer(ctx, Postgres, dsn)
+		db, err := openServer(ctx, Postgres, dsn)
+		if db != nil {
+			db.opts = o
+		}
+		return db, err
 	case strings.HasPrefix(dsn, "sqlserver://"):
 		return openServer(ctx, SQLServer, dsn)
 	default:
@@ -129,7 +142,7 @@ func openSQLite(ctx context.Context, path string, o OpenOptions) (*DB, error) {
 	if n < 4 {
 		n = 4
 	}
-	out := &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path, defaultConns: n}
+	out := &DB{DB: db, Dialect: SQLite, DSN: "sqlite:" + path, defaultConns: n, rawDSN: "sqlite:" + path, opts: o}
 	out.SetPool(0, 0)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -149,7 +162,7 @@ func openServer(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	out := &DB{DB: db, Dialect: d, DSN: redact(dsn), defaultConns: ServerPoolSize}
+	out := &DB{DB: db, Dialect: d, DSN: redact(dsn), defaultConns: ServerPoolSize, rawDSN: dsn}
 	out.SetPool(0, 0) // until the config says otherwise (dbmaxconns, dbmaxidleconns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(time.Hour)

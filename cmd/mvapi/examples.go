@@ -64,6 +64,12 @@ func printExamples(ctx context.Context, w io.Writer, db *schema.DB, cfg *engine.
 		fmt.Fprintln(w, "   ", u)
 	}
 	var later []string // examples that need configuration: title, then URL
+	// The secrets a new operator needs, labelled, once (the examples
+	// below carry the key inside their URLs only).
+	fmt.Fprintf(w, "KEY (authkey, apiv2key): %s\n", cfg.APIKey)
+	if adminErr == nil {
+		fmt.Fprintf(w, "Admin user: %s\nAdmin password: %s\n", admin.Username, admin.Password)
+	}
 	fmt.Fprintln(w, "Example requests (each answers OK; authmd5 is computed, authsalt is the client's random salt):")
 	show("API test, no authentication", link("apitest1"))
 	if userErr == nil {

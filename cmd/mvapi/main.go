@@ -108,6 +108,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Out == nil {
 		m.Out = io.Discard
 	}
+	if err := m.precheck(ctx); err != nil {
+		return err
+	}
 	db, err := openMigrated(ctx, m.DSN)
 	if err != nil {
 		return err
