@@ -75,6 +75,11 @@ func restartReexecs(t *testing.T, bin string) {
 		t.Fatalf("process exited (%v); log:\n%s", p.cmd.ProcessState, p.log)
 	default:
 	}
+	// The new image answers as soon as it listens; its "mvapi serving"
+	// line follows a moment later (a loaded machine showed the gap).
+	for deadline := time.Now().Add(20 * time.Second); strings.Count(p.log.String(), "mvapi serving") < 2 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if p.cmd.Process.Pid != pid || strings.Count(p.log.String(), "mvapi serving") != 2 {
 		t.Fatalf("not re-executed in place; log:\n%s", p.log)
 	}
