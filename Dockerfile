@@ -38,8 +38,10 @@ EXPOSE 8080
 # SIGTERM stops gracefully (running requests and jobs finish within 20 s):
 # give `docker stop` time, e.g. --stop-timeout 30.
 STOPSIGNAL SIGTERM
-# No HEALTHCHECK: mvapi has no health endpoint yet (the /live and /ready of
-# issue 14 are still to come), and apitest1 answers without touching the
-# database, which would make a misleading check. Add one with /ready.
+# No HEALTHCHECK: the image has no shell and no curl to run one. Health is
+# /live and /ready on the admin listener: set MVAPI_ADMINHTTPADDR (e.g.
+# 0.0.0.0:9180, published only to the management network) and let the
+# orchestrator probe it (Kubernetes httpGet on /ready, a load balancer's
+# check). apitest1 answers without touching the database: not a health check.
 ENTRYPOINT ["/usr/local/bin/mvapi"]
 CMD ["serve"]
