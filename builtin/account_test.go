@@ -9,6 +9,7 @@ import (
 )
 
 func TestGetDetails(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		id := v.user("jane", 0, 9.8)
@@ -48,6 +49,7 @@ func TestGetDetails(t *testing.T) {
 }
 
 func TestSetField(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -113,6 +115,7 @@ func TestSetField(t *testing.T) {
 }
 
 func TestChangePwd(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("mia", 0, 1)
@@ -127,6 +130,7 @@ func TestChangePwd(t *testing.T) {
 }
 
 func TestForgotPassword(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"pwdanswermaxfails": "3"})
 		id := v.user("nina", 0, 1)

@@ -18,6 +18,7 @@ import (
 // files that are not mvapi databases; on a server database both name the
 // tool to use.
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, dirs := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -93,6 +94,7 @@ func (v *env) idOf(username string) int64 {
 // TestDBReset: the idle connections are closed, the database answers, and
 // requests go on.
 func TestDBReset(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)

@@ -13,6 +13,7 @@ import (
 // table (at most 1000), writes as rows affected, errors as ERROR; a
 // trusted IP without credentials is not enough.
 func TestDBEntry(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -48,6 +49,7 @@ func TestDBEntry(t *testing.T) {
 // database's own lists and values are bound; the reference's defaults
 // apply (tb_users, id, filter guessed from username/callerid/userid).
 func TestGetFieldAndAdminSetField(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -112,6 +114,7 @@ func TestGetFieldAndAdminSetField(t *testing.T) {
 // TestAddServer: the reference's example and every u_* parameter, extra
 // fieldnameX/fieldvalX checked against tb_users' columns.
 func TestAddServer(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -179,6 +182,7 @@ func cell(v any) string { return engine.SQLText(v) }
 // TestDelUserAndListUsers: listusers filters, orders and limits without
 // showing passwords; deluser deletes by id or username, never the caller.
 func TestDelUserAndListUsers(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		root := v.user("root", engine.TypeAdmin, 0)
@@ -218,6 +222,7 @@ func TestDelUserAndListUsers(t *testing.T) {
 // TestBannedList: bannedlist shows every row and which are in force;
 // delbanned removes one address or all.
 func TestBannedList(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)

@@ -17,6 +17,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 // pputfile/pgetfile under filestoragedir, each folder its own, within
 // maxfilebytes.
 func TestFileEntriesRoundTrip(t *testing.T) {
+	t.Parallel()
 	v, dirs := adminEnv(t, map[string]string{"maxfilebytes": "64"})
 	v.user("root", engine.TypeAdmin, 0)
 	wantOK(t, v.as("root", "putfile", "filename", "conf/a b.txt", "filedata", b64("hello")), "OK: saved conf/a b.txt (5 bytes)")
@@ -65,6 +66,7 @@ func traversalNames(outside string) []string {
 // name that could leave its folder (symlinks included), and nothing
 // outside changes and nothing new appears inside.
 func TestFileEntriesRefuseTraversal(t *testing.T) {
+	t.Parallel()
 	v, dirs := adminEnv(t, nil)
 	v.user("root", engine.TypeAdmin, 0)
 	outside := t.TempDir()

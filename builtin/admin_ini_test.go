@@ -12,6 +12,7 @@ import (
 // TestIniEntries: setini and getini change one key and keep the rest of
 // the file; bad names and values are refused.
 func TestIniEntries(t *testing.T) {
+	t.Parallel()
 	v, dirs := adminEnv(t, nil)
 	v.user("root", engine.TypeAdmin, 0)
 	wantErr(t, v.as("root", "getini", "section", "sip", "key", "port"), "not found: [sip] port in mvapi.ini")
@@ -59,6 +60,7 @@ func TestIniEntries(t *testing.T) {
 // secrets; loadinifiles checks every value first, stores them and
 // reloads; a secret written masked stays as it is.
 func TestSaveAndLoadSettings(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, dirs := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)

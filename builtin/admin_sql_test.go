@@ -10,6 +10,7 @@ import (
 // dialect (SQL Server cannot run here): identifiers quoted by the
 // dialect, values always placeholders, TOP or LIMIT.
 func TestAdminSQL(t *testing.T) {
+	t.Parallel()
 	cols := []string{"type", "username", "port"}
 	for _, c := range []struct {
 		d                                              schema.Dialect

@@ -14,6 +14,7 @@ import (
 
 // TestUnregAndDiscCallQueue: both write a request row for the switch.
 func TestUnregAndDiscCallQueue(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, _ := adminEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -39,6 +40,7 @@ func TestUnregAndDiscCallQueue(t *testing.T) {
 // TestCmdEntry: off unless allowcmdaction=1; then only an authenticated
 // admin from an allowed IP runs a program (no shell).
 func TestCmdEntry(t *testing.T) {
+	t.Parallel()
 	v, _ := adminEnv(t, nil)
 	v.user("root", engine.TypeAdmin, 0)
 	admin := []string{"authkey", v.key, "authid", "root", "authpwd", pwd("root")}
@@ -64,6 +66,7 @@ func TestCmdEntry(t *testing.T) {
 // login gets admin rights on the console, yet db (admins only, not
 // support) and cmd still refuse it; an admin login runs db.
 func TestDBRefusesSupportOnTheConsole(t *testing.T) {
+	t.Parallel()
 	v, _ := adminEnv(t, map[string]string{"apitrustfromconsole": "2", "allowcmdaction": "1"})
 	v.user("root", engine.TypeAdmin, 0)
 	v.user("sue", engine.TypeSupport, 0)

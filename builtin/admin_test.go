@@ -86,6 +86,7 @@ func dirEntries(t *testing.T, dir string) []string {
 // nothing happens: no user deleted, no file written, no row queued, the
 // banned list kept.
 func TestAdminEntriesRefuseNonAdmins(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v, dirs := adminEnv(t, map[string]string{"allowcmdaction": "1"})
 		v.user("root", engine.TypeAdmin, 0)
@@ -143,6 +144,7 @@ func TestAdminEntriesRefuseNonAdmins(t *testing.T) {
 // TestNotSupportedEntriesSayWhat: switch-only entries are known to an
 // admin and answer "ERROR: not supported: NAME".
 func TestNotSupportedEntriesSayWhat(t *testing.T) {
+	t.Parallel()
 	v, _ := adminEnv(t, nil)
 	v.user("root", engine.TypeAdmin, 0)
 	for _, n := range notSupportedEntries {
@@ -161,6 +163,7 @@ func TestNotSupportedEntriesSayWhat(t *testing.T) {
 // TestLogEntries: showlog, log and logsearch answer the lines the engine's
 // logger kept, newest last, with secrets masked.
 func TestLogEntries(t *testing.T) {
+	t.Parallel()
 	v, _ := adminEnv(t, nil)
 	v.user("root", engine.TypeAdmin, 0)
 	log := v.e.Logger()
@@ -198,6 +201,7 @@ func TestLogEntries(t *testing.T) {
 // TestShowCfgMasksSecrets: registered secrets and secret-looking rows are
 // masked; other values are shown with their defaults.
 func TestShowCfgMasksSecrets(t *testing.T) {
+	t.Parallel()
 	v, _ := adminEnv(t, map[string]string{"registerexpiry": "900"})
 	v.user("root", engine.TypeAdmin, 0)
 	v.exec("INSERT INTO tb_globalconfig (name, value) VALUES ('smtppassword2', 'Pw-Hidden-9'), ('apiv2md5salt', 'Salt-Hidden-9')")

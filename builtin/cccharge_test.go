@@ -42,6 +42,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestCCCharge(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		g := &gateway{}
 		srv := httptest.NewServer(g)
@@ -100,6 +101,7 @@ func TestCCCharge(t *testing.T) {
 }
 
 func TestCCChargeWithoutGateway(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("ivan", 0, 1)

@@ -104,6 +104,7 @@ func (f *cdrFixture) thisMonth(want ...string) string {
 }
 
 func TestCDRFilters(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		f := newCDRFixture(t)
 		all := "c1,c2,c3,c4,c5,c6,c7,c8"
@@ -150,6 +151,7 @@ func TestCDRFilters(t *testing.T) {
 }
 
 func TestCDRFieldsSummaryAndBy(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		f := newCDRFixture(t)
 		cols := func(user string, kv ...string) string {
@@ -222,6 +224,7 @@ func TestCDRFieldsSummaryAndBy(t *testing.T) {
 }
 
 func TestCDRBadFilters(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("alice", 0, 0)
@@ -240,6 +243,7 @@ func TestCDRBadFilters(t *testing.T) {
 // TestCDRReferenceExamples runs each example of the reference's "Cdr API
 // examples" against the fixture, with the answer worked out by hand.
 func TestCDRReferenceExamples(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		f := newCDRFixture(t)
 		monthCost := func(labels ...string) (calls, connected, dur int, cost float64) {

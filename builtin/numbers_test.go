@@ -18,6 +18,7 @@ func addNumbers(v *env, nums ...string) {
 }
 
 func TestPhoneNumberPool(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"numberlockexpiry": "600"})
 		v.user("root", engine.TypeAdmin, 0)
@@ -61,6 +62,7 @@ func TestPhoneNumberPool(t *testing.T) {
 }
 
 func TestPhoneNumberLockLimit(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("carla", 0, 0)
@@ -77,6 +79,7 @@ func TestPhoneNumberLockLimit(t *testing.T) {
 // Two users race for the last free number: exactly one gets it. Repeated
 // with fresh numbers to give the race many chances.
 func TestPhoneNumberLastNumberRace(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		users := []string{"dave", "dina"}

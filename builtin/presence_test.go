@@ -9,6 +9,7 @@ import (
 )
 
 func TestVerifyUser(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("tina", 0, 0)
@@ -40,6 +41,7 @@ func TestVerifyUser(t *testing.T) {
 }
 
 func TestPresenceAndOfflineMessages(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"offlinemsgmax": "3"})
 		ua := v.user("uma", 0, 0)
@@ -87,6 +89,7 @@ func TestPresenceAndOfflineMessages(t *testing.T) {
 
 // Two presence requests at once never both deliver a message.
 func TestOfflineMessagesDeliveredOnceUnderRace(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("xena", 0, 0)
@@ -111,6 +114,7 @@ func TestOfflineMessagesDeliveredOnceUnderRace(t *testing.T) {
 }
 
 func TestGetConfRoom(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"confroomprefix": "77"})
 		v.user("zack", 0, 0)

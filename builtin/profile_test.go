@@ -8,6 +8,7 @@ import (
 )
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("root", engine.TypeAdmin, 0)
@@ -39,6 +40,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("quin", 0, 0)
@@ -55,6 +57,7 @@ func TestCLI(t *testing.T) {
 }
 
 func TestCallbackNumberAndForward(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"callbackaccessnumber": "+3612345678"})
 		v.user("sara", 0, 5)

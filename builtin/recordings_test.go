@@ -16,6 +16,7 @@ import (
 )
 
 func TestVoiceRecDownload(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		base := t.TempDir()
 		dir := filepath.Join(base, "rec")

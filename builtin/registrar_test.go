@@ -10,6 +10,7 @@ import (
 // reguser and regstat use the reference's definition of registered, the
 // one apidefneedregister, status and verifyuser use.
 func TestRegUserAndRegStat(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("boss", engine.TypeAdmin, 0)
@@ -47,6 +48,7 @@ func TestRegUserAndRegStat(t *testing.T) {
 }
 
 func TestRechargeIsCharge(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		v.user("rita", 0, 1)

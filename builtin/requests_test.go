@@ -13,6 +13,7 @@ import (
 // addcredit with the same reqid answers the first answer word for word and
 // moves no money again; the credit log carries the request id.
 func TestReqIDMovesMoneyOnce(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, map[string]string{"authlockoutfailures": "0"})
 		a, b := v.user("ida", engine.TypeEndUser, 10), v.user("idb", engine.TypeEndUser, 0)
@@ -66,6 +67,7 @@ func TestReqIDMovesMoneyOnce(t *testing.T) {
 // TestReqIDConcurrentDuplicates: 8 copies of one transfer sent at once
 // move the money once and all answer the same text.
 func TestReqIDConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T) {
 		v := newEnv(t, nil)
 		a, b := v.user("dupa", engine.TypeEndUser, 100), v.user("dupb", engine.TypeEndUser, 0)

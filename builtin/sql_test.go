@@ -12,6 +12,7 @@ import (
 
 // TestRatingSQL pins the statement rating sends to each dialect.
 func TestRatingSQL(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		d    schema.Dialect
 		want string
@@ -30,6 +31,7 @@ func TestRatingSQL(t *testing.T) {
 // cannot run here): the exact text sent with the SQLServer dialect, and
 // no construct of another dialect in it.
 func TestSQLServerStatements(t *testing.T) {
+	t.Parallel()
 	d := schema.SQLServer
 	for _, c := range []struct{ name, got, want string }{
 		{"creditChange debit", creditChangeSQL(d, true),

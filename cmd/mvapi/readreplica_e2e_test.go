@@ -41,6 +41,13 @@ func TestReadReplica(t *testing.T) {
 	}
 
 	pdb, rdb := primary.open(), replica.open()
+	// The node migrated the primary just now; the replica replays that a
+	// moment later (on a loaded machine, after the node is up). Its lag
+	// reads 0 until the WAL arrives, so wait for the schema itself.
+	waitFor(t, 30*time.Second, func() bool {
+		var ok bool
+		return rdb.QueryRow("SELECT to_regclass('tb_cdrs') IS NOT NULL").Scan(&ok) == nil && ok
+	})
 	s.exec("INSERT INTO tb_cdrs (callerid, caller, called, duration, cost) VALUES (?, 'reader', 'callone', 10, 0.1)", id)
 	waitFor(t, 5*time.Second, func() bool { return lists("callone") })
 
