@@ -104,9 +104,20 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 		return e.sqlError(ctx, c, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
+	res, err := answerRows(rows)
 	if err != nil {
 		return e.sqlError(ctx, c, err)
+	}
+	return res, nil
+}
+
+// answerRows reads at most MaxRows rows: one value answers "OK: value",
+// otherwise "OK: N rows" and the table, "OK: 100 rows (more not shown)"
+// and Truncated when there were more.
+func answerRows(rows *sql.Rows) (format.Result, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return format.Result{}, err
 	}
 	var table [][]string
 	vals := make([]any, len(cols))
@@ -116,7 +127,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	for len(table) < MaxRows && rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return e.sqlError(ctx, c, err)
+			return format.Result{}, err
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -126,7 +137,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	more := len(table) == MaxRows && rows.Next()
 	if err := rows.Err(); err != nil {
-		return e.sqlError(ctx, c, err)
+		return format.Result{}, err
 	}
 	if len(cols) == 1 && len(table) == 1 {
 		return OK(table[0][0]), nil

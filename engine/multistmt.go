@@ -98,45 +98,13 @@ func (e *Engine) execStatements(ctx context.Context, c *Call, ta TxAction, stmts
 	return out, tx.Commit()
 }
 
-// scanAnswer runs a statement that returns rows and answers it as
-// queryRows does: one value as "OK: value", else "OK: N rows" and at most
-// MaxRows rows.
+// scanAnswer runs a statement that returns rows in tx and answers it as
+// queryRows does (answerRows).
 func scanAnswer(ctx context.Context, tx *sqlx.Tx, query string, args []any) (format.Result, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return format.Result{}, err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return format.Result{}, err
-	}
-	var table [][]string
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for len(table) < MaxRows && rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return format.Result{}, err
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = SQLText(v)
-		}
-		table = append(table, row)
-	}
-	if err := rows.Err(); err != nil {
-		return format.Result{}, err
-	}
-	if len(cols) == 1 && len(table) == 1 {
-		return OK(table[0][0]), nil
-	}
-	res := OK(fmt.Sprintf("%d rows", len(table)))
-	res.Columns, res.Rows = cols, table
-	if res.Rows == nil {
-		res.Rows = [][]string{}
-	}
-	return res, nil
+	return answerRows(rows)
 }
