@@ -166,14 +166,13 @@ func (e *Engine) ReplicaState() (configured, inUse bool, lag time.Duration) {
 	return true, p.healthy.Load(), time.Duration(p.lagMS.Load()) * time.Millisecond
 }
 
-// ReplicaStats is ReplicaState with the connection pool of the replica;
-// ok is false when no replica is configured.
-func (e *Engine) ReplicaStats() (st sql.DBStats, inUse bool, lag time.Duration, dsn string, ok bool) {
-	p := e.replica.Load()
-	if p == nil {
-		return st, false, 0, "", false
+// ReplicaDB is the read replica's pool (for its connection statistics),
+// in use or not; nil when no replica is configured.
+func (e *Engine) ReplicaDB() *schema.DB {
+	if p := e.replica.Load(); p != nil {
+		return p.db
 	}
-	return p.db.Stats(), p.healthy.Load(), time.Duration(p.lagMS.Load()) * time.Millisecond, p.db.DSN, true
+	return nil
 }
 
 // readReplica is the replica when the call may read from it now.
