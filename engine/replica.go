@@ -33,7 +33,7 @@ type replicaPool struct {
 	healthy atomic.Bool
 	lagMS   atomic.Int64
 
-	mu  sync.Mutex // the checks, and setAside
+	mu  sync.Mutex // one check at a time (lag is not safe for concurrent use)
 	lag lagClock
 }
 
