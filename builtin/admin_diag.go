@@ -88,6 +88,10 @@ func serverInfo(_ context.Context, c *engine.Call) (format.Result, error) {
 		{"db_idle", strconv.Itoa(st.Idle)},
 		{"db_maxopen", strconv.Itoa(st.MaxOpenConnections)},
 		{"db_waits", strconv.FormatInt(st.WaitCount, 10)},
+		{"db_wait_ms", strconv.FormatInt(st.WaitDuration.Milliseconds(), 10)},
+	}
+	rows = append(rows, replicaInfo(e)...)
+	rows = append(rows, [][]string{
 		{"entries", strconv.Itoa(e.Table().Len())},
 		{"requests_ok", strconv.FormatInt(ok, 10)},
 		{"requests_failed", strconv.FormatInt(failed, 10)},
@@ -96,8 +100,35 @@ func serverInfo(_ context.Context, c *engine.Call) (format.Result, error) {
 		{"goroutines", strconv.Itoa(runtime.NumGoroutine())},
 		{"heap_bytes", strconv.FormatUint(mem.HeapAlloc, 10)},
 		{"sys_bytes", strconv.FormatUint(mem.Sys, 10)},
-	}
+	}...)
 	return table("mvapi "+e.Version(), []string{"name", "value"}, rows), nil
+}
+
+// replicaInfo is the read replica's part of info: "replica" is none, in
+// use or not in use (the primary serves the reads), then its lag at the
+// last check and its pool like the primary's db_* rows.
+func replicaInfo(e *engine.Engine) [][]string {
+	db := e.ReplicaDB()
+	if db == nil {
+		return [][]string{{"replica", "none"}}
+	}
+	_, inUse, lag := e.ReplicaState()
+	state := "not in use (reads from the primary)"
+	if inUse {
+		state = "in use"
+	}
+	st := db.Stats()
+	return [][]string{
+		{"replica", state},
+		{"replica_dsn", db.DSN},
+		{"replica_lag_ms", strconv.FormatInt(lag.Milliseconds(), 10)},
+		{"replica_open", strconv.Itoa(st.OpenConnections)},
+		{"replica_inuse", strconv.Itoa(st.InUse)},
+		{"replica_idle", strconv.Itoa(st.Idle)},
+		{"replica_maxopen", strconv.Itoa(st.MaxOpenConnections)},
+		{"replica_waits", strconv.FormatInt(st.WaitCount, 10)},
+		{"replica_wait_ms", strconv.FormatInt(st.WaitDuration.Milliseconds(), 10)},
+	}
 }
 
 func shortInfo(_ context.Context, c *engine.Call) (format.Result, error) {

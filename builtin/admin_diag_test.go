@@ -1,6 +1,7 @@
 package builtin_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,8 @@ func TestDiagnostics(t *testing.T) {
 		for _, r := range res.Rows {
 			info[r[0]] = r[1]
 		}
-		if info["version"] != "test" || info["database"] != kind || info["entries"] != strconv.Itoa(v.e.Table().Len()) {
+		if info["version"] != "test" || info["database"] != kind || info["entries"] != strconv.Itoa(v.e.Table().Len()) ||
+			info["replica"] != "none" || info["db_wait_ms"] == "" {
 			t.Fatalf("info %v", info)
 		}
 		wantOK(t, v.as("root", "shortinfo"), "OK: mvapi test, up ")
@@ -159,5 +161,43 @@ func TestReportsCountActivity(t *testing.T) {
 			t.Fatalf("7 days: %v", res.Rows)
 		}
 		wantErr(t, v.as("root", "reports", "days", "0"), "bad days")
+	})
+}
+
+// TestInfoShowsReplica: with a read replica, info shows whether it is in
+// use, its lag and its pool beside the primary's. The "replica" here is a
+// second pool on the test database: on PostgreSQL a server that is no
+// standby has all it wrote (lag 0, in use); SQLite has no replicas mvapi
+// can watch, so its check fails and the primary serves.
+func TestInfoShowsReplica(t *testing.T) {
+	forEachDB(t, func(t *testing.T) {
+		v, _ := adminEnv(t, nil)
+		v.user("root", engine.TypeAdmin, 0)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		rdb, err := v.db.OpenAnother(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.e.UseReplica(ctx, rdb, 5*time.Second)
+		info := map[string]string{}
+		for _, r := range v.as("root", "info").Rows {
+			info[r[0]] = r[1]
+		}
+		want := "not in use (reads from the primary)"
+		if primary, _ := v.db.Dialect.ReplicaPositionSQL(); primary != "" {
+			want = "in use"
+		}
+		if info["replica"] != want || info["replica_dsn"] != rdb.DSN || info["replica_lag_ms"] != "0" {
+			t.Fatalf("info replica rows: %v", info)
+		}
+		for _, name := range []string{"replica_open", "replica_inuse", "replica_idle", "replica_maxopen", "replica_waits", "replica_wait_ms"} {
+			if _, err := strconv.Atoi(info[name]); err != nil {
+				t.Errorf("info %s = %q, want a number", name, info[name])
+			}
+		}
+		if n, _ := strconv.Atoi(info["replica_open"]); want == "in use" && n < 1 {
+			t.Errorf("replica_open %d after a check on it", n)
+		}
 	})
 }

@@ -31,6 +31,10 @@ type Call struct {
 	identified *User
 	// rc is the request's context under requesttimeout (ServeSnapshot).
 	rc reqCtx
+	// usedReplica is the read replica ReadDB handed out; primaryOnly is
+	// set once a read on it failed (runHandler, replica.go).
+	usedReplica *replicaPool
+	primaryOnly bool
 }
 
 // VerifiedAdmin reports whether an admin proved its credentials in this

@@ -99,7 +99,7 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	q := e.queries.start(c.Entry.Name, query)
 	defer e.queries.stop(q)
-	rows, err := c.Entry.sqlStmt.query(ctx, c.CustomDB().DB.DB, query, args)
+	rows, err := c.queryEntry(ctx, query, args) // CustomDB, or the replica for a readonly row
 	if err != nil {
 		return e.sqlError(ctx, c, err)
 	}

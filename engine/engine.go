@@ -97,6 +97,9 @@ type Engine struct {
 	failLimits     failureLimits // failure actions per entry and IP; survives apireload
 	custom         customPool    // customsql's own connections (isolation.go)
 
+	// replica is the read replica (readdsn); nil when none (replica.go).
+	replica atomic.Pointer[replicaPool]
+
 	// Diagnostics (stats.go): request counters, statements in flight.
 	started time.Time
 	stats   requestStats
@@ -411,7 +414,7 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		e.act(c, entry.OnFailure, res)
 		return res
 	}
-	res, err := entry.Handler(ctx, c)
+	res, err := e.runHandler(ctx, c, entry.Handler)
 	switch {
 	case err != nil:
 		res = e.failure(ctx, c, err)

@@ -56,6 +56,7 @@ type apiRow struct {
 	Enabled          sql.NullInt64   `db:"enabled"`
 	Rule             sql.NullString  `db:"rule"`
 	Description      sql.NullString  `db:"description"`
+	ReadOnly         int64           `db:"readonly"`
 
 	// fp is fingerprint(r) once computed (a row kept from the previous
 	// load keeps it).
@@ -76,7 +77,7 @@ type rowCache struct {
 func apiRowColumns(d schema.Dialect) string {
 	return `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
  req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, ` +
-		d.IdentAs("rule") + `, description FROM tb_api`
+		d.IdentAs("rule") + `, description, readonly FROM tb_api`
 }
 
 // apiRowQuery reads tb_api; rule is quoted (a reserved word in T-SQL).
@@ -84,7 +85,7 @@ func apiRowQuery(d schema.Dialect) string {
 	rule := d.IdentAs("rule")
 	return `SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
  req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, ` +
-		rule + `, description FROM tb_api ORDER BY id`
+		rule + `, description, readonly FROM tb_api ORDER BY id`
 }
 
 // RowError is one tb_api row (or, with Table set, a row of another
@@ -160,7 +161,7 @@ func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
 		var r apiRow
 		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
 			&r.ReqUserRegister, &r.ReqUserLogin, &r.CustomSQL, &r.CustomAction, &r.CustomActionBody, &r.Enabled,
-			&r.Rule, &r.Description); err != nil {
+			&r.Rule, &r.Description, &r.ReadOnly); err != nil {
 			return nil, fmt.Errorf("load tb_api: %w", err)
 		}
 		rows = append(rows, r)
@@ -177,7 +178,7 @@ func scanRows(q *sql.Rows, rows []apiRow) ([]apiRow, error) {
 		var r apiRow
 		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
 			&r.ReqUserRegister, &r.ReqUserLogin, &r.CustomSQL, &r.CustomAction, &r.CustomActionBody, &r.Enabled,
-			&r.Rule, &r.Description); err != nil {
+			&r.Rule, &r.Description, &r.ReadOnly); err != nil {
 			return nil, fmt.Errorf("load tb_api: %w", err)
 		}
 		rows = append(rows, r)
@@ -430,6 +431,9 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 			e.Params = sparamNames(tmpl)
 		}
 	}
+	if err := readOnlyRow(r, e); err != nil {
+		fail("readonly", err)
+	}
 	if r.CustomAction.Valid && r.CustomAction.Int64 != 0 {
 		act, err := c.compileAction(int(r.CustomAction.Int64), r.CustomActionBody.String)
 		switch {
@@ -576,6 +580,7 @@ func fingerprint(r *apiRow) string {
 	nullInt(r.Enabled)
 	text(r.Rule)
 	text(r.Description) // help and the OpenAPI document show it
+	b = strconv.AppendInt(b, r.ReadOnly, 10)
 	sum := sha256.Sum256(b)
 	return string(sum[:])
 }

@@ -33,7 +33,7 @@ func TestSQLServerStatements(t *testing.T) {
 			`SELECT nonce, ip FROM tb_nonces WHERE prefix = @p1 AND expires > @p2`},
 		{"apiRows", apiRowQuery(d),
 			`SELECT id, fname, req_key, req_ip, req_user, req_user_mode, req_user_credit,
- req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, [rule], description FROM tb_api ORDER BY id`},
+ req_user_register, req_user_login, customsql, custom_action, custom_action_body, enabled, [rule], description, readonly FROM tb_api ORDER BY id`},
 		{"createUser", createUserSQL(d),
 			`INSERT INTO tb_users
  (type, username, password, name, email, phone, currency, country, address, credit, deviceid, pin)

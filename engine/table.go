@@ -147,6 +147,9 @@ type Entry struct {
 	Builtin     bool
 	RowID       int64 // tb_api.id, 0 for a built-in without a row
 	Description string
+	// ReadOnly marks a customsql row whose tb_api.readonly is 1: its one
+	// SELECT runs on the read replica while one is in use (replica.go).
+	ReadOnly bool
 	// Misconfigured marks the entry of a tb_api row that did not compile
 	// when the server started: it answers "ERROR: apientry NAME is not
 	// available (misconfigured)" (KindUnavailable) to every caller.

@@ -18,3 +18,11 @@ func (s *Scheduler) TickEvery(spec, job string, run func(context.Context) (strin
 	}
 	s.tick(job, sched, 0, run)
 }
+
+// SetRequestPurgeBatch sets the batch of the tb_requests purge until the
+// test ends.
+func SetRequestPurgeBatch(t interface{ Cleanup(func()) }, n int) {
+	old := requestPurgeBatch
+	requestPurgeBatch = n
+	t.Cleanup(func() { requestPurgeBatch = old })
+}

@@ -28,7 +28,8 @@ var builtinJobs = []builtinJob{
 	{"dailyreport", "0 6 * * *", dailyReport},
 }
 
-// hourly purges expired nonces and expired phone number reservations.
+// hourly purges expired nonces, expired phone number reservations and
+// request ids past reqiddays (purgeRequests).
 func hourly(ctx context.Context, s *Scheduler) (string, error) {
 	now := time.Now().UTC()
 	n1, err := s.exec(ctx, purgeNoncesSQL(s.db.Dialect), now)
@@ -39,7 +40,11 @@ func hourly(ctx context.Context, s *Scheduler) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("OK: hourly maintenance: %d expired nonces, %d expired number reservations removed", n1, n2), nil
+	reqs, err := purgeRequests(ctx, s, now)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("OK: hourly maintenance: %d expired nonces, %d expired number reservations removed, %s", n1, n2, reqs), nil
 }
 
 // daily purges old job runs and delivered outbox rows (logretentiondays),

@@ -20,6 +20,8 @@ func TestSQLServerStatements(t *testing.T) {
 			`UPDATE tb_phonenumbers SET userid = NULL, lockeduntil = NULL WHERE lockeduntil IS NOT NULL AND lockeduntil < @p1`},
 		{"purgeJobRuns", purgeJobRunsSQL(d),
 			`DELETE FROM tb_jobruns WHERE started < @p1 AND finished IS NOT NULL`},
+		{"purgeRequests", purgeRequestsSQL(d, 1000),
+			`DELETE FROM tb_requests WHERE datum < @p1 AND datum <= (SELECT MAX(datum) FROM (SELECT TOP 1000 datum FROM tb_requests WHERE datum < @p2 ORDER BY datum) oldest)`},
 		{"purgeSent", purgeSentSQL(d),
 			`DELETE FROM tb_outbox WHERE status = 'sent' AND created < @p1`},
 		{"userEmails daily", userEmailsSQL(d, "senddailyemail", false),

@@ -42,7 +42,8 @@ type Dialect struct {
 	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
 	describeSQL       string // checks a statement without running it; "" means prepare it
 	paramType         string // declared type of a placeholder in describeSQL
-	replicaLagSQL     string // seconds a read replica is behind; "" when mvapi cannot tell (see ReplicaLagSQL)
+	walPositionSQL    string // the primary's WAL position in bytes; "" when mvapi cannot watch replicas (see ReplicaPositionSQL)
+	replayPositionSQL string // the WAL position a read replica has replayed, in bytes
 	apiRowVersion     string // a tb_api row's change marker (APIRowVersion)
 }
 
@@ -72,13 +73,15 @@ var Postgres = Dialect{
 	lockWaitsSQL: `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
  COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`,
-	replicaLagSQL: `SELECT CAST(CASE WHEN NOT pg_is_in_recovery() THEN 0
- WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
- ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS DOUBLE PRECISION)`,
+	walPositionSQL: `SELECT CAST(pg_current_wal_lsn() - '0/0'::pg_lsn AS BIGINT)`,
+	// a standby's replayed position; a server that is no standby (a
+	// promoted one) has everything it wrote
+	replayPositionSQL: `SELECT CAST(CASE WHEN pg_is_in_recovery() THEN COALESCE(pg_last_wal_replay_lsn(), '0/0'::pg_lsn)
+ ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn AS BIGINT)`,
 	// a hash of every column but id (the row's text form quotes and
 	// delimits each value, NULL included)
 	apiRowVersion: `md5(ROW(fname, req_key, req_ip, req_user, req_user_mode, req_user_credit, req_user_register,
- req_user_login, customsql, custom_action, custom_action_body, enabled, "rule", description)::text)`,
+ req_user_login, customsql, custom_action, custom_action_body, enabled, "rule", description, readonly)::text)`,
 }
 
 // SQLServer is Microsoft SQL Server through go-mssqldb's "sqlserver" driver.

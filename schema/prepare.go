@@ -12,8 +12,16 @@ package schema
 // go-mssqldb runs a prepared statement as sp_executesql anyway.
 func (d Dialect) PrepareStatements() bool { return d.prepare }
 
-// ReplicaLagSQL returns one row with one number: the seconds a read
-// replica's data is behind its primary (0 when it has replayed all it
-// received, or is no replica at all), or "" when the dialect has no read
-// replicas mvapi can watch (see engine.UseReplica).
-func (d Dialect) ReplicaLagSQL() string { return d.replicaLagSQL }
+// ReplicaPositionSQL returns two queries of one row with one integer, or
+// "" and "" when the dialect has no read replicas mvapi can watch (see
+// engine.UseReplica): primary, on the primary, reads how far its
+// write-ahead log has been written (bytes since its start, a position that
+// only grows and that a promoted standby continues); replica, on a read
+// replica, reads how far it has replayed that log (on a server that is no
+// standby: how far it has written, since it has all of it). The lag is
+// measured by comparing the two over time, never from the replica alone: a
+// replica whose WAL stopped arriving has replayed all it received and
+// would look in sync.
+func (d Dialect) ReplicaPositionSQL() (primary, replica string) {
+	return d.walPositionSQL, d.replayPositionSQL
+}

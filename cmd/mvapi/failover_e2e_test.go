@@ -138,6 +138,13 @@ func testFailover(t *testing.T, sync bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("sync=%v: apireload reached node 2 (changepoll=3600, LISTEN only) %v after it was sent to node 1, after the failover", sync, took.Round(time.Millisecond))
+	mode := "async"
+	if sync {
+		mode = "sync"
+	}
+	// One line with every figure issue 17 asks for, to copy from go test -v.
+	t.Logf("FIGURES failover replication=%s requests=%d failed=%d outcome_unknown=%d error_window=%v lost_ok_transfers=%d of %d apireload_to_node2=%v",
+		mode, rep.total, rep.failed, rep.unknown, rep.window.Round(time.Millisecond), lost, len(rep.okReqIDs), took.Round(time.Millisecond))
 	if took > time.Second {
 		t.Errorf("apireload took %v to reach node 2, want < 1 s", took)
 	}

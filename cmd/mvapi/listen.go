@@ -59,7 +59,7 @@ func (m *Main) startReplica(ctx context.Context) {
 	if dsn == "" {
 		return
 	}
-	if m.DB.Dialect.ReplicaLagSQL() == "" {
+	if primarySQL, _ := m.DB.Dialect.ReplicaPositionSQL(); primarySQL == "" {
 		m.Log.Warn("readdsn ignored: read replicas are supported on PostgreSQL only", "db", m.DB.Dialect.Title())
 		return
 	}
@@ -78,5 +78,5 @@ func (m *Main) startReplica(ctx context.Context) {
 	maxLag := time.Duration(cfg.Int("maxreplicalag")) * time.Second
 	m.Engine.UseReplica(ctx, db, maxLag)
 	_, inUse, lag := m.Engine.ReplicaState()
-	m.Log.Info("read replica for cdr, search, reports, listusers", "db", db.DSN, "in_use", inUse, "lag", lag, "maxreplicalag", maxLag)
+	m.Log.Info("read replica for cdr, search, reports, listusers and readonly customsql", "db", db.DSN, "in_use", inUse, "lag", lag, "maxreplicalag", maxLag)
 }

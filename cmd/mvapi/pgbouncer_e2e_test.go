@@ -81,7 +81,10 @@ func TestPgbouncerTransactionMode(t *testing.T) {
 		_, body := n1.get(append([]string{"apientry", "pooled"}, auth...)...)
 		return body == "OK: pooled"
 	})
-	t.Logf("apireload sent to node 2 reached node 1 (LISTEN on listendsn) after %v", time.Since(sent).Round(time.Millisecond))
+	reached := time.Since(sent)
+	t.Logf("apireload sent to node 2 reached node 1 (LISTEN on listendsn) after %v", reached.Round(time.Millisecond))
+	t.Logf("FIGURES pgbouncer pool_mode=transaction requests=%d failed=%d prepared_statement_errors=%d transfers_ok=%d apireload_to_node1=%v",
+		rep.total, rep.failed, prepared, rep.transfersOK, reached.Round(time.Millisecond))
 }
 
 // startPgbouncer runs pgbouncer (as postgres) in transaction pooling in

@@ -142,6 +142,8 @@ type pgNode struct {
 	name string
 	data string
 	port int
+	// conninfo is a standby's primary_conninfo.
+	conninfo string
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -193,9 +195,9 @@ func (r *pgRunner) standby(primary *pgNode, name string) *pgNode {
 	n := &pgNode{r: r, name: name, data: filepath.Join(r.dir, name), port: freePort(r.t)}
 	r.run("pg_basebackup", "-D", n.data, "-R", "-X", "stream", "-c", "fast", "--no-sync",
 		"-d", fmt.Sprintf("host=127.0.0.1 port=%d user=postgres application_name=%s", primary.port, name))
+	n.conninfo = fmt.Sprintf("host=127.0.0.1 port=%d user=postgres application_name=%s", primary.port, name)
 	r.writeFile(filepath.Join(n.data, "postgresql.auto.conf"), fmt.Sprintf(
-		"port = %d\nsynchronous_standby_names = ''\nprimary_conninfo = 'host=127.0.0.1 port=%d user=postgres application_name=%s'\n",
-		n.port, primary.port, name), true)
+		"port = %d\nsynchronous_standby_names = ''\nprimary_conninfo = '%s'\n", n.port, n.conninfo), true)
 	n.start()
 	return n
 }
@@ -212,6 +214,19 @@ func (n *pgNode) crash() { n.r.run("pg_ctl", "-D", n.data, "-m", "immediate", "-
 
 // promote turns a standby into a primary and waits until it takes writes.
 func (n *pgNode) promote() { n.r.run("pg_ctl", "-D", n.data, "-w", "-t", "30", "promote") }
+
+// setConninfo points a standby's walreceiver at conninfo ("" disconnects
+// it: no WAL arrives until it is set again) through db, a connection to
+// the standby.
+func (n *pgNode) setConninfo(t *testing.T, db *sqlx.DB, conninfo string) {
+	t.Helper()
+	if _, err := db.Exec("ALTER SYSTEM SET primary_conninfo = '" + strings.ReplaceAll(conninfo, "'", "''") + "'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("SELECT pg_reload_conf()"); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func (n *pgNode) addr() string { return fmt.Sprintf("127.0.0.1:%d", n.port) }
 

@@ -75,6 +75,32 @@ var rowKeywords = []string{
 }
 
 // isRowKeyword reports whether w is one of rowKeywords.
+// readKeywords start a statement that may only read (Template.ReadOnly).
+var readKeywords = [...]string{"SELECT", "WITH", "VALUES"}
+
+func isReadKeyword(w string) bool {
+	for _, k := range readKeywords {
+		if equalFold(w, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeWords make a statement one that writes or runs code
+// (Template.ReadOnly); FOR UPDATE, a locking read, counts as a write.
+var writeWords = [...]string{"INSERT", "UPDATE", "DELETE", "MERGE", "INTO", "CREATE", "DROP", "ALTER",
+	"TRUNCATE", "GRANT", "REVOKE", "EXEC", "EXECUTE", "CALL", "COPY", "LOCK", "DECLARE", "SET"}
+
+func isWriteWord(w string) bool {
+	for _, k := range writeWords {
+		if equalFold(w, k) {
+			return true
+		}
+	}
+	return false
+}
+
 func isRowKeyword(w string) bool {
 	for _, k := range rowKeywords {
 		if equalFold(w, k) {

@@ -20,6 +20,8 @@ type compiler struct {
 	sawToken bool // something other than blanks, comments, '(' or ';' was seen
 	afterDot bool // the last significant normal-text byte was '.'
 	rows     bool // see Template.ReturnsRows
+	reads    bool // the first keyword only reads (see Template.ReadOnly)
+	writes   bool // a word that writes appeared (see Template.ReadOnly)
 
 	block   int   // open BEGIN ... END and CASE ... END blocks
 	semis   []int // source offsets of the ';' that end a statement
@@ -133,6 +135,12 @@ func (c *compiler) word(i int) (int, error) {
 	}
 	if !c.sawToken && isRowKeyword(w) {
 		c.rows = true
+	}
+	if !c.sawToken && isReadKeyword(w) {
+		c.reads = true
+	}
+	if !c.afterDot && isWriteWord(w) {
+		c.writes = true
 	}
 	if c.depth == 0 && !c.afterDot && (equalFold(w, "RETURNING") || equalFold(w, "OUTPUT")) {
 		c.rows = true

@@ -27,6 +27,7 @@ type Template struct {
 	keys        []Key // one per placeholder, in placeholder order
 	sync        bool
 	returnsRows bool
+	readOnly    bool
 	stmts       []*Template // two or more statements; nil for one
 }
 
@@ -56,6 +57,7 @@ func Compile(src string, d Dialect) (*Template, error) {
 		keys:        c.keys,
 		sync:        sync,
 		returnsRows: c.rows,
+		readOnly:    c.reads && !c.writes,
 	}
 	if len(c.semis) > 0 && !c.noSplit {
 		if t.stmts, err = split(src, start, c.semis, d, sync); err != nil {
@@ -120,6 +122,15 @@ func (t *Template) Sync() bool { return t.sync }
 // a RETURNING or OUTPUT word appears outside parentheses, literals,
 // comments and quoted identifiers.
 func (t *Template) ReturnsRows() bool { return t.returnsRows }
+
+// ReadOnly reports whether the template is one statement that only
+// reads: its first keyword is SELECT, WITH or VALUES and no word that
+// writes or calls code (INSERT, UPDATE, DELETE, MERGE, INTO, CREATE,
+// DROP, ALTER, TRUNCATE, GRANT, REVOKE, EXEC, EXECUTE, CALL, COPY, LOCK,
+// DECLARE, SET) appears outside literals, comments and quoted
+// identifiers. A function that writes (nextval, a procedure's side
+// effects) is not seen; a hot standby refuses it by itself.
+func (t *Template) ReadOnly() bool { return t.readOnly && t.stmts == nil }
 
 // Args returns one argument per Key, in placeholder order. lookup is called
 // once per placeholder; when it reports false (or lookup is nil) the

@@ -209,3 +209,46 @@ func TestArgsNeverInSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnly: one statement that only reads is told apart from one that
+// writes, locks, calls code or makes a table, whatever hides the write.
+func TestReadOnly(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want bool
+	}{
+		{"select 1", true},
+		{"SELECT credit FROM tb_users WHERE id = [USERID]", true},
+		{"with x as (select 1) select * from x", true},
+		{"values (1), (2)", true},
+		{"((select 1) union (select 2))", true},
+		{"select 'insert into t' as x", true},                   // a literal
+		{`select "update" from t`, true},                        // a quoted identifier
+		{"select 1 -- then delete from t", true},                // a comment
+		{"select t.set, t.lock from t", true},                   // columns after a dot
+		{"select * from t where name like '%[SPARAM1]%'", true}, //
+		{"*select 1", true},
+		{"update t set a = 1", false},
+		{"insert into t values (1) returning id", false},
+		{"delete from t returning id", false},
+		{"with d as (delete from t returning id) select * from d", false},
+		{"with u as (update t set a = 1 returning a) select a from u", false},
+		{"select * into t2 from t", false},
+		{"select * from t for update", false},
+		{"exec sp_who", false},
+		{"call proc(1)", false},
+		{"pragma table_info(t)", false},
+		{"show search_path", false},
+		{"explain analyze delete from t", false},
+		{"select 1; select 2", false}, // one statement only
+		{"declare @x int; select @x", false},
+	} {
+		tmpl, err := Compile(c.src, schema.Postgres)
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		if got := tmpl.ReadOnly(); got != c.want {
+			t.Errorf("%q: ReadOnly() = %v, want %v", c.src, got, c.want)
+		}
+	}
+}

@@ -45,6 +45,9 @@ import (
 //	mvapi_build_info{version,goversion,dialect}
 //	mvapi_start_time_seconds
 //	go_sql_*{db_name="mvapi"}                   sql.DBStats (open, in use, idle, waits, wait time, ...)
+//	go_sql_*{db_name="mvapi_replica"}           the same of the read replica's pool (readdsn), when configured
+//	mvapi_replica_in_use                        1 while reads go to the read replica, 0 while the primary serves them
+//	mvapi_replica_lag_seconds                   the replica's lag behind the primary at its last check
 //	go_*, process_*                             the Go runtime and the process
 
 const outboxScrapeTimeout = 2 * time.Second
@@ -55,6 +58,7 @@ func newRegistry(a *Admin) *prometheus.Registry {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.DB.DB.DB, "mvapi"),
+		replicaDBStats{a.Engine},
 		&collector{a: a},
 	)
 	return reg
@@ -85,6 +89,8 @@ var (
 	descEntries    = prometheus.NewDesc("mvapi_rule_table_entries", "Entries of the rule table in force.", nil, nil)
 	descBuild      = prometheus.NewDesc("mvapi_build_info", "Build information; always 1.", []string{"version", "goversion", "dialect"}, nil)
 	descStart      = prometheus.NewDesc("mvapi_start_time_seconds", "When the engine started, Unix seconds.", nil, nil)
+	descReplicaUse = prometheus.NewDesc("mvapi_replica_in_use", "1 while read-only entries read from the read replica (readdsn), 0 while the primary serves them; absent without a replica.", nil, nil)
+	descReplicaLag = prometheus.NewDesc("mvapi_replica_lag_seconds", "The read replica's lag behind the primary at its last check (every second); absent without a replica.", nil, nil)
 )
 
 type collector struct {
@@ -95,7 +101,8 @@ type collector struct {
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descFailures, descLatency, descUnknown, descAuthFail, descRateLim,
 		descLockouts, descReloads, descReloadSec, descReloadLast, descBadRows, descBadLast, descPending, descOldest,
-		descAttempts, descDead, descOutboxErr, descJobRuns, descJobSkips, descQueue, descQueueCap, descEntries, descBuild, descStart} {
+		descAttempts, descDead, descOutboxErr, descJobRuns, descJobSkips, descQueue, descQueueCap, descEntries, descBuild, descStart,
+		descReplicaUse, descReplicaLag} {
 		ch <- d
 	}
 }
@@ -157,6 +164,29 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descEntries, prometheus.GaugeValue, float64(e.Table().Len()))
 	ch <- prometheus.MustNewConstMetric(descBuild, prometheus.GaugeValue, 1, c.a.Version, runtime.Version(), c.a.DB.Dialect.Name)
 	ch <- prometheus.MustNewConstMetric(descStart, prometheus.GaugeValue, float64(e.Started().UnixNano())/1e9)
+	if configured, inUse, lag := e.ReplicaState(); configured {
+		use := 0.0
+		if inUse {
+			use = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descReplicaUse, prometheus.GaugeValue, use)
+		ch <- prometheus.MustNewConstMetric(descReplicaLag, prometheus.GaugeValue, lag.Seconds())
+	}
+}
+
+// replicaDBStats is the go_sql_* of the read replica's pool: the replica
+// is opened after the registry is made (and only when configured), so the
+// collector looks for it at each scrape. It describes nothing (an
+// unchecked collector): its metrics are those of
+// collectors.NewDBStatsCollector under db_name="mvapi_replica".
+type replicaDBStats struct{ e *engine.Engine }
+
+func (replicaDBStats) Describe(chan<- *prometheus.Desc) {}
+
+func (c replicaDBStats) Collect(ch chan<- prometheus.Metric) {
+	if db := c.e.ReplicaDB(); db != nil {
+		collectors.NewDBStatsCollector(db.DB.DB, "mvapi_replica").Collect(ch)
+	}
 }
 
 type outboxStats struct {

@@ -279,6 +279,41 @@ func Exercise(t *testing.T, db *schema.DB) {
 		}
 	})
 
+	t.Run("ReplicaPosition", func(t *testing.T) {
+		primary, replica := d.ReplicaPositionSQL()
+		if (primary == "") != (replica == "") {
+			t.Fatalf("ReplicaPositionSQL: one query without the other: %q, %q", primary, replica)
+		}
+		if primary == "" {
+			t.Skipf("%s: no read replicas mvapi can watch", d.Title())
+		}
+		// On a server that is no standby the replayed position is the
+		// written one: at least what the primary query saw just before.
+		var written, replayed int64
+		if err := db.QueryRowContext(ctx, primary).Scan(&written); err != nil {
+			t.Fatalf("%s: %v", primary, err)
+		}
+		if err := db.QueryRowContext(ctx, replica).Scan(&replayed); err != nil {
+			t.Fatalf("%s: %v", replica, err)
+		}
+		if written <= 0 || replayed < written {
+			t.Errorf("positions: written %d, then replayed %d on the same server", written, replayed)
+		}
+	})
+
+	t.Run("APIReadOnlyColumn", func(t *testing.T) {
+		// tb_api.readonly (migration 00015) defaults to 0.
+		ins := d.Rebind("INSERT INTO tb_api (fname, customsql) VALUES (?, 'SELECT 1')")
+		if _, err := db.ExecContext(ctx, ins, "schematest_ro"); err != nil {
+			t.Fatalf("%s: %v", ins, err)
+		}
+		defer db.ExecContext(ctx, d.Rebind("DELETE FROM tb_api WHERE fname = ?"), "schematest_ro")
+		var ro int
+		if err := db.GetContext(ctx, &ro, d.Rebind("SELECT readonly FROM tb_api WHERE fname = ?"), "schematest_ro"); err != nil || ro != 0 {
+			t.Errorf("tb_api.readonly of a new row: %d, %v; want 0", ro, err)
+		}
+	})
+
 	t.Run("Migrations", func(t *testing.T) {
 		st, err := schema.MigrationStatus(ctx, db)
 		if err != nil || len(st) == 0 {
