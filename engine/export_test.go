@@ -36,5 +36,5 @@ func StmtState(t *Table, name string) (prepared, closed bool) {
 // LeanUser is the user authentication reads for authid name (the lean
 // columns, by username), for tests that compare it with UserByID.
 func (e *Engine) LeanUser(ctx context.Context, name string) (*User, error) {
-	return e.users.ByUsername(ctx, name)
+	return e.users.ByUsername(ctx, name, nil)
 }

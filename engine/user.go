@@ -185,8 +185,13 @@ func scanUser(row *sql.Row) (*User, error) {
 	return u, nil
 }
 
-func scanLean(row *sql.Row) (*User, error) {
-	u := &User{partial: true}
+// scanLean reads a lean user into into (a new User when nil).
+func scanLean(row *sql.Row, into *User) (*User, error) {
+	u := into
+	if u == nil {
+		u = new(User)
+	}
+	u.partial = true
 	err := row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
 		&u.Credit, &u.Postpaid, &u.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -252,17 +257,20 @@ func (s *userStore) close() {
 	}
 }
 
-// ByUsername returns the user (lean: see complete) or nil when there is none.
-func (s *userStore) ByUsername(ctx context.Context, name string) (*User, error) {
+// ByUsername returns the user (lean: see complete) or nil when there is
+// none. The user is read into into, a zero User the caller owns (the
+// Call's, saving an allocation), or a new one when into is nil.
+func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*User, error) {
 	ctx, err := s.lookupCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byName.QueryRowContext(ctx, name))
+	return scanLean(s.byName.QueryRowContext(ctx, name), into)
 }
 
-// ByID returns the user with a numeric id given as text, or nil.
-func (s *userStore) ByID(ctx context.Context, id string) (*User, error) {
+// ByID returns the user with a numeric id given as text, or nil (into as
+// for ByUsername).
+func (s *userStore) ByID(ctx context.Context, id string, into *User) (*User, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return nil, nil
@@ -270,11 +278,12 @@ func (s *userStore) ByID(ctx context.Context, id string) (*User, error) {
 	if ctx, err = s.lookupCtx(ctx); err != nil {
 		return nil, err
 	}
-	return scanLean(s.byID.QueryRowContext(ctx, n))
+	return scanLean(s.byID.QueryRowContext(ctx, n), into)
 }
 
-// ByPIN returns the user whose PIN this is, or nil.
-func (s *userStore) ByPIN(ctx context.Context, pin string) (*User, error) {
+// ByPIN returns the user whose PIN this is, or nil (into as for
+// ByUsername).
+func (s *userStore) ByPIN(ctx context.Context, pin string, into *User) (*User, error) {
 	if pin == "" {
 		return nil, nil
 	}
@@ -282,7 +291,7 @@ func (s *userStore) ByPIN(ctx context.Context, pin string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byPIN.QueryRowContext(ctx, pin))
+	return scanLean(s.byPIN.QueryRowContext(ctx, pin), into)
 }
 
 // complete reads the rest of a lean user (restColumns), once. A user who
