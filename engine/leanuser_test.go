@@ -45,10 +45,11 @@ func TestLeanUserRestWhenAsked(t *testing.T) {
 	}
 }
 
-// The lean lookup (on SQLite each column behind a unary +, see
-// leanColumnsSQLite) reads the same values as the plain query of
-// UserByID: numbers as numbers, text as text, also when the text looks
-// like a number, and credits that binary floating point does not hold exactly.
+// The lean lookup (on SQLite two packed columns, see leanPackedSQLite)
+// reads the same values as the plain query of UserByID: numbers as
+// numbers, text as text, also when the text looks like a number or holds
+// the packing's commas and multi-byte characters, and credits that binary
+// floating point does not hold exactly.
 func TestLeanLookupReadsExactValues(t *testing.T) {
 	mvtest.ForEachDB(t, func(t *testing.T, dsn string) {
 		db := mvtest.MustOpen(t, dsn)
@@ -62,6 +63,7 @@ func TestLeanLookupReadsExactValues(t *testing.T) {
 			{"plain", "secret1", "USD", "", 10, engine.TypeEndUser, 0, 1, 0},
 			{"numeric-text", "0123", "007", "0042", 0.1, engine.TypeAdmin, 1, 1, 2},
 			{"exponent", "1e5", " 12 ", "9e9", -1234567.125, engine.TypeSrvAdmin, 3, 0, 1},
+			{"commas", ",1,2,ü€,", ",€,", ",9,", 7, engine.TypeReseller, -1, 7, 0},
 		} {
 			id := mvtest.MustUser(t, db, engine.NewUser{Username: c.name, Password: "initial1", Type: c.typ})
 			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_users SET password = ?, currency = ?, pin = NULLIF(?, ''), credit = ?, postpaid = ?, enabled = ?, temporarydisabled = ? WHERE id = ?"),

@@ -137,17 +137,6 @@ const userColumns = `id, type, username, password, name, email, phone, currency,
 const leanColumns = `id AS a, type AS b, username AS c, password AS d, COALESCE(pin, '') AS e, enabled AS f,
  temporarydisabled AS g, credit AS h, postpaid AS i, currency AS j FROM tb_users`
 
-// leanColumnsSQLite are leanColumns for SQLite, each column behind the
-// unary + (a no-op on any value, text included: the values and their
-// types are the same). A result column that is an expression has no
-// declared type, and the SQLite driver then skips, on every query, the
-// copy and upper-casing of each column's declared type (sqlite3_column_
-// decltype, under the connection's mutex): 9 allocations and about a
-// tenth of the lookup's time less. The declared types only matter to the
-// driver for DATE/DATETIME/TIMESTAMP columns, and there are none here.
-const leanColumnsSQLite = `+id AS a, +type AS b, +username AS c, +password AS d, COALESCE(pin, '') AS e, +enabled AS f,
- +temporarydisabled AS g, +credit AS h, +postpaid AS i, +currency AS j FROM tb_users`
-
 // restColumns are the fields of User that leanColumns leave out.
 const restColumns = `name, email, phone, country, address, status, statusdate, ip, parentid FROM tb_users WHERE id = ?`
 
@@ -163,7 +152,7 @@ func userQuery(d schema.Dialect, where string) string {
 func leanQuery(d schema.Dialect, where string) string {
 	cols := leanColumns
 	if d == schema.SQLite {
-		cols = leanColumnsSQLite
+		cols = leanPackedSQLite // two columns instead of ten (userpack.go)
 	}
 	return d.Rebind("SELECT " + cols + " WHERE " + where)
 }
@@ -185,15 +174,20 @@ func scanUser(row *sql.Row) (*User, error) {
 	return u, nil
 }
 
-// scanLean reads a lean user into into (a new User when nil).
-func scanLean(row *sql.Row, into *User) (*User, error) {
+// scanLean reads a lean user (leanQuery) into into (a new User when nil).
+func (s *userStore) scanLean(row *sql.Row, into *User) (*User, error) {
 	u := into
 	if u == nil {
 		u = new(User)
 	}
 	u.partial = true
-	err := row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
-		&u.Credit, &u.Postpaid, &u.Currency)
+	var err error
+	if s.packed {
+		err = scanPacked(row, u)
+	} else {
+		err = row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
+			&u.Credit, &u.Postpaid, &u.Currency)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -211,6 +205,8 @@ type userStore struct {
 	byName, byID, byPIN, full, rest *lookupStmt
 	// inProcess: the database runs in this process (see lookupCtx).
 	inProcess bool
+	// packed: the lean queries read leanPackedSQLite (SQLite).
+	packed bool
 }
 
 // lookupCtx is the context of a user lookup. On an in-process database
@@ -231,7 +227,7 @@ func (s *userStore) lookupCtx(ctx context.Context) (context.Context, error) {
 
 func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 	d := e.db.Dialect
-	s := &userStore{inProcess: d.InProcess()}
+	s := &userStore{inProcess: d.InProcess(), packed: d == schema.SQLite}
 	for _, q := range []struct {
 		dst   **lookupStmt
 		query string
@@ -265,7 +261,7 @@ func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*U
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byName.QueryRowContext(ctx, name), into)
+	return s.scanLean(s.byName.QueryRowContext(ctx, name), into)
 }
 
 // ByID returns the user with a numeric id given as text, or nil (into as
@@ -278,7 +274,7 @@ func (s *userStore) ByID(ctx context.Context, id string, into *User) (*User, err
 	if ctx, err = s.lookupCtx(ctx); err != nil {
 		return nil, err
 	}
-	return scanLean(s.byID.QueryRowContext(ctx, n), into)
+	return s.scanLean(s.byID.QueryRowContext(ctx, n), into)
 }
 
 // ByPIN returns the user whose PIN this is, or nil (into as for
@@ -291,7 +287,7 @@ func (s *userStore) ByPIN(ctx context.Context, pin string, into *User) (*User, e
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byPIN.QueryRowContext(ctx, pin), into)
+	return s.scanLean(s.byPIN.QueryRowContext(ctx, pin), into)
 }
 
 // complete reads the rest of a lean user (restColumns), once. A user who
