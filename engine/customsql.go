@@ -142,9 +142,9 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 	if len(cols) == 1 && len(table) == 1 {
 		return OK(table[0][0]), nil
 	}
-	res := OK(fmt.Sprintf("%d rows", len(table)))
+	res := OK(strconv.Itoa(len(table)) + " rows")
 	if more {
-		res = OK(fmt.Sprintf("%d rows (more not shown)", len(table)))
+		res = OK(strconv.Itoa(len(table)) + " rows (more not shown)")
 		res.Truncated = true
 	}
 	res.Columns, res.Rows = cols, table
