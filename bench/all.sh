@@ -18,6 +18,7 @@
 #
 #   bash bench/all.sh
 #   BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_PG=postgres://... bash bench/all.sh
+#   BENCH_ONLY=http bash bench/all.sh     # part 1 only (about 2 minutes)
 #
 # PostgreSQL: a database mvapi_bench_PID is created on BENCH_PG's server
 # (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
@@ -28,6 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-5}
+ONLY=${BENCH_ONLY:-}
 ROUNDS=${BENCH_ROUNDS:-2}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 USERS=10000
@@ -35,6 +37,7 @@ GO=${GO:-go}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "all.sh: $*"; exit 1; }
+[[ -z $ONLY || $ONLY == http ]] || die "BENCH_ONLY is empty (everything) or http (part 1 only)"
 
 if ! command -v wrk >/dev/null 2>&1; then
 	log "installing wrk (apt-get install -y wrk)"
@@ -150,6 +153,9 @@ else
 	log "PostgreSQL at $PG not reachable: skipped (set BENCH_PG)"
 fi
 
+if [[ $ONLY == http ]]; then
+	load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+else
 log "apireload: go test -bench Reload ./engine"
 reload=$("$GO" test -run '^$' -bench 'Reload' -benchtime 10x -count 1 ./engine 2>&1) || die "reload benchmark failed: $reload"
 ms() { awk -v n="$1" '$1 ~ n { for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") printf "%.1f", $i / 1e6 }' <<<"$reload"; }
@@ -172,6 +178,7 @@ rss_conns=$(rss "$rpid")
 stop "$cpid"
 stop "$rpid"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+fi
 
 echo
 echo "== mvapi bench ($(nproc) CPUs; load average before: $load_before, after: $load_after)"
@@ -188,7 +195,9 @@ for k in "${kinds[@]}"; do
 	awk -v k="$k" -v r="${RES[$k,customsql]}" -v p="${RES[$k,customsql,p99]}" -v b="${RES[$k,pwd]}" -v all="${RES[$k,customsql,all]}" 'BEGIN {
 		printf "   %-8s customsql        %8.0f req/s  p99 %6d us   %.2f x balance (authpwd)   (rounds:%s)\n", k, r, p, r / b, all }'
 done
+if [[ $ONLY != http ]]; then
 echo "   apireload of 10,000 rows (SQLite): one row changed $(ms one-changed) ms, unchanged $(ms unchanged) ms, full compile $(ms full) ms"
 echo "   RSS with 10,000 rules: $rss_idle MiB idle, $rss_conns MiB with 1,000 connections (500 keep-alive + 500 WebSocket)"
 echo "   other nodes reload only when the change stamp moved (engine/changes.go Watch)"
+fi
 ((failed == 0)) || die "some requests failed or were answered wrongly"

@@ -88,7 +88,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 
 	if a.ReqUser == LevelPublic {
 		if authID != "" {
-			u, err := e.findUser(ctx, authID, userMode(cfg, a))
+			u, err := e.findUser(ctx, authID, userMode(cfg, a), &c.user)
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func (e *Engine) authenticate(ctx context.Context, c *Call) error {
 		return &Error{Kind: KindAuth, Message: msgIP}
 	}
 	mode := userMode(cfg, a)
-	u, err := e.findUser(ctx, authID, mode)
+	u, err := e.findUser(ctx, authID, mode, &c.user)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (e *Engine) impersonate(ctx context.Context, c *Call) error {
 	if t == "" || !c.Admin {
 		return nil
 	}
-	tu, err := e.findUser(ctx, t, 4)
+	tu, err := e.findUser(ctx, t, 4, nil)
 	if err != nil {
 		return err
 	}
@@ -211,17 +211,18 @@ func userMode(cfg *Config, a *Access) int {
 }
 
 // findUser looks the authid up as a username, then (mode 2 and 4) as a
-// numeric id, then (mode 4) as a PIN.
-func (e *Engine) findUser(ctx context.Context, authID string, mode int) (*User, error) {
-	u, err := e.users.ByUsername(ctx, authID)
+// numeric id, then (mode 4) as a PIN, reading the user into into (nil: a
+// new User).
+func (e *Engine) findUser(ctx context.Context, authID string, mode int, into *User) (*User, error) {
+	u, err := e.users.ByUsername(ctx, authID, into)
 	if u != nil || err != nil || mode == 6 {
 		return u, err
 	}
-	if u, err = e.users.ByID(ctx, authID); u != nil || err != nil {
+	if u, err = e.users.ByID(ctx, authID, into); u != nil || err != nil {
 		return u, err
 	}
 	if mode == 4 {
-		return e.users.ByPIN(ctx, authID)
+		return e.users.ByPIN(ctx, authID, into)
 	}
 	return nil, nil
 }
@@ -398,7 +399,7 @@ func (e *Engine) ConsoleLogin(ctx context.Context, username, password string, ip
 	if err := e.limiter.Allow(ctx, req); err != nil {
 		return nil, err
 	}
-	u, err := e.users.ByUsername(ctx, username)
+	u, err := e.users.ByUsername(ctx, username, nil)
 	if err == nil {
 		err = e.users.complete(ctx, u) // a console session's user is used whole
 	}

@@ -120,18 +120,18 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 		return format.Result{}, err
 	}
 	var table [][]string
-	vals := make([]any, len(cols))
+	cells := make([]textCell, len(cols))
 	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	for i := range cells {
+		ptrs[i] = &cells[i]
 	}
 	for len(table) < MaxRows && rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return format.Result{}, err
 		}
 		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = SQLText(v)
+		for i := range cells {
+			row[i] = cells[i].text
 		}
 		table = append(table, row)
 	}
@@ -142,9 +142,9 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 	if len(cols) == 1 && len(table) == 1 {
 		return OK(table[0][0]), nil
 	}
-	res := OK(fmt.Sprintf("%d rows", len(table)))
+	res := OK(strconv.Itoa(len(table)) + " rows")
 	if more {
-		res = OK(fmt.Sprintf("%d rows (more not shown)", len(table)))
+		res = OK(strconv.Itoa(len(table)) + " rows (more not shown)")
 		res.Truncated = true
 	}
 	res.Columns, res.Rows = cols, table
@@ -152,6 +152,16 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 		res.Rows = [][]string{}
 	}
 	return res, nil
+}
+
+// textCell scans one column of a customsql row straight into its text
+// (SQLText): database/sql hands the driver's value to Scan as it is, with
+// no conversion, reflection or copy of its own.
+type textCell struct{ text string }
+
+func (c *textCell) Scan(src any) error {
+	c.text = SQLText(src)
+	return nil
 }
 
 // sqlError answers the error of a customsql statement: KindCanceled when

@@ -31,7 +31,6 @@ import (
 	"github.com/expr-lang/expr"
 
 	"mvapi/engine/format"
-	"mvapi/internal/logging"
 	"mvapi/schema"
 )
 
@@ -345,7 +344,6 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 	if req.ID == "" {
 		req.ID = newRequestID()
 	}
-	ctx = logging.WithRequestIDRef(ctx, &req.ID) // every line logged with ctx names the request
 	if req.Entry == "" {
 		return Errorf("missing apientry")
 	}
@@ -355,7 +353,12 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 		return Failf(KindNotFound, "unknown apientry: %s", clip(req.Entry))
 	}
 	start := time.Now()
-	var c *Call
+	c := &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
+	// The request's context names the request in every line logged with
+	// it and, under requesttimeout, is like context.WithTimeout without a
+	// timer unless someone watches Done (reqCtx).
+	c.rc.init(ctx, &req.ID, cfg.RequestTimeout)
+	ctx = &c.rc
 	defer func() {
 		took := time.Since(start)
 		e.stats.record(entry.Name, res.Kind, took)
@@ -363,16 +366,9 @@ func (e *Engine) ServeSnapshot(ctx context.Context, snap *Snapshot, req *Request
 			e.logAccess(ctx, req, c, entry.Name, res, took)
 		}
 	}()
+	defer c.rc.stop()
 	if !entry.Enabled || entry.Access.ReqUser == LevelDisabled && (req.Untrusted || !cfg.trusted(req.RemoteIP)) {
 		return Failf(KindDenied, "apientry disabled: %s", entry.Name)
-	}
-	c = &Call{Engine: e, Entry: entry, Req: req, Config: cfg}
-	if cfg.RequestTimeout > 0 {
-		// Like context.WithTimeout, without a timer unless someone
-		// watches Done (reqCtx).
-		c.rc.init(ctx, time.Now().Add(cfg.RequestTimeout))
-		ctx = &c.rc
-		defer c.rc.stop()
 	}
 	mapPositional(req.Params, entry.Params)
 	defer func() {

@@ -32,3 +32,9 @@ func StmtState(t *Table, name string) (prepared, closed bool) {
 	defer e.sqlStmt.mu.RUnlock()
 	return e.sqlStmt.stmt != nil, e.sqlStmt.closed
 }
+
+// LeanUser is the user authentication reads for authid name (the lean
+// columns, by username), for tests that compare it with UserByID.
+func (e *Engine) LeanUser(ctx context.Context, name string) (*User, error) {
+	return e.users.ByUsername(ctx, name, nil)
+}

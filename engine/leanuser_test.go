@@ -44,3 +44,48 @@ func TestLeanUserRestWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// The lean lookup (on SQLite two packed columns, see leanPackedSQLite)
+// reads the same values as the plain query of UserByID: numbers as
+// numbers, text as text, also when the text looks like a number or holds
+// the packing's commas and multi-byte characters, and credits that binary
+// floating point does not hold exactly.
+func TestLeanLookupReadsExactValues(t *testing.T) {
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) {
+		db := mvtest.MustOpen(t, dsn)
+		e := mvtest.MustEngine(t, db, nil)
+		ctx := context.Background()
+		for _, c := range []struct {
+			name, password, currency, pin string
+			credit                        float64
+			typ, postpaid, enabled, tmp   int
+		}{
+			{"plain", "secret1", "USD", "", 10, engine.TypeEndUser, 0, 1, 0},
+			{"numeric-text", "0123", "007", "0042", 0.1, engine.TypeAdmin, 1, 1, 2},
+			{"exponent", "1e5", " 12 ", "9e9", -1234567.125, engine.TypeSrvAdmin, 3, 0, 1},
+			{"commas", ",1,2,ü€,", ",€,", ",9,", 7, engine.TypeReseller, -1, 7, 0},
+		} {
+			id := mvtest.MustUser(t, db, engine.NewUser{Username: c.name, Password: "initial1", Type: c.typ})
+			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_users SET password = ?, currency = ?, pin = NULLIF(?, ''), credit = ?, postpaid = ?, enabled = ?, temporarydisabled = ? WHERE id = ?"),
+				c.password, c.currency, c.pin, c.credit, c.postpaid, c.enabled, c.tmp, id)
+			lean, err := e.LeanUser(ctx, c.name)
+			if err != nil || lean == nil {
+				t.Fatalf("%s: lean lookup: %v, %v", c.name, lean, err)
+			}
+			full, err := e.UserByID(ctx, id)
+			if err != nil || full == nil {
+				t.Fatalf("%s: full lookup: %v, %v", c.name, full, err)
+			}
+			got := []any{lean.ID, lean.Type, lean.Username, lean.Password, lean.PIN, lean.Enabled, lean.TemporaryDisabled, lean.Credit, lean.Postpaid, lean.Currency}
+			want := []any{full.ID, full.Type, full.Username, full.Password, full.PIN, full.Enabled, full.TemporaryDisabled, full.Credit, full.Postpaid, full.Currency}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Errorf("%s: lean column %d = %#v, the plain query reads %#v", c.name, i, got[i], want[i])
+				}
+			}
+			if lean.Password != c.password || lean.Currency != c.currency || lean.PIN != c.pin || lean.Credit != c.credit {
+				t.Errorf("%s: lean user %+v, want password %q currency %q pin %q credit %v", c.name, lean, c.password, c.currency, c.pin, c.credit)
+			}
+		}
+	})
+}

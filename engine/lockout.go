@@ -117,7 +117,11 @@ func userKey(u *User) string { return "user:" + strconv.FormatInt(u.ID, 10) }
 
 // UserAllowed refuses a user locked after failed guesses (UserFailed).
 func (l *Lockout) UserAllowed(u *User) error {
-	until, ok := (*l.users.Load())[userKey(u)]
+	locked := *l.users.Load()
+	if len(locked) == 0 {
+		return nil // no user locked: no key to build
+	}
+	until, ok := locked[userKey(u)]
 	if !ok || time.Now().After(until) {
 		return nil
 	}

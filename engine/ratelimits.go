@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"mvapi/engine/ratelimit"
@@ -25,9 +25,36 @@ type rateLimited struct {
 
 	ip, user, entry, global ratelimit.Keyed
 
-	entriesMu  sync.Mutex
-	entriesRaw string
-	entries    map[string]entryRate
+	// opts are the limits of the config last seen, read from it once (a
+	// Config never changes: a reload makes a new one).
+	opts atomic.Pointer[limitOptions]
+}
+
+// limitOptions are the rate limit options of one Config, parsed.
+type limitOptions struct {
+	cfg                             *Config
+	trusted                         bool // ratelimittrusted=1
+	ip, user, global                float64
+	ipBurst, userBurst, globalBurst int
+	entries                         map[string]entryRate // ratelimitentries; nil: none
+}
+
+// options returns the limits of cfg, parsed once per Config.
+func (l *rateLimited) options(cfg *Config) *limitOptions {
+	if o := l.opts.Load(); o != nil && o.cfg == cfg {
+		return o
+	}
+	o := &limitOptions{
+		cfg: cfg, trusted: cfg.Int("ratelimittrusted") != 0,
+		ip: cfg.Float("ratelimitip"), ipBurst: cfg.Int("ratelimitipburst"),
+		user: cfg.Float("ratelimituser"), userBurst: cfg.Int("ratelimituserburst"),
+		global: cfg.Float("ratelimitglobal"), globalBurst: cfg.Int("ratelimitglobalburst"),
+	}
+	if raw := cfg.Get("ratelimitentries"); strings.TrimSpace(raw) != "" {
+		o.entries, _ = parseEntryRates(raw) // a value that does not parse limits no entry
+	}
+	l.opts.Store(o)
+	return o
 }
 
 // entryRate is one entry's limit of ratelimitentries.
@@ -48,11 +75,15 @@ func (l *rateLimited) Allow(ctx context.Context, req *Request) error {
 		return err
 	}
 	cfg := l.cfg()
-	if cfg.Int("ratelimittrusted") == 0 && !req.Untrusted && (req.RemoteIP.IsLoopback() || cfg.trusted(req.RemoteIP)) {
+	o := l.options(cfg)
+	if !o.trusted && !req.Untrusted && (req.RemoteIP.IsLoopback() || cfg.trusted(req.RemoteIP)) {
 		return nil
 	}
-	now := time.Now()
+	var now time.Time
 	take := func(k *ratelimit.Keyed, key string, perSecond float64, burst int) error {
+		if now.IsZero() {
+			now = time.Now()
+		}
 		if burst <= 0 {
 			burst = max(1, int(2*perSecond))
 		}
@@ -61,29 +92,32 @@ func (l *rateLimited) Allow(ctx context.Context, req *Request) error {
 		}
 		return nil
 	}
-	// A limit that is off (0, as Take reads it) costs no key.
-	if r := cfg.Float("ratelimitip"); r > 0 {
-		if err := take(&l.ip, ipKey(req.RemoteIP), r, cfg.Int("ratelimitipburst")); err != nil {
+	// A limit that is off (0) costs no key and no clock.
+	if o.ip > 0 {
+		if err := take(&l.ip, ipKey(req.RemoteIP), o.ip, o.ipBurst); err != nil {
 			return err
 		}
 	}
-	if r := cfg.Float("ratelimituser"); r > 0 {
+	if o.user > 0 {
 		user := strings.ToLower(strings.TrimSpace(req.Params.Get("authid")))
 		if req.Session != nil {
 			user = strings.ToLower(req.Session.Username)
 		}
 		if user != "" {
-			if err := take(&l.user, user, r, cfg.Int("ratelimituserburst")); err != nil {
+			if err := take(&l.user, user, o.user, o.userBurst); err != nil {
 				return err
 			}
 		}
 	}
-	if r, ok := l.entryLimit(cfg.Get("ratelimitentries"), req.Entry); ok {
+	if r, ok := o.entries[req.Entry]; ok {
 		if err := take(&l.entry, req.Entry, r.perSecond, r.burst); err != nil {
 			return err
 		}
 	}
-	return take(&l.global, "", cfg.Float("ratelimitglobal"), cfg.Int("ratelimitglobalburst"))
+	if o.global > 0 {
+		return take(&l.global, "", o.global, o.globalBurst)
+	}
+	return nil
 }
 
 // ipKey is the bucket of a client address: the address, or for IPv6 its
@@ -93,22 +127,6 @@ func ipKey(ip netip.Addr) string {
 		return netip.PrefixFrom(ip, 64).Masked().String()
 	}
 	return ip.String()
-}
-
-// entryLimit returns the limit of entry in ratelimitentries, parsed once
-// per value of the option.
-func (l *rateLimited) entryLimit(raw, entry string) (entryRate, bool) {
-	if strings.TrimSpace(raw) == "" {
-		return entryRate{}, false
-	}
-	l.entriesMu.Lock()
-	defer l.entriesMu.Unlock()
-	if raw != l.entriesRaw || l.entries == nil {
-		l.entries, _ = parseEntryRates(raw)
-		l.entriesRaw = raw
-	}
-	r, ok := l.entries[entry]
-	return r, ok
 }
 
 // parseEntryRates reads ratelimitentries: comma separated entry=rate or

@@ -150,7 +150,11 @@ func userQuery(d schema.Dialect, where string) string {
 
 // leanQuery selects a user's lean columns WHERE where (written with ?).
 func leanQuery(d schema.Dialect, where string) string {
-	return d.Rebind("SELECT " + leanColumns + " WHERE " + where)
+	cols := leanColumns
+	if d == schema.SQLite {
+		cols = leanPackedSQLite // two columns instead of ten (userpack.go)
+	}
+	return d.Rebind("SELECT " + cols + " WHERE " + where)
 }
 
 // restQuery selects the rest of a user by id.
@@ -170,10 +174,20 @@ func scanUser(row *sql.Row) (*User, error) {
 	return u, nil
 }
 
-func scanLean(row *sql.Row) (*User, error) {
-	u := &User{partial: true}
-	err := row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
-		&u.Credit, &u.Postpaid, &u.Currency)
+// scanLean reads a lean user (leanQuery) into into (a new User when nil).
+func (s *userStore) scanLean(row *sql.Row, into *User) (*User, error) {
+	u := into
+	if u == nil {
+		u = new(User)
+	}
+	u.partial = true
+	var err error
+	if s.packed {
+		err = scanPacked(row, u)
+	} else {
+		err = row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
+			&u.Credit, &u.Postpaid, &u.Currency)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -191,6 +205,8 @@ type userStore struct {
 	byName, byID, byPIN, full, rest *lookupStmt
 	// inProcess: the database runs in this process (see lookupCtx).
 	inProcess bool
+	// packed: the lean queries read leanPackedSQLite (SQLite).
+	packed bool
 }
 
 // lookupCtx is the context of a user lookup. On an in-process database
@@ -211,7 +227,7 @@ func (s *userStore) lookupCtx(ctx context.Context) (context.Context, error) {
 
 func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 	d := e.db.Dialect
-	s := &userStore{inProcess: d.InProcess()}
+	s := &userStore{inProcess: d.InProcess(), packed: d == schema.SQLite}
 	for _, q := range []struct {
 		dst   **lookupStmt
 		query string
@@ -237,17 +253,20 @@ func (s *userStore) close() {
 	}
 }
 
-// ByUsername returns the user (lean: see complete) or nil when there is none.
-func (s *userStore) ByUsername(ctx context.Context, name string) (*User, error) {
+// ByUsername returns the user (lean: see complete) or nil when there is
+// none. The user is read into into, a zero User the caller owns (the
+// Call's, saving an allocation), or a new one when into is nil.
+func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*User, error) {
 	ctx, err := s.lookupCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byName.QueryRowContext(ctx, name))
+	return s.scanLean(s.byName.QueryRowContext(ctx, name), into)
 }
 
-// ByID returns the user with a numeric id given as text, or nil.
-func (s *userStore) ByID(ctx context.Context, id string) (*User, error) {
+// ByID returns the user with a numeric id given as text, or nil (into as
+// for ByUsername).
+func (s *userStore) ByID(ctx context.Context, id string, into *User) (*User, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return nil, nil
@@ -255,11 +274,12 @@ func (s *userStore) ByID(ctx context.Context, id string) (*User, error) {
 	if ctx, err = s.lookupCtx(ctx); err != nil {
 		return nil, err
 	}
-	return scanLean(s.byID.QueryRowContext(ctx, n))
+	return s.scanLean(s.byID.QueryRowContext(ctx, n), into)
 }
 
-// ByPIN returns the user whose PIN this is, or nil.
-func (s *userStore) ByPIN(ctx context.Context, pin string) (*User, error) {
+// ByPIN returns the user whose PIN this is, or nil (into as for
+// ByUsername).
+func (s *userStore) ByPIN(ctx context.Context, pin string, into *User) (*User, error) {
 	if pin == "" {
 		return nil, nil
 	}
@@ -267,7 +287,7 @@ func (s *userStore) ByPIN(ctx context.Context, pin string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scanLean(s.byPIN.QueryRowContext(ctx, pin))
+	return s.scanLean(s.byPIN.QueryRowContext(ctx, pin), into)
 }
 
 // complete reads the rest of a lean user (restColumns), once. A user who

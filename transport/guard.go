@@ -85,8 +85,11 @@ func HostAllowsTrust(hostport string, cfg *engine.Config) bool {
 	if host == "" {
 		return true
 	}
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	// Without a ':' (no port) SplitHostPort would only make an error.
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	host = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), ".")
 	if _, err := netip.ParseAddr(host); err == nil {

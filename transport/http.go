@@ -33,7 +33,25 @@ type HTTP struct {
 var (
 	noStore = []string{"no-store"}
 	noSniff = []string{"nosniff"}
+	// contentTypes are the answer formats' Content-Type values.
+	contentTypes = func() [][]string {
+		var out [][]string
+		for _, f := range []string{format.Text, format.HTML, format.XML, format.SOAP, format.JSON, format.JSONP} {
+			out = append(out, []string{format.ContentType(f)})
+		}
+		return out
+	}()
 )
+
+// contentType is the header value of ctype, prebuilt for the formats'.
+func contentType(ctype string) []string {
+	for _, v := range contentTypes {
+		if v[0] == ctype {
+			return v
+		}
+	}
+	return []string{ctype}
+}
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
@@ -156,7 +174,7 @@ func (h *HTTP) write(w http.ResponseWriter, r *http.Request, req *engine.Request
 		body, ctype, _ = format.AppendEncode((*bp)[:0], format.Text, engine.Errorf("encode: %v", err), "")
 	}
 	hd := w.Header()
-	hd["Content-Type"] = []string{ctype}
+	hd["Content-Type"] = contentType(ctype)
 	hd["Cache-Control"] = noStore
 	hd["X-Content-Type-Options"] = noSniff
 	corsHeaders(w, r)

@@ -44,13 +44,18 @@ func seedUsers(tb testing.TB, db *schema.DB) {
 }
 
 // requests builds balance requests for random users, as bench/balance.lua.
-func requests(key string) []*http.Request {
+func requests(key string) []*http.Request { return entryRequests("balance", key) }
+
+// entryRequests builds requests of entry with authpwd for random users.
+// The Host is 127.0.0.1, as wrk's: a request that may get IP trust, as
+// in make bench (allowtrustedip=0 gives none).
+func entryRequests(entry, key string) []*http.Request {
 	rng := rand.New(rand.NewPCG(1, 2))
 	out := make([]*http.Request, 1024)
 	for i := range out {
 		u := fmt.Sprintf("bench%05d", 1+rng.IntN(benchUsers))
 		r := httptest.NewRequest(http.MethodGet,
-			"/mvapireq/?apientry=balance&authkey="+key+"&authid="+u+"&authpwd=pw"+u, nil)
+			"http://127.0.0.1/mvapireq/?apientry="+entry+"&authkey="+key+"&authid="+u+"&authpwd=pw"+u, nil)
 		r.RemoteAddr = "127.0.0.1:40000"
 		out[i] = r
 	}
@@ -58,6 +63,10 @@ func requests(key string) []*http.Request {
 }
 
 func runHandler(b *testing.B, h http.Handler, reqs []*http.Request) {
+	runHandlerWant(b, h, reqs, "Your credit")
+}
+
+func runHandlerWant(b *testing.B, h http.Handler, reqs []*http.Request, want string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -65,7 +74,7 @@ func runHandler(b *testing.B, h http.Handler, reqs []*http.Request) {
 		for pb.Next() {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, reqs[i%len(reqs)])
-			if !strings.HasPrefix(w.Body.String(), "Your credit") {
+			if !strings.HasPrefix(w.Body.String(), want) {
 				b.Errorf("answer %q", w.Body.String())
 				return
 			}
@@ -90,4 +99,14 @@ func BenchmarkBalanceMvapi(b *testing.B) {
 	seedUsers(b, db)
 	e := mvtest.MustEngine(b, db, map[string]string{"allowtrustedip": "0"})
 	runHandler(b, &transport.HTTP{Engine: e}, requests(e.Config().APIKey))
+}
+
+// BenchmarkCustomSQLMvapi is make bench's customsql entry (mycredit, as
+// bench/seed adds it): authentication's user lookup and the statement.
+func BenchmarkCustomSQLMvapi(b *testing.B) {
+	db := mvtest.MustDB(b)
+	seedUsers(b, db)
+	mvtest.MustExec(b, db, "INSERT INTO tb_api (fname, customsql) VALUES ('mycredit', 'SELECT credit, currency FROM tb_users WHERE id = [USERID]')")
+	e := mvtest.MustEngine(b, db, map[string]string{"allowtrustedip": "0"})
+	runHandlerWant(b, &transport.HTTP{Engine: e}, entryRequests("mycredit", e.Config().APIKey), "OK: 1 rows")
 }

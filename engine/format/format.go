@@ -98,6 +98,10 @@ func Valid(name string) bool {
 }
 
 // mimeType returns the Content-Type of the named format, "" if unknown.
+// ContentType is the Content-Type AppendEncode answers for the format
+// name ("" for an unknown one).
+func ContentType(name string) string { return mimeType(name) }
+
 func mimeType(name string) string {
 	switch name {
 	case Text, ClearText:

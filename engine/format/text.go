@@ -3,6 +3,7 @@ package format
 import (
 	"encoding/csv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -17,9 +18,9 @@ func appendText(dst []byte, r Result) []byte {
 		return dst
 	}
 	dst = append(dst, "\r\n"...)
-	aw := &appendWriter{b: dst}
-	cw := csv.NewWriter(aw)
-	cw.UseCRLF = true
+	w := csvPool.Get().(*csvWriter)
+	aw, cw := &w.aw, w.cw
+	aw.b = dst
 	writeRecord(cw, aw, r.Columns)
 	var rec []string
 	for _, row := range r.Rows {
@@ -33,8 +34,26 @@ func appendText(dst []byte, r Result) []byte {
 		writeRecord(cw, aw, row)
 	}
 	cw.Flush()
-	return aw.b
+	dst = aw.b
+	aw.b = nil
+	csvPool.Put(w)
+	return dst
 }
+
+// csvWriter is a csv.Writer (CRLF line ends) over an appendWriter, pooled:
+// csv.NewWriter allocates a 4 KiB buffer each time. Between uses the
+// writer is flushed and its appendWriter holds no slice.
+type csvWriter struct {
+	aw appendWriter
+	cw *csv.Writer
+}
+
+var csvPool = sync.Pool{New: func() any {
+	w := &csvWriter{}
+	w.cw = csv.NewWriter(&w.aw)
+	w.cw.UseCRLF = true
+	return w
+}}
 
 // writeRecord writes one CSV record. encoding/csv writes a record made of a
 // single empty field as an empty line, which readers skip; it is written as

@@ -60,7 +60,11 @@ func ParseQuery(raw, xorKey string) ([]Param, error) {
 func parseQuery(raw string) ([]Param, error) {
 	raw = stripURL(strings.TrimSpace(raw))
 	raw = strings.TrimPrefix(raw, "?")
-	var c collector
+	if raw == "" {
+		return nil, nil
+	}
+	// One allocation for the parameters instead of one per doubling.
+	c := collector{params: make([]Param, 0, min(strings.Count(raw, "&")+1, maxParams+1))}
 	for raw != "" {
 		var piece string
 		piece, raw, _ = strings.Cut(raw, "&")

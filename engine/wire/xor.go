@@ -135,18 +135,26 @@ func unescapeTwice(v string) string {
 	return u
 }
 
-// decodeValues returns a copy of params with every "oenc1_" value decoded.
+// decodeValues returns params with every "oenc1_" value decoded: a copy
+// when any value was encoded, else params itself (never changed).
 func decodeValues(params []Param, xorKey string) ([]Param, error) {
-	out := make([]Param, len(params))
+	var out []Param // a copy, made at the first encoded value: params stay as they are
 	for i, p := range params {
-		if rest, ok := strings.CutPrefix(p.Value, oencPrefix); ok {
-			plain, err := DecodeXOR(rest, xorKey)
-			if err != nil {
-				return nil, fmt.Errorf("wire: parameter %q: %s value: %w", p.Name, oencPrefix, err)
-			}
-			p.Value = plain
+		rest, ok := strings.CutPrefix(p.Value, oencPrefix)
+		if !ok {
+			continue
 		}
-		out[i] = p
+		plain, err := DecodeXOR(rest, xorKey)
+		if err != nil {
+			return nil, fmt.Errorf("wire: parameter %q: %s value: %w", p.Name, oencPrefix, err)
+		}
+		if out == nil {
+			out = append([]Param(nil), params...)
+		}
+		out[i].Value = plain
+	}
+	if out == nil {
+		return params, nil
 	}
 	return out, nil
 }

@@ -103,6 +103,11 @@ func hasAttr(r slog.Record, key string) bool {
 
 type requestIDKey struct{}
 
+// RequestIDKey is the context key RequestID reads: a context type of its
+// own (the engine's per-request context) answers Value(RequestIDKey) with
+// a *string and carries the id without a context.WithValue allocation.
+var RequestIDKey any = requestIDKey{}
+
 // WithRequestID returns ctx carrying the request id id.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return WithRequestIDRef(ctx, &id)
