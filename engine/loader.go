@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,16 +62,34 @@ type apiRow struct {
 	// fp is fingerprint(r) once computed (a row kept from the previous
 	// load keeps it).
 	fp string
+	// kept marks a row unchanged since the table in force, whose entry
+	// the compiler takes over: only ID, Fname, fp and Description are
+	// set (see loadRowsCached).
+	kept bool
 }
 
 // rowCache is what a table remembers of the tb_api rows it was compiled
-// from: each row by id with its change marker (Dialect.APIRowVersion), so
-// that the next reload fetches only rows whose marker moved.
+// from, for the next reload: per row, in id order, its id, change marker
+// (Dialect.APIRowVersion) and fname, not the row itself: a row whose
+// marker did not move keeps the entry compiled from it (loadRowsCached).
 type rowCache struct {
-	// rows are the rows in id order (the slice the table was compiled
-	// from, not a copy) and vers their markers, index by index.
-	rows []apiRow
-	vers []string
+	rows []cachedRow
+}
+
+// cachedRow is one row of a rowCache.
+type cachedRow struct {
+	id    int64
+	ver   string
+	fname string
+}
+
+// newRowCache remembers rows with their markers vers, index by index.
+func newRowCache(rows []apiRow, vers []string) *rowCache {
+	c := &rowCache{rows: make([]cachedRow, len(rows))}
+	for i := range rows {
+		c.rows[i] = cachedRow{id: rows[i].ID, ver: vers[i], fname: rows[i].Fname}
+	}
+	return c
 }
 
 // apiRowColumns are the columns of apiRowQuery, for a WHERE of one's own.
@@ -148,14 +168,15 @@ func (c *compiler) checkStatement(t *sqltemplate.Template) error {
 	return rowErr
 }
 
-// loadRows reads tb_api (scanned field by field: no reflection).
-func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
+// loadRows reads tb_api (scanned field by field: no reflection); hint is
+// how many rows are expected (0: unknown).
+func loadRows(ctx context.Context, db *schema.DB, hint int) ([]apiRow, error) {
 	q, err := db.QueryContext(ctx, apiRowQuery(db.Dialect))
 	if err != nil {
 		return nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	defer q.Close()
-	rows := make([]apiRow, 0, 64)
+	rows := make([]apiRow, 0, max(hint+8, 64))
 	for q.Next() {
 		var r apiRow
 		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
@@ -199,14 +220,22 @@ const (
 // with a row change marker (Dialect.APIRowVersion) it reads (id, marker)
 // of every row and fetches only the rows that are not in prev with the
 // same marker: a reload where one row of 10,000 changed reads 10,000
-// pairs and one row. It returns the cache of what it read, for the next
-// load (nil without a marker). A row changed between the two reads is
-// fetched in its newer form under the older marker, and so fetched again
-// next time: a change is never missed.
-func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRow, *rowCache, error) {
+// pairs and one row. A row whose marker did not move comes back kept
+// (apiRow.kept) when table, the table prev belongs to, holds the entry
+// compiled from it: the compiler takes that entry over. table is nil when
+// its entries may not be reused (another config): every row is fetched.
+// It returns the cache of what it read, for the next load (nil without a
+// marker). A row changed between the two reads is fetched in its newer
+// form under the older marker, and so fetched again next time: a change
+// is never missed.
+func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *Table) ([]apiRow, *rowCache, error) {
 	verExpr := db.Dialect.APIRowVersion()
 	if verExpr == "" {
-		rows, err := loadRows(ctx, db)
+		hint := 0
+		if table != nil {
+			hint = len(table.entries)
+		}
+		rows, err := loadRows(ctx, db, hint)
 		return rows, nil, err
 	}
 	if prev == nil {
@@ -222,19 +251,21 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 	var pending []int    // indexes in rows of the rows to fetch (placeholders)
 	var missing []int64  // their ids
 	var ver sql.RawBytes // both lists are in id order: a merge, no map
+	var id int64         // outside the loop: Scan makes it escape
 	j := 0
 	for q.Next() {
-		var id int64
 		if err := q.Scan(&id, &ver); err != nil {
 			return nil, nil, fmt.Errorf("load tb_api: %w", err)
 		}
-		for j < len(prev.rows) && prev.rows[j].ID < id {
+		for j < len(prev.rows) && prev.rows[j].id < id {
 			j++
 		}
-		if j < len(prev.rows) && prev.rows[j].ID == id && prev.vers[j] == string(ver) {
-			rows = append(rows, prev.rows[j])
-			vers = append(vers, prev.vers[j])
-			continue
+		if j < len(prev.rows) && prev.rows[j].id == id && prev.rows[j].ver == string(ver) {
+			if r, ok := keptRow(&prev.rows[j], table); ok {
+				rows = append(rows, r)
+				vers = append(vers, prev.rows[j].ver)
+				continue
+			}
 		}
 		pending = append(pending, len(rows))
 		missing = append(missing, id)
@@ -246,11 +277,11 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 	}
 	q.Close()
 	if len(missing) == 0 {
-		return rows, &rowCache{rows: rows, vers: vers}, nil
+		return rows, newRowCache(rows, vers), nil
 	}
 	var fetched []apiRow
 	if len(missing) > maxFetch {
-		if fetched, err = loadRows(ctx, db); err != nil {
+		if fetched, err = loadRows(ctx, db, len(rows)); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -273,18 +304,25 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 			}
 		}
 	}
-	byID := make(map[int64]*apiRow, len(fetched))
-	for i := range fetched {
-		byID[fetched[i].ID] = &fetched[i]
+	// fetched is in id order (ORDER BY id, or ids of one IN list in any
+	// order: sorted below), and so are the pending rows: a merge.
+	if !slices.IsSortedFunc(fetched, func(a, b apiRow) int { return cmp.Compare(a.ID, b.ID) }) {
+		slices.SortFunc(fetched, func(a, b apiRow) int { return cmp.Compare(a.ID, b.ID) })
 	}
-	gone := map[int]bool{} // deleted between the two reads
+	var gone map[int]bool // deleted between the two reads
+	k := 0
 	for _, i := range pending {
-		f, ok := byID[rows[i].ID]
-		if !ok {
+		for k < len(fetched) && fetched[k].ID < rows[i].ID {
+			k++
+		}
+		if k == len(fetched) || fetched[k].ID != rows[i].ID {
+			if gone == nil {
+				gone = map[int]bool{}
+			}
 			gone[i] = true
 			continue
 		}
-		rows[i] = *f
+		rows[i] = fetched[k]
 		rows[i].fingerprint()
 	}
 	if len(gone) > 0 {
@@ -296,7 +334,23 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 		}
 		rows, vers = out, outVers
 	}
-	return rows, &rowCache{rows: rows, vers: vers}, nil
+	return rows, newRowCache(rows, vers), nil
+}
+
+// keptRow returns the row c stands for when table holds the entry
+// compiled from it (same id and name, not misconfigured), with what the
+// compiler compares before it takes the entry over (fingerprint and
+// description): the row's marker did not move since that table was
+// compiled, so neither did the row.
+func keptRow(c *cachedRow, table *Table) (apiRow, bool) {
+	if table == nil {
+		return apiRow{}, false
+	}
+	e, ok := table.entries[strings.ToLower(strings.TrimSpace(c.fname))]
+	if !ok || e.RowID != c.id || e.Misconfigured {
+		return apiRow{}, false
+	}
+	return apiRow{ID: c.id, Fname: c.fname, fp: e.fingerprint, Description: sql.NullString{String: e.Description, Valid: true}, kept: true}, true
 }
 
 // compile builds a table; on any bad row it returns a *CompileError naming
@@ -340,6 +394,9 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 				t.entries[name] = old // unchanged row, same config: compiled the same
 				continue
 			}
+		}
+		if r.kept { // loadRowsCached keeps only what c.prev holds
+			return nil, fmt.Errorf("load tb_api id=%d: the entry of an unchanged row is not in the table in force: reload again", r.ID)
 		}
 		e, errs := c.compileRow(r, name, t.entries[name])
 		for _, re := range errs {
@@ -612,4 +669,13 @@ type ruleEnv struct {
 	IP     string            `expr:"ip"`
 	Now    time.Time         `expr:"now"`
 	Entry  string            `expr:"entry"`
+}
+
+// reusable returns prev when its entries may be taken over by a table
+// compiled under cfg (the same option values), else nil.
+func reusable(prev *Table, cfg *Config) *Table {
+	if prev != nil && prev.cfg.sameValues(cfg) {
+		return prev
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 package tsql
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // unchanged reports whether the full translation of src for target in
 // mode is src itself, without an error, judging from the tokens alone
@@ -31,6 +34,7 @@ import "strings"
 //   - a word with a byte above 0x7f may fold to one of these words
 //     (strings.ToUpper("ſelect") is "SELECT"): refused.
 func unchanged(src string, target Target, mode Mode) bool {
+	words := fastWords()
 	ok := true
 	depth := 0
 	call := false // the last token but blanks was a word of funcs or refused
@@ -82,13 +86,16 @@ func unchanged(src string, target Target, mode Mode) bool {
 				return refuse()
 			}
 			if len(w) > 0 && len(w) <= len(buf) {
-				if stopWords[string(w)] || hintWords[string(w)] ||
-					string(w) == "INTO" && !(prev.kind == tWord && strings.EqualFold(prev.text, "INSERT")) {
+				switch words[string(w)] {
+				case fastStop:
 					return refuse()
+				case fastInto:
+					if !(prev.kind == tWord && strings.EqualFold(prev.text, "INSERT")) {
+						return refuse()
+					}
+				case fastCall:
+					call = true
 				}
-				_, fn := funcs[string(w)]
-				_, bad := refused[string(w)]
-				call = fn || bad
 			}
 		}
 		prev = t
@@ -99,6 +106,34 @@ func unchanged(src string, target Target, mode Mode) bool {
 
 // stopWords make unchanged answer false wherever they stand.
 var stopWords = setOf("TOP", "CURRENT_TIMESTAMP", "DECLARE", "APPLY", "EXEC", "EXECUTE")
+
+// What a word is to unchanged, in one lookup: a stop word or a table
+// hint (fastStop), INTO (fastInto), the name of a translated or refused
+// function (fastCall), or nothing of interest (0).
+const (
+	fastStop = iota + 1
+	fastInto
+	fastCall
+)
+
+// fastWords is built on first use: funcs is filled by an init function,
+// after package variables are initialised.
+var fastWords = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	for w := range funcs {
+		m[w] = fastCall
+	}
+	for w := range refused {
+		m[w] = fastCall
+	}
+	m["INTO"] = fastInto
+	for _, set := range []map[string]bool{stopWords, hintWords} {
+		for w := range set {
+			m[w] = fastStop
+		}
+	}
+	return m
+})
 
 // upperASCII appends the upper case of s to buf when s is at most
 // len(buf)'s capacity long (else it returns buf empty: no word of
