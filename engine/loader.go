@@ -7,9 +7,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -62,10 +64,11 @@ type apiRow struct {
 	// fp is fingerprint(r) once computed (a row kept from the previous
 	// load keeps it).
 	fp string
-	// kept marks a row unchanged since the table in force, whose entry
-	// the compiler takes over: only ID, Fname, fp and Description are
-	// set (see loadRowsCached).
-	kept bool
+	// kept is the entry of the table in force that the compiler takes
+	// over for a row unchanged since that table was compiled (nil for a
+	// row read from the database): only ID, Fname, fp and Description
+	// are set then (see loadRowsCached).
+	kept *Entry
 }
 
 // rowCache is what a table remembers of the tb_api rows it was compiled
@@ -74,6 +77,11 @@ type apiRow struct {
 // marker did not move keeps the entry compiled from it (loadRowsCached).
 type rowCache struct {
 	rows []cachedRow
+	// top is the highest marker of rows, when the dialect's markers grow
+	// (Dialect.APIRowVersionGrows; grows is false otherwise): the next
+	// reload asks only for the rows above it (changedSince).
+	top   int64
+	grows bool
 }
 
 // cachedRow is one row of a rowCache.
@@ -83,13 +91,25 @@ type cachedRow struct {
 	fname string
 }
 
-// newRowCache remembers rows with their markers vers, index by index.
-func newRowCache(rows []apiRow, vers []string) *rowCache {
-	c := &rowCache{rows: make([]cachedRow, len(rows))}
+// newRowCache remembers rows with their markers vers, index by index;
+// grows says that the markers are integers that only grow.
+func newRowCache(rows []apiRow, vers []string, grows bool) *rowCache {
+	c := &rowCache{rows: make([]cachedRow, len(rows)), grows: grows}
 	for i := range rows {
 		c.rows[i] = cachedRow{id: rows[i].ID, ver: vers[i], fname: rows[i].Fname}
+		if grows {
+			v, ok := parseMarker(vers[i])
+			c.top, c.grows = max(c.top, v), c.grows && ok
+		}
 	}
 	return c
+}
+
+// parseMarker reads a marker of a dialect whose markers grow (a decimal
+// integer).
+func parseMarker(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
 }
 
 // apiRowColumns are the columns of apiRowQuery, for a WHERE of one's own.
@@ -241,43 +261,77 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 	if prev == nil {
 		prev = &rowCache{}
 	}
-	q, err := db.QueryContext(ctx, "SELECT id, "+verExpr+" FROM tb_api ORDER BY id")
-	if err != nil {
-		return nil, nil, fmt.Errorf("load tb_api: %w", err)
-	}
-	defer q.Close()
-	rows := make([]apiRow, 0, len(prev.rows)+8)
+	rows := rowsBuffer(len(prev.rows) + 8)
 	vers := make([]string, 0, len(prev.rows)+8)
-	var pending []int    // indexes in rows of the rows to fetch (placeholders)
-	var missing []int64  // their ids
-	var ver sql.RawBytes // both lists are in id order: a merge, no map
-	var id int64         // outside the loop: Scan makes it escape
-	j := 0
-	for q.Next() {
-		if err := q.Scan(&id, &ver); err != nil {
+	var pending []int   // indexes in rows of the rows to fetch (placeholders)
+	var missing []int64 // their ids
+	// keep takes prev's row c over when table holds its entry, else
+	// fetches it again.
+	keep := func(c *cachedRow) {
+		if r, ok := keptRow(c, table); ok {
+			rows = append(rows, r)
+		} else {
+			pending = append(pending, len(rows))
+			missing = append(missing, c.id)
+			rows = append(rows, apiRow{ID: c.id})
+		}
+		vers = append(vers, c.ver)
+	}
+	changed, since, err := changedSince(ctx, db, prev, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	if since {
+		// Every row of prev but those of changed (id order, all in one
+		// read of the database) is as it was.
+		j := 0
+		for _, c := range changed {
+			for ; j < len(prev.rows) && prev.rows[j].id < c.id; j++ {
+				keep(&prev.rows[j])
+			}
+			if j < len(prev.rows) && prev.rows[j].id == c.id {
+				j++
+			}
+			pending = append(pending, len(rows))
+			missing = append(missing, c.id)
+			rows = append(rows, apiRow{ID: c.id})
+			vers = append(vers, c.ver)
+		}
+		for ; j < len(prev.rows); j++ {
+			keep(&prev.rows[j])
+		}
+	} else {
+		q, err := db.QueryContext(ctx, "SELECT id, "+verExpr+" FROM tb_api ORDER BY id")
+		if err != nil {
 			return nil, nil, fmt.Errorf("load tb_api: %w", err)
 		}
-		for j < len(prev.rows) && prev.rows[j].id < id {
-			j++
-		}
-		if j < len(prev.rows) && prev.rows[j].id == id && prev.rows[j].ver == string(ver) {
-			if r, ok := keptRow(&prev.rows[j], table); ok {
-				rows = append(rows, r)
-				vers = append(vers, prev.rows[j].ver)
+		defer q.Close()
+		var ver sql.RawBytes // both lists are in id order: a merge, no map
+		var id int64         // outside the loop: Scan makes it escape
+		j := 0
+		for q.Next() {
+			if err := q.Scan(&id, &ver); err != nil {
+				return nil, nil, fmt.Errorf("load tb_api: %w", err)
+			}
+			for j < len(prev.rows) && prev.rows[j].id < id {
+				j++
+			}
+			if j < len(prev.rows) && prev.rows[j].id == id && prev.rows[j].ver == string(ver) {
+				keep(&prev.rows[j])
 				continue
 			}
+			pending = append(pending, len(rows))
+			missing = append(missing, id)
+			rows = append(rows, apiRow{ID: id})
+			vers = append(vers, string(ver))
 		}
-		pending = append(pending, len(rows))
-		missing = append(missing, id)
-		rows = append(rows, apiRow{ID: id})
-		vers = append(vers, string(ver))
+		if err := q.Err(); err != nil {
+			return nil, nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		q.Close()
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load tb_api: %w", err)
-	}
-	q.Close()
 	if len(missing) == 0 {
-		return rows, newRowCache(rows, vers), nil
+		return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows()), nil
 	}
 	var fetched []apiRow
 	if len(missing) > maxFetch {
@@ -334,7 +388,54 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 		}
 		rows, vers = out, outVers
 	}
-	return rows, newRowCache(rows, vers), nil
+	return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows()), nil
+}
+
+// changedSince asks, on a dialect whose markers grow, for the rows whose
+// marker is above prev's highest: the rows inserted or updated since prev
+// was read, in id order, with their markers. since is false (read every
+// marker instead) when the dialect's markers do not grow, when prev has
+// none or no table may take its entries over, and when a row was deleted
+// (the row count, read in the same statement, is not prev's plus the
+// new rows): a deleted row leaves no marker.
+func changedSince(ctx context.Context, db *schema.DB, prev *rowCache, table *Table) (changed []cachedRow, since bool, err error) {
+	if !db.Dialect.APIRowVersionGrows() || !prev.grows || len(prev.rows) == 0 || table == nil {
+		return nil, false, nil
+	}
+	ver := db.Dialect.APIRowVersion()
+	// One statement, so one snapshot: the count and the rows agree.
+	q, err := db.QueryContext(ctx, db.Dialect.Rebind("SELECT 0 AS k, COUNT(*) AS id, 0 AS ver FROM tb_api UNION ALL SELECT 1, id, "+
+		ver+" FROM tb_api WHERE "+ver+" > ? ORDER BY 1, 2"), prev.top)
+	if err != nil {
+		return nil, false, fmt.Errorf("load tb_api: %w", err)
+	}
+	defer q.Close()
+	var count, added int64
+	j := 0
+	for q.Next() {
+		var k, id, v int64
+		if err := q.Scan(&k, &id, &v); err != nil {
+			return nil, false, fmt.Errorf("load tb_api: %w", err)
+		}
+		if k == 0 {
+			count = id
+			continue
+		}
+		for j < len(prev.rows) && prev.rows[j].id < id {
+			j++
+		}
+		if j == len(prev.rows) || prev.rows[j].id != id {
+			added++
+		}
+		changed = append(changed, cachedRow{id: id, ver: strconv.FormatInt(v, 10)})
+	}
+	if err := q.Err(); err != nil {
+		return nil, false, fmt.Errorf("load tb_api: %w", err)
+	}
+	if count != int64(len(prev.rows))+added {
+		return nil, false, nil
+	}
+	return changed, true, nil
 }
 
 // keptRow returns the row c stands for when table holds the entry
@@ -347,17 +448,47 @@ func keptRow(c *cachedRow, table *Table) (apiRow, bool) {
 		return apiRow{}, false
 	}
 	e, ok := table.entries[strings.ToLower(strings.TrimSpace(c.fname))]
-	if !ok || e.RowID != c.id || e.Misconfigured {
+	if !ok || e.RowID != c.id || c.id == 0 || e.Misconfigured { // id 0 would pass for a built-in in compile
 		return apiRow{}, false
 	}
-	return apiRow{ID: c.id, Fname: c.fname, fp: e.fingerprint, Description: sql.NullString{String: e.Description, Valid: true}, kept: true}, true
+	return apiRow{ID: c.id, Fname: c.fname, fp: e.fingerprint, Description: sql.NullString{String: e.Description, Valid: true}, kept: e}, true
 }
+
+// rowsPool holds the row slices of past loads (*[]apiRow, cleared): a
+// reload builds one of 10,000 rows (280 bytes each, most of them the
+// kept rows of loadRowsCached) and drops it once compiled; back-to-back
+// reloads reuse it instead of making the garbage collector run for it.
+var rowsPool sync.Pool
+
+// rowsBuffer returns an empty slice for at least n rows.
+func rowsBuffer(n int) []apiRow {
+	if p, ok := rowsPool.Get().(*[]apiRow); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]apiRow, 0, n)
+}
+
+// releaseRows hands rows, which nothing uses any more, to rowsPool.
+func releaseRows(rows []apiRow) {
+	rows = rows[:cap(rows)]
+	clear(rows) // keep no strings of this load alive
+	rows = rows[:0]
+	rowsPool.Put(&rows)
+}
+
+// yieldEvery is how many rows compile handles before it lets other
+// goroutines run: an apireload under load then takes its share of the
+// processors among the requests instead of holding one for its whole
+// compile (a reload waits a little longer, requests much less).
+const yieldEvery = 256
 
 // compile builds a table; on any bad row it returns a *CompileError naming
 // every one of them together with a table in which each bad row's entry
 // answers that it is not available (misconfigured): what a server starts
-// with (see New); a reload discards it.
+// with (see New); a reload discards it. It consumes rows: the slice goes
+// back to rowsPool (nothing compiled keeps a pointer into it).
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
+	defer releaseRows(rows)
 	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
 	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
@@ -372,8 +503,14 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		}
 	}
 	var bad []*RowError
+	// seen holds the names of the rows read from the database; a kept row
+	// owned its name in c.prev, so no two kept rows share one, and its
+	// entry in t.entries (RowID set: built-ins have none) says it holds it.
 	seen := map[string]int64{}
 	for i := range rows {
+		if i%yieldEvery == yieldEvery-1 {
+			runtime.Gosched() // see yieldEvery
+		}
 		r := &rows[i]
 		name := strings.ToLower(strings.TrimSpace(r.Fname))
 		fail := func(field string, err error) {
@@ -383,8 +520,19 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			fail("fname", errors.New("empty: set the entry name"))
 			continue
 		}
-		if first, dup := seen[name]; dup {
+		first, dup := seen[name]
+		if cur := t.entries[name]; !dup && r.kept == nil && cur != nil && cur.RowID != 0 {
+			first, dup = cur.RowID, true // a kept row before this one holds the name
+		}
+		if dup {
 			fail("fname", fmt.Errorf("duplicate of tb_api id=%d: keep one row per entry", first))
+			continue
+		}
+		if r.kept != nil {
+			if !reuse { // loadRowsCached keeps only what c.prev holds under c.cfg
+				return nil, fmt.Errorf("load tb_api id=%d: the entry of an unchanged row was compiled under another config: reload again", r.ID)
+			}
+			t.entries[name] = r.kept // unchanged row, same config: compiled the same
 			continue
 		}
 		seen[name] = r.ID
@@ -394,9 +542,6 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 				t.entries[name] = old // unchanged row, same config: compiled the same
 				continue
 			}
-		}
-		if r.kept { // loadRowsCached keeps only what c.prev holds
-			return nil, fmt.Errorf("load tb_api id=%d: the entry of an unchanged row is not in the table in force: reload again", r.ID)
 		}
 		e, errs := c.compileRow(r, name, t.entries[name])
 		for _, re := range errs {

@@ -267,6 +267,30 @@ func TestReloadKeepsOnlyEntriesOfItsRow(t *testing.T) {
 				t.Errorf("reload %d: unchanged rule00001 compiled again", i)
 			}
 		}
+		// A changed row takes the name of an unchanged one: the later row
+		// of the two is the duplicate, whichever changed.
+		for _, c := range []struct{ from, to, dupOf string }{
+			{"rule00000", "rule00002", "rule00000"}, // the changed row comes first
+			{"rule00002", "rule00001", "rule00001"}, // the unchanged row comes first
+		} {
+			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE fname = ?"), c.to, c.from)
+			var want int64
+			if err := db.GetContext(ctx, &want, db.Dialect.Rebind("SELECT MIN(id) FROM tb_api WHERE fname = ?"), c.to); err != nil {
+				t.Fatal(err)
+			}
+			_, err := e.ReloadTable(ctx)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("duplicate of tb_api id=%d", want)) {
+				t.Errorf("%s renamed %s: %v", c.from, c.to, err)
+			}
+			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE id <> ? AND fname = ?"), c.from, want, c.to)
+			if c.from == "rule00000" { // the renamed row is the one with the lower id
+				mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE id = ?"), c.from, want)
+				mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE fname = ? AND id <> ?"), c.to, c.from, want)
+			}
+			if _, err := e.ReloadTable(ctx); err != nil {
+				t.Fatalf("after undoing %s -> %s: %v", c.from, c.to, err)
+			}
+		}
 		// Another config: nothing is taken over, every row compiles again.
 		before := e.Table()
 		mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('sqltimeout', '17')")
