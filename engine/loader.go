@@ -240,7 +240,9 @@ const (
 // with a row change marker (Dialect.APIRowVersion) it reads (id, marker)
 // of every row and fetches only the rows that are not in prev with the
 // same marker: a reload where one row of 10,000 changed reads 10,000
-// pairs and one row. A row whose marker did not move comes back kept
+// pairs and one row. Where markers grow (SQLite) it reads only the pairs
+// above prev's highest marker, unless a row was deleted (changedSince):
+// one pair and one row. A row whose marker did not move comes back kept
 // (apiRow.kept) when table, the table prev belongs to, holds the entry
 // compiled from it: the compiler takes that entry over. table is nil when
 // its entries may not be reused (another config): every row is fetched.
@@ -403,17 +405,17 @@ func changedSince(ctx context.Context, db *schema.DB, prev *rowCache, table *Tab
 		return nil, false, nil
 	}
 	ver := db.Dialect.APIRowVersion()
-	// One statement, so one snapshot: the count and the rows agree.
+	// One statement, so one snapshot: the count and the rows agree. The
+	// row of k = 0 is the count, in whatever place it comes.
 	q, err := db.QueryContext(ctx, db.Dialect.Rebind("SELECT 0 AS k, COUNT(*) AS id, 0 AS ver FROM tb_api UNION ALL SELECT 1, id, "+
-		ver+" FROM tb_api WHERE "+ver+" > ? ORDER BY 1, 2"), prev.top)
+		ver+" FROM tb_api WHERE "+ver+" > ?"), prev.top)
 	if err != nil {
 		return nil, false, fmt.Errorf("load tb_api: %w", err)
 	}
 	defer q.Close()
 	var count, added int64
-	j := 0
+	var k, id, v int64
 	for q.Next() {
-		var k, id, v int64
 		if err := q.Scan(&k, &id, &v); err != nil {
 			return nil, false, fmt.Errorf("load tb_api: %w", err)
 		}
@@ -421,16 +423,20 @@ func changedSince(ctx context.Context, db *schema.DB, prev *rowCache, table *Tab
 			count = id
 			continue
 		}
-		for j < len(prev.rows) && prev.rows[j].id < id {
-			j++
-		}
-		if j == len(prev.rows) || prev.rows[j].id != id {
-			added++
-		}
 		changed = append(changed, cachedRow{id: id, ver: strconv.FormatInt(v, 10)})
 	}
 	if err := q.Err(); err != nil {
 		return nil, false, fmt.Errorf("load tb_api: %w", err)
+	}
+	slices.SortFunc(changed, func(a, b cachedRow) int { return cmp.Compare(a.id, b.id) })
+	j := 0
+	for _, c := range changed {
+		for j < len(prev.rows) && prev.rows[j].id < c.id {
+			j++
+		}
+		if j == len(prev.rows) || prev.rows[j].id != c.id {
+			added++
+		}
 	}
 	if count != int64(len(prev.rows))+added {
 		return nil, false, nil
@@ -521,8 +527,10 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			continue
 		}
 		first, dup := seen[name]
-		if cur := t.entries[name]; !dup && r.kept == nil && cur != nil && cur.RowID != 0 {
-			first, dup = cur.RowID, true // a kept row before this one holds the name
+		if !dup && r.kept == nil {
+			if cur := t.entries[name]; cur != nil && cur.RowID != 0 {
+				first, dup = cur.RowID, true // a kept row before this one holds the name
+			}
 		}
 		if dup {
 			fail("fname", fmt.Errorf("duplicate of tb_api id=%d: keep one row per entry", first))
