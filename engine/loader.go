@@ -491,10 +491,14 @@ const yieldEvery = 256
 // compile builds a table; on any bad row it returns a *CompileError naming
 // every one of them together with a table in which each bad row's entry
 // answers that it is not available (misconfigured): what a server starts
-// with (see New); a reload discards it. It consumes rows: the slice goes
-// back to rowsPool (nothing compiled keeps a pointer into it).
+// with (see New); a reload discards it. It consumes rows: on a reload
+// (c.prev set) the slice goes back to rowsPool (nothing compiled keeps a
+// pointer into it); a server's first compile leaves it to the garbage
+// collector, so that no buffer outlives the start.
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
-	defer releaseRows(rows)
+	if c.prev != nil {
+		defer releaseRows(rows)
+	}
 	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
 	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
