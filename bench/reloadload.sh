@@ -68,21 +68,29 @@ free_port() {
 	die "no free port"
 }
 
-# start_node NAME: starts mvapi on db, sets PORT, ADMIN (its /metrics port) and PID.
+# start_node NAME: starts mvapi on db, sets PORT, ADMIN (its /metrics port)
+# and PID; a port taken meanwhile by another program: new ports, again.
 start_node() {
-	local name=$1 i
-	PORT=$(free_port)
-	ADMIN=$(free_port)
-	"$tmp/mvapi" serve --db "$db" --listen "127.0.0.1:$PORT" --set allowtrustedip=0 --set adminhttpaddr="127.0.0.1:$ADMIN" >"$tmp/$name.log" 2>&1 &
-	PID=$!
-	pids+=("$PID")
-	for i in $(seq 300); do
-		kill -0 "$PID" 2>/dev/null || { tail -5 "$tmp/$name.log" >&2; die "$name exited"; }
-		curl -fsS --max-time 2 "http://127.0.0.1:$PORT/mvapireq/?apientry=apitest1" >/dev/null 2>&1 &&
-			curl -fsS --max-time 2 "http://127.0.0.1:$ADMIN/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
+	local name=$1 i try
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		ADMIN=$(free_port)
+		"$tmp/mvapi" serve --db "$db" --listen "127.0.0.1:$PORT" --set allowtrustedip=0 --set adminhttpaddr="127.0.0.1:$ADMIN" >"$tmp/$name.log" 2>&1 &
+		PID=$!
+		pids+=("$PID")
+		for i in $(seq 300); do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				grep -q 'address already in use' "$tmp/$name.log" && continue 2
+				tail -5 "$tmp/$name.log" >&2
+				die "$name exited"
+			fi
+			curl -fsS --max-time 2 "http://127.0.0.1:$PORT/mvapireq/?apientry=apitest1" >/dev/null 2>&1 &&
+				curl -fsS --max-time 2 "http://127.0.0.1:$ADMIN/metrics" >/dev/null 2>&1 && return 0
+			sleep 0.1
+		done
+		die "$name did not answer on $PORT"
 	done
-	die "$name did not answer on $PORT"
+	die "$name: no free ports"
 }
 
 failed=0
