@@ -92,12 +92,13 @@ type cachedRow struct {
 }
 
 // newRowCache remembers rows with their markers vers, index by index;
-// grows says that the markers are integers that only grow.
-func newRowCache(rows []apiRow, vers []string, grows bool) *rowCache {
-	c := &rowCache{rows: make([]cachedRow, len(rows)), grows: grows}
+// grows says that the markers are integers that only grow. top, when
+// known (>= 0), is their highest; else newRowCache reads every marker.
+func newRowCache(rows []apiRow, vers []string, grows bool, top int64) *rowCache {
+	c := &rowCache{rows: make([]cachedRow, len(rows)), grows: grows, top: max(top, 0)}
 	for i := range rows {
 		c.rows[i] = cachedRow{id: rows[i].ID, ver: vers[i], fname: rows[i].Fname}
-		if grows {
+		if grows && top < 0 {
 			v, ok := parseMarker(vers[i])
 			c.top, c.grows = max(c.top, v), c.grows && ok
 		}
@@ -283,7 +284,13 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 	if err != nil {
 		return nil, nil, err
 	}
+	top := int64(-1) // the highest marker, when known without reading them all
 	if since {
+		top = prev.top
+		for _, c := range changed {
+			v, _ := parseMarker(c.ver) // changedSince wrote it
+			top = max(top, v)
+		}
 		// Every row of prev but those of changed (id order, all in one
 		// read of the database) is as it was.
 		j := 0
@@ -333,7 +340,7 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 		q.Close()
 	}
 	if len(missing) == 0 {
-		return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows()), nil
+		return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows(), top), nil
 	}
 	var fetched []apiRow
 	if len(missing) > maxFetch {
@@ -390,7 +397,7 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 		}
 		rows, vers = out, outVers
 	}
-	return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows()), nil
+	return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows(), top), nil
 }
 
 // changedSince asks, on a dialect whose markers grow, for the rows whose
