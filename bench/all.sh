@@ -12,6 +12,9 @@
 #      ratios;
 #   2. apireload of 10,000 rows (Go benchmark BenchmarkReload: one row
 #      changed, nothing changed, full compile);
+#   2b. 100 apireloads back to back under a balance load, with the
+#      wall time of apireload over HTTP and of another node's reload
+#      through the change watch (bench/reloadload.sh);
 #   3. RSS of mvapi serving 10,000 tb_api rules with 1,000 open connections
 #      (500 keep-alive HTTP + 500 WebSocket, bench/conns);
 #   4. the load average before and after.
@@ -160,6 +163,11 @@ log "apireload: go test -bench Reload ./engine"
 reload=$("$GO" test -run '^$' -bench 'Reload' -benchtime 10x -count 1 ./engine 2>&1) || die "reload benchmark failed: $reload"
 ms() { awk -v n="$1" '$1 ~ n { for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") printf "%.1f", $i / 1e6 }' <<<"$reload"; }
 
+log "apireload under load: bench/reloadload.sh"
+reloadload=$(BENCH_SECONDS=$SECS bash bench/reloadload.sh 2>"$tmp/reloadload.log") || { tail -20 "$tmp/reloadload.log" >&2; failed=1; }
+reloadload=$(grep '^RELOADLOAD ' <<<"$reloadload" || true)
+rl() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$reloadload"; }
+
 log "RSS: 10,000 rules, 1,000 connections"
 rdb="sqlite:$tmp/rss.db"
 "$tmp/mvapi" migrate --db "$rdb" >/dev/null
@@ -197,6 +205,7 @@ for k in "${kinds[@]}"; do
 done
 if [[ $ONLY != http ]]; then
 echo "   apireload of 10,000 rows (SQLite): one row changed $(ms one-changed) ms, unchanged $(ms unchanged) ms, full compile $(ms full) ms"
+[[ -n $reloadload ]] && echo "   100 apireloads under balance load (SQLite, 10,000 rules, bench/reloadload.sh): $(rl ratio) x steady req/s, p99 $(rl p99_ratio) x (median of rounds), $(rl failed) failed; apireload over HTTP p50 $(rl http_p50_ms) ms, other node's watch reload p50 $(rl watch_p50_ms) ms"
 echo "   RSS with 10,000 rules: $rss_idle MiB idle, $rss_conns MiB with 1,000 connections (500 keep-alive + 500 WebSocket)"
 echo "   other nodes reload only when the change stamp moved (engine/changes.go Watch)"
 fi

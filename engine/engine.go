@@ -232,7 +232,7 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	if snap := e.snap.Load(); snap != nil {
 		prev, cache = snap.Table, snap.Table.rows.Load()
 	}
-	rows, cache, err := loadRowsCached(ctx, e.db, cache)
+	rows, cache, err := loadRowsCached(ctx, e.db, cache, reusable(prev, cfg))
 	if err != nil {
 		return nil, err
 	}

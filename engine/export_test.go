@@ -5,7 +5,7 @@ import "context"
 // CompileFull compiles tb_api from scratch, reusing nothing (for the
 // reload benchmarks).
 func (e *Engine) CompileFull(ctx context.Context) (*Table, error) {
-	rows, err := loadRows(ctx, e.db)
+	rows, err := loadRows(ctx, e.db, e.Table().Len())
 	if err != nil {
 		return nil, err
 	}
@@ -37,4 +37,20 @@ func StmtState(t *Table, name string) (prepared, closed bool) {
 // columns, by username), for tests that compare it with UserByID.
 func (e *Engine) LeanUser(ctx context.Context, name string) (*User, error) {
 	return e.users.ByUsername(ctx, name, nil)
+}
+
+// CompileAtStart compiles tb_api as a server does at start (no table in
+// force: every row read and compiled, the row cache kept with the
+// table), without checking statements against the database.
+func (e *Engine) CompileAtStart(ctx context.Context) (*Table, error) {
+	rows, cache, err := loadRowsCached(ctx, e.db, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: e.Config(), runSQL: e.sqlHandler}
+	t, err := c.compile(rows)
+	if t != nil {
+		t.rows.Store(cache)
+	}
+	return t, err
 }

@@ -1,13 +1,17 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -61,16 +65,53 @@ type apiRow struct {
 	// fp is fingerprint(r) once computed (a row kept from the previous
 	// load keeps it).
 	fp string
+	// kept is the entry of the table in force that the compiler takes
+	// over for a row unchanged since that table was compiled (nil for a
+	// row read from the database): only ID, Fname, fp and Description
+	// are set then (see loadRowsCached).
+	kept *Entry
 }
 
 // rowCache is what a table remembers of the tb_api rows it was compiled
-// from: each row by id with its change marker (Dialect.APIRowVersion), so
-// that the next reload fetches only rows whose marker moved.
+// from, for the next reload: per row, in id order, its id, change marker
+// (Dialect.APIRowVersion) and fname, not the row itself: a row whose
+// marker did not move keeps the entry compiled from it (loadRowsCached).
 type rowCache struct {
-	// rows are the rows in id order (the slice the table was compiled
-	// from, not a copy) and vers their markers, index by index.
-	rows []apiRow
-	vers []string
+	rows []cachedRow
+	// top is the highest marker of rows, when the dialect's markers grow
+	// (Dialect.APIRowVersionGrows; grows is false otherwise): the next
+	// reload asks only for the rows above it (changedSince).
+	top   int64
+	grows bool
+}
+
+// cachedRow is one row of a rowCache.
+type cachedRow struct {
+	id    int64
+	ver   string
+	fname string
+}
+
+// newRowCache remembers rows with their markers vers, index by index;
+// grows says that the markers are integers that only grow. top, when
+// known (>= 0), is their highest; else newRowCache reads every marker.
+func newRowCache(rows []apiRow, vers []string, grows bool, top int64) *rowCache {
+	c := &rowCache{rows: make([]cachedRow, len(rows)), grows: grows, top: max(top, 0)}
+	for i := range rows {
+		c.rows[i] = cachedRow{id: rows[i].ID, ver: vers[i], fname: rows[i].Fname}
+		if grows && top < 0 {
+			v, ok := parseMarker(vers[i])
+			c.top, c.grows = max(c.top, v), c.grows && ok
+		}
+	}
+	return c
+}
+
+// parseMarker reads a marker of a dialect whose markers grow (a decimal
+// integer).
+func parseMarker(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
 }
 
 // apiRowColumns are the columns of apiRowQuery, for a WHERE of one's own.
@@ -149,14 +190,15 @@ func (c *compiler) checkStatement(t *sqltemplate.Template) error {
 	return rowErr
 }
 
-// loadRows reads tb_api (scanned field by field: no reflection).
-func loadRows(ctx context.Context, db *schema.DB) ([]apiRow, error) {
+// loadRows reads tb_api (scanned field by field: no reflection); hint is
+// how many rows are expected (0: unknown).
+func loadRows(ctx context.Context, db *schema.DB, hint int) ([]apiRow, error) {
 	q, err := db.QueryContext(ctx, apiRowQuery(db.Dialect))
 	if err != nil {
 		return nil, fmt.Errorf("load tb_api: %w", err)
 	}
 	defer q.Close()
-	rows := make([]apiRow, 0, 64)
+	rows := make([]apiRow, 0, max(hint+8, 64))
 	for q.Next() {
 		var r apiRow
 		if err := q.Scan(&r.ID, &r.Fname, &r.ReqKey, &r.ReqIP, &r.ReqUser, &r.ReqUserMode, &r.ReqUserCredit,
@@ -200,58 +242,110 @@ const (
 // with a row change marker (Dialect.APIRowVersion) it reads (id, marker)
 // of every row and fetches only the rows that are not in prev with the
 // same marker: a reload where one row of 10,000 changed reads 10,000
-// pairs and one row. It returns the cache of what it read, for the next
-// load (nil without a marker). A row changed between the two reads is
-// fetched in its newer form under the older marker, and so fetched again
-// next time: a change is never missed.
-func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRow, *rowCache, error) {
+// pairs and one row. Where markers grow (SQLite) it reads only the pairs
+// above prev's highest marker, unless a row was deleted (changedSince):
+// one pair and one row. A row whose marker did not move comes back kept
+// (apiRow.kept) when table, the table prev belongs to, holds the entry
+// compiled from it: the compiler takes that entry over. table is nil when
+// its entries may not be reused (another config): every row is fetched.
+// It returns the cache of what it read, for the next load (nil without a
+// marker). A row changed between the two reads is fetched in its newer
+// form under the older marker, and so fetched again next time: a change
+// is never missed.
+func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *Table) ([]apiRow, *rowCache, error) {
 	verExpr := db.Dialect.APIRowVersion()
 	if verExpr == "" {
-		rows, err := loadRows(ctx, db)
+		hint := 0
+		if table != nil {
+			hint = len(table.entries)
+		}
+		rows, err := loadRows(ctx, db, hint)
 		return rows, nil, err
 	}
 	if prev == nil {
 		prev = &rowCache{}
 	}
-	q, err := db.QueryContext(ctx, "SELECT id, "+verExpr+" FROM tb_api ORDER BY id")
-	if err != nil {
-		return nil, nil, fmt.Errorf("load tb_api: %w", err)
-	}
-	defer q.Close()
-	rows := make([]apiRow, 0, len(prev.rows)+8)
+	rows := rowsBuffer(len(prev.rows) + 8)
 	vers := make([]string, 0, len(prev.rows)+8)
-	var pending []int    // indexes in rows of the rows to fetch (placeholders)
-	var missing []int64  // their ids
-	var ver sql.RawBytes // both lists are in id order: a merge, no map
-	j := 0
-	for q.Next() {
-		var id int64
-		if err := q.Scan(&id, &ver); err != nil {
+	var pending []int   // indexes in rows of the rows to fetch (placeholders)
+	var missing []int64 // their ids
+	// keep takes prev's row c over when table holds its entry, else
+	// fetches it again.
+	keep := func(c *cachedRow) {
+		if r, ok := keptRow(c, table); ok {
+			rows = append(rows, r)
+		} else {
+			pending = append(pending, len(rows))
+			missing = append(missing, c.id)
+			rows = append(rows, apiRow{ID: c.id})
+		}
+		vers = append(vers, c.ver)
+	}
+	changed, since, err := changedSince(ctx, db, prev, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	top := int64(-1) // the highest marker, when known without reading them all
+	if since {
+		top = prev.top
+		for _, c := range changed {
+			v, _ := parseMarker(c.ver) // changedSince wrote it
+			top = max(top, v)
+		}
+		// Every row of prev but those of changed (id order, all in one
+		// read of the database) is as it was.
+		j := 0
+		for _, c := range changed {
+			for ; j < len(prev.rows) && prev.rows[j].id < c.id; j++ {
+				keep(&prev.rows[j])
+			}
+			if j < len(prev.rows) && prev.rows[j].id == c.id {
+				j++
+			}
+			pending = append(pending, len(rows))
+			missing = append(missing, c.id)
+			rows = append(rows, apiRow{ID: c.id})
+			vers = append(vers, c.ver)
+		}
+		for ; j < len(prev.rows); j++ {
+			keep(&prev.rows[j])
+		}
+	} else {
+		q, err := db.QueryContext(ctx, "SELECT id, "+verExpr+" FROM tb_api ORDER BY id")
+		if err != nil {
 			return nil, nil, fmt.Errorf("load tb_api: %w", err)
 		}
-		for j < len(prev.rows) && prev.rows[j].ID < id {
-			j++
+		defer q.Close()
+		var ver sql.RawBytes // both lists are in id order: a merge, no map
+		var id int64         // outside the loop: Scan makes it escape
+		j := 0
+		for q.Next() {
+			if err := q.Scan(&id, &ver); err != nil {
+				return nil, nil, fmt.Errorf("load tb_api: %w", err)
+			}
+			for j < len(prev.rows) && prev.rows[j].id < id {
+				j++
+			}
+			if j < len(prev.rows) && prev.rows[j].id == id && prev.rows[j].ver == string(ver) {
+				keep(&prev.rows[j])
+				continue
+			}
+			pending = append(pending, len(rows))
+			missing = append(missing, id)
+			rows = append(rows, apiRow{ID: id})
+			vers = append(vers, string(ver))
 		}
-		if j < len(prev.rows) && prev.rows[j].ID == id && prev.vers[j] == string(ver) {
-			rows = append(rows, prev.rows[j])
-			vers = append(vers, prev.vers[j])
-			continue
+		if err := q.Err(); err != nil {
+			return nil, nil, fmt.Errorf("load tb_api: %w", err)
 		}
-		pending = append(pending, len(rows))
-		missing = append(missing, id)
-		rows = append(rows, apiRow{ID: id})
-		vers = append(vers, string(ver))
+		q.Close()
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load tb_api: %w", err)
-	}
-	q.Close()
 	if len(missing) == 0 {
-		return rows, &rowCache{rows: rows, vers: vers}, nil
+		return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows(), top), nil
 	}
 	var fetched []apiRow
 	if len(missing) > maxFetch {
-		if fetched, err = loadRows(ctx, db); err != nil {
+		if fetched, err = loadRows(ctx, db, len(rows)); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -274,18 +368,25 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 			}
 		}
 	}
-	byID := make(map[int64]*apiRow, len(fetched))
-	for i := range fetched {
-		byID[fetched[i].ID] = &fetched[i]
+	// fetched is in id order (ORDER BY id, or ids of one IN list in any
+	// order: sorted below), and so are the pending rows: a merge.
+	if !slices.IsSortedFunc(fetched, func(a, b apiRow) int { return cmp.Compare(a.ID, b.ID) }) {
+		slices.SortFunc(fetched, func(a, b apiRow) int { return cmp.Compare(a.ID, b.ID) })
 	}
-	gone := map[int]bool{} // deleted between the two reads
+	var gone map[int]bool // deleted between the two reads
+	k := 0
 	for _, i := range pending {
-		f, ok := byID[rows[i].ID]
-		if !ok {
+		for k < len(fetched) && fetched[k].ID < rows[i].ID {
+			k++
+		}
+		if k == len(fetched) || fetched[k].ID != rows[i].ID {
+			if gone == nil {
+				gone = map[int]bool{}
+			}
 			gone[i] = true
 			continue
 		}
-		rows[i] = *f
+		rows[i] = fetched[k]
 		rows[i].fingerprint()
 	}
 	if len(gone) > 0 {
@@ -297,14 +398,115 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache) ([]apiRo
 		}
 		rows, vers = out, outVers
 	}
-	return rows, &rowCache{rows: rows, vers: vers}, nil
+	return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows(), top), nil
 }
+
+// changedSince asks, on a dialect whose markers grow, for the rows whose
+// marker is above prev's highest: the rows inserted or updated since prev
+// was read, in id order, with their markers. since is false (read every
+// marker instead) when the dialect's markers do not grow, when prev has
+// none or no table may take its entries over, and when a row was deleted
+// (the row count, read in the same statement, is not prev's plus the
+// new rows): a deleted row leaves no marker.
+func changedSince(ctx context.Context, db *schema.DB, prev *rowCache, table *Table) (changed []cachedRow, since bool, err error) {
+	if !db.Dialect.APIRowVersionGrows() || !prev.grows || len(prev.rows) == 0 || table == nil {
+		return nil, false, nil
+	}
+	ver := db.Dialect.APIRowVersion()
+	// One statement, so one snapshot: the count and the rows agree. The
+	// row of k = 0 is the count, in whatever place it comes.
+	q, err := db.QueryContext(ctx, db.Dialect.Rebind("SELECT 0 AS k, COUNT(*) AS id, 0 AS ver FROM tb_api UNION ALL SELECT 1, id, "+
+		ver+" FROM tb_api WHERE "+ver+" > ?"), prev.top)
+	if err != nil {
+		return nil, false, fmt.Errorf("load tb_api: %w", err)
+	}
+	defer q.Close()
+	var count, added int64
+	var k, id, v int64
+	for q.Next() {
+		if err := q.Scan(&k, &id, &v); err != nil {
+			return nil, false, fmt.Errorf("load tb_api: %w", err)
+		}
+		if k == 0 {
+			count = id
+			continue
+		}
+		changed = append(changed, cachedRow{id: id, ver: strconv.FormatInt(v, 10)})
+	}
+	if err := q.Err(); err != nil {
+		return nil, false, fmt.Errorf("load tb_api: %w", err)
+	}
+	slices.SortFunc(changed, func(a, b cachedRow) int { return cmp.Compare(a.id, b.id) })
+	j := 0
+	for _, c := range changed {
+		for j < len(prev.rows) && prev.rows[j].id < c.id {
+			j++
+		}
+		if j == len(prev.rows) || prev.rows[j].id != c.id {
+			added++
+		}
+	}
+	if count != int64(len(prev.rows))+added {
+		return nil, false, nil
+	}
+	return changed, true, nil
+}
+
+// keptRow returns the row c stands for when table holds the entry
+// compiled from it (same id and name, not misconfigured), with what the
+// compiler compares before it takes the entry over (fingerprint and
+// description): the row's marker did not move since that table was
+// compiled, so neither did the row.
+func keptRow(c *cachedRow, table *Table) (apiRow, bool) {
+	if table == nil {
+		return apiRow{}, false
+	}
+	e, ok := table.entries[strings.ToLower(strings.TrimSpace(c.fname))]
+	if !ok || e.RowID != c.id || c.id == 0 || e.Misconfigured { // id 0 would pass for a built-in in compile
+		return apiRow{}, false
+	}
+	return apiRow{ID: c.id, Fname: c.fname, fp: e.fingerprint, Description: sql.NullString{String: e.Description, Valid: true}, kept: e}, true
+}
+
+// rowsPool holds the row slices of past loads (*[]apiRow, cleared): a
+// reload builds one of 10,000 rows (280 bytes each, most of them the
+// kept rows of loadRowsCached) and drops it once compiled; back-to-back
+// reloads reuse it instead of making the garbage collector run for it.
+var rowsPool sync.Pool
+
+// rowsBuffer returns an empty slice for at least n rows.
+func rowsBuffer(n int) []apiRow {
+	if p, ok := rowsPool.Get().(*[]apiRow); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]apiRow, 0, n)
+}
+
+// releaseRows hands rows, which nothing uses any more, to rowsPool.
+func releaseRows(rows []apiRow) {
+	rows = rows[:cap(rows)]
+	clear(rows) // keep no strings of this load alive
+	rows = rows[:0]
+	rowsPool.Put(&rows)
+}
+
+// yieldEvery is how many rows compile handles before it lets other
+// goroutines run: an apireload under load then takes its share of the
+// processors among the requests instead of holding one for its whole
+// compile (a reload waits a little longer, requests much less).
+const yieldEvery = 256
 
 // compile builds a table; on any bad row it returns a *CompileError naming
 // every one of them together with a table in which each bad row's entry
 // answers that it is not available (misconfigured): what a server starts
-// with (see New); a reload discards it.
+// with (see New); a reload discards it. It consumes rows: on a reload
+// (c.prev set) the slice goes back to rowsPool (nothing compiled keeps a
+// pointer into it); a server's first compile leaves it to the garbage
+// collector, so that no buffer outlives the start.
 func (c *compiler) compile(rows []apiRow) (*Table, error) {
+	if c.prev != nil {
+		defer releaseRows(rows)
+	}
 	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
 	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
@@ -319,8 +521,14 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		}
 	}
 	var bad []*RowError
+	// seen holds the names of the rows read from the database; a kept row
+	// owned its name in c.prev, so no two kept rows share one, and its
+	// entry in t.entries (RowID set: built-ins have none) says it holds it.
 	seen := map[string]int64{}
 	for i := range rows {
+		if i%yieldEvery == yieldEvery-1 {
+			runtime.Gosched() // see yieldEvery
+		}
 		r := &rows[i]
 		name := strings.ToLower(strings.TrimSpace(r.Fname))
 		fail := func(field string, err error) {
@@ -330,8 +538,21 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 			fail("fname", errors.New("empty: set the entry name"))
 			continue
 		}
-		if first, dup := seen[name]; dup {
+		first, dup := seen[name]
+		if !dup && r.kept == nil {
+			if cur := t.entries[name]; cur != nil && cur.RowID != 0 {
+				first, dup = cur.RowID, true // a kept row before this one holds the name
+			}
+		}
+		if dup {
 			fail("fname", fmt.Errorf("duplicate of tb_api id=%d: keep one row per entry", first))
+			continue
+		}
+		if r.kept != nil {
+			if !reuse { // loadRowsCached keeps only what c.prev holds under c.cfg
+				return nil, fmt.Errorf("load tb_api id=%d: the entry of an unchanged row was compiled under another config: reload again", r.ID)
+			}
+			t.entries[name] = r.kept // unchanged row, same config: compiled the same
 			continue
 		}
 		seen[name] = r.ID
@@ -617,4 +838,13 @@ type ruleEnv struct {
 	IP     string            `expr:"ip"`
 	Now    time.Time         `expr:"now"`
 	Entry  string            `expr:"entry"`
+}
+
+// reusable returns prev when its entries may be taken over by a table
+// compiled under cfg (the same option values), else nil.
+func reusable(prev *Table, cfg *Config) *Table {
+	if prev != nil && prev.cfg.sameValues(cfg) {
+		return prev
+	}
+	return nil
 }

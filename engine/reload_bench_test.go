@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"mvapi/engine"
@@ -71,10 +73,46 @@ func BenchmarkReload(b *testing.B) {
 	})
 }
 
+// BenchmarkTableHeap reports the heap a rule table of 10,000 tb_api rows
+// keeps, with its row cache, as a server holds it after start
+// (heap-B/rule, measured after a GC with the table held and again with
+// it dropped); ns/op is the compile at start (without the check of each
+// statement against the database).
+func BenchmarkTableHeap(b *testing.B) {
+	const rules = 10000
+	db := mvtest.MustDB(b)
+	seedRules(b, db, rules)
+	e := mvtest.MustEngine(b, db, nil)
+	ctx := context.Background()
+	var held, n uint64
+	for b.Loop() {
+		b.StopTimer()
+		var before, with runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		t, err := e.CompileAtStart(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&with)
+		runtime.KeepAlive(t)
+		held += with.HeapAlloc - min(with.HeapAlloc, before.HeapAlloc)
+		n++
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(held)/float64(n)/rules, "heap-B/rule")
+}
+
 // An unchanged row keeps its compiled entry across apireload; a changed
 // one, and every row after a config change, is compiled again.
 func TestReloadReusesUnchangedRows(t *testing.T) {
-	db := mvtest.MustDB(t)
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) { testReloadReusesUnchangedRows(t, mvtest.MustOpen(t, dsn)) })
+}
+
+func testReloadReusesUnchangedRows(t *testing.T, db *schema.DB) {
 	seedRules(t, db, 3)
 	e := mvtest.MustEngine(t, db, nil)
 	ctx := context.Background()
@@ -115,7 +153,10 @@ func TestReloadReusesUnchangedRows(t *testing.T) {
 // loadRowsCached): each column, an insert, a delete, a row deleted and
 // inserted again under the same id, an UPDATE that changes nothing.
 func TestReloadSeesEveryChange(t *testing.T) {
-	db := mvtest.MustDB(t)
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) { testReloadSeesEveryChange(t, mvtest.MustOpen(t, dsn)) })
+}
+
+func testReloadSeesEveryChange(t *testing.T, db *schema.DB) {
 	seedRules(t, db, 5)
 	e := mvtest.MustEngine(t, db, nil)
 	ctx := context.Background()
@@ -175,4 +216,97 @@ func TestReloadSeesEveryChange(t *testing.T) {
 	if after := reload("no-op update"); !engine.Reused(before, after, "rule00003") {
 		t.Error("an UPDATE that changed nothing compiled rule00003 again")
 	}
+}
+
+// A reload takes over only the entries the table in force compiled from
+// the very row: a row that was a duplicate, a row whose name another row
+// held, a row deleted and inserted again under a new id, a row of a
+// table compiled under another config are read and compiled again.
+func TestReloadKeepsOnlyEntriesOfItsRow(t *testing.T) {
+	mvtest.ForEachDB(t, func(t *testing.T, dsn string) {
+		db := mvtest.MustOpen(t, dsn)
+		seedRules(t, db, 3)
+		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('twin', 'SELECT 1')")
+		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('twin', 'SELECT 2')")
+		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('broken', 'SELECT FROM WHERE')")
+		e := mvtest.MustEngine(t, db, nil) // the second twin does not compile (a duplicate), nor broken
+		ctx := context.Background()
+		if bad := fmt.Sprint(e.BadRows()); !strings.Contains(bad, "duplicate") || !strings.Contains(bad, "broken") {
+			t.Fatalf("bad rows at start: %v", bad)
+		}
+		// Their entries (misconfigured, none) are not taken over.
+		_, err := e.ReloadTable(ctx)
+		if err == nil || !strings.Contains(err.Error(), "duplicate") || !strings.Contains(err.Error(), "broken") {
+			t.Fatalf("reload with the bad rows: %v", err)
+		}
+		mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname = 'broken'")
+		if _, err := e.ReloadTable(ctx); err == nil || !strings.Contains(err.Error(), "duplicate") {
+			t.Fatalf("reload with the duplicate: %v", err)
+		}
+		// The first twin leaves: the second, unchanged, now owns the name.
+		mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname = 'twin' AND customsql = 'SELECT 1'")
+		if _, err := e.ReloadTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if en, _ := e.Table().Lookup("twin"); en == nil || en.SQL == nil || en.SQL.SQL() != "SELECT 2" {
+			t.Fatalf("twin after the first left: %+v", en)
+		}
+		// The same row under a new id: the entry is the same to every
+		// caller, and the next reloads still serve it.
+		mvtest.MustExec(t, db, "DELETE FROM tb_api WHERE fname = 'twin'")
+		mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql) VALUES ('twin', 'SELECT 2')")
+		for i := range 3 {
+			before := e.Table()
+			if _, err := e.ReloadTable(ctx); err != nil {
+				t.Fatalf("reload %d after the reinsert: %v", i, err)
+			}
+			if en, _ := e.Table().Lookup("twin"); en == nil || en.SQL == nil || en.SQL.SQL() != "SELECT 2" {
+				t.Fatalf("reload %d: twin %+v", i, en)
+			}
+			if !engine.Reused(before, e.Table(), "rule00001") {
+				t.Errorf("reload %d: unchanged rule00001 compiled again", i)
+			}
+		}
+		// A changed row takes the name of an unchanged one: the later row
+		// of the two is the duplicate, whichever changed.
+		for _, c := range []struct{ from, to, dupOf string }{
+			{"rule00000", "rule00002", "rule00000"}, // the changed row comes first
+			{"rule00002", "rule00001", "rule00001"}, // the unchanged row comes first
+		} {
+			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE fname = ?"), c.to, c.from)
+			var want int64
+			if err := db.GetContext(ctx, &want, db.Dialect.Rebind("SELECT MIN(id) FROM tb_api WHERE fname = ?"), c.to); err != nil {
+				t.Fatal(err)
+			}
+			_, err := e.ReloadTable(ctx)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("duplicate of tb_api id=%d", want)) {
+				t.Errorf("%s renamed %s: %v", c.from, c.to, err)
+			}
+			mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE id <> ? AND fname = ?"), c.from, want, c.to)
+			if c.from == "rule00000" { // the renamed row is the one with the lower id
+				mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE id = ?"), c.from, want)
+				mvtest.MustExec(t, db, db.Dialect.Rebind("UPDATE tb_api SET fname = ? WHERE fname = ? AND id <> ?"), c.to, c.from, want)
+			}
+			if _, err := e.ReloadTable(ctx); err != nil {
+				t.Fatalf("after undoing %s -> %s: %v", c.from, c.to, err)
+			}
+		}
+		// Another config: nothing is taken over, every row compiles again.
+		before := e.Table()
+		mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('sqltimeout', '17')")
+		if err := e.ReloadConfig(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if engine.Reused(before, e.Table(), "rule00001") {
+			t.Error("rule00001 kept its entry across a config change")
+		}
+		// And the reload after it takes the new entries over again.
+		before = e.Table()
+		if _, err := e.ReloadTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !engine.Reused(before, e.Table(), "rule00001") || !engine.Reused(before, e.Table(), "twin") {
+			t.Error("an unchanged row compiled again after the config reload")
+		}
+	})
 }

@@ -229,13 +229,16 @@ func diffTables(old, cur *Table) Diff {
 	for name, e := range cur.entries {
 		if o, ok := old.entries[name]; !ok {
 			d.Added = append(d.Added, name)
-		} else if o.fingerprint != e.fingerprint {
+		} else if o != e && o.fingerprint != e.fingerprint {
 			d.Changed = append(d.Changed, name)
 		}
 	}
-	for name := range old.entries {
-		if _, ok := cur.entries[name]; !ok {
-			d.Removed = append(d.Removed, name)
+	// Every name of cur is in old: with as many names, none was removed.
+	if len(d.Added) > 0 || len(old.entries) != len(cur.entries) {
+		for name := range old.entries {
+			if _, ok := cur.entries[name]; !ok {
+				d.Removed = append(d.Removed, name)
+			}
 		}
 	}
 	sort.Strings(d.Added)

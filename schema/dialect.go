@@ -45,6 +45,7 @@ type Dialect struct {
 	walPositionSQL    string // the primary's WAL position in bytes; "" when mvapi cannot watch replicas (see ReplicaPositionSQL)
 	replayPositionSQL string // the WAL position a read replica has replayed, in bytes
 	apiRowVersion     string // a tb_api row's change marker (APIRowVersion)
+	apiRowVerGrows    bool   // APIRowVersionGrows
 }
 
 // SQLite is the embedded default (modernc.org/sqlite).
@@ -57,7 +58,7 @@ var SQLite = Dialect{
 	tablesSQL:  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
 	columnsSQL: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
 	// kept by the triggers of migration 00013 (a counter no two changes share)
-	apiRowVersion: "rowver",
+	apiRowVersion: "rowver", apiRowVerGrows: true,
 }
 
 // Postgres is PostgreSQL through pgx in database/sql mode.
@@ -260,6 +261,12 @@ func (d Dialect) SupportsNotify() bool { return d.notify }
 // to read only the rows that changed; "" when the dialect has none (every
 // reload then reads every row).
 func (d Dialect) APIRowVersion() string { return d.apiRowVersion }
+
+// APIRowVersionGrows reports whether APIRowVersion is an integer that
+// every insert and update sets above every marker before it (SQLite: the
+// counter tb_apiver, bumped by the triggers of migration 00014), so that
+// the rows changed since a load are those with a higher marker.
+func (d Dialect) APIRowVersionGrows() bool { return d.apiRowVerGrows }
 
 // BackupTools says what the operator uses instead.
 func (d Dialect) SupportsOnlineBackup() bool { return d.onlineBackup }

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -225,40 +224,51 @@ func (s *Shared) logger() *slog.Logger {
 	return s.Log
 }
 
-// peekConn is a connection whose first bytes have been read ahead.
+// peekConn is a connection whose first bytes have been read ahead: at
+// most maxSniff of them, held until the next reader has taken them, so
+// that an open connection keeps no buffer of its own (the HTTP server and
+// the line session read through their own).
 type peekConn struct {
 	net.Conn
-	r *bufio.Reader
+	ahead []byte // read ahead and not yet consumed; nil once drained
 }
 
-func newPeekConn(c net.Conn) *peekConn {
-	return &peekConn{Conn: c, r: bufio.NewReaderSize(c, 4096)}
-}
+func newPeekConn(c net.Conn) *peekConn { return &peekConn{Conn: c} }
 
-func (c *peekConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *peekConn) Read(p []byte) (int, error) {
+	if len(c.ahead) == 0 {
+		return c.Conn.Read(p)
+	}
+	n := copy(p, c.ahead)
+	if c.ahead = c.ahead[n:]; len(c.ahead) == 0 {
+		c.ahead = nil
+	}
+	return n, nil
+}
 
 // sniff reads until the first bytes decide (or the read fails: the
-// deadline, the client leaving) and returns what they are.
+// deadline, the client leaving) and returns what they are; the bytes read
+// are read again through c.
 func (c *peekConn) sniff(tlsAllowed bool) sniffKind {
-	for n := 1; ; {
-		b, err := c.r.Peek(n)
-		if err == nil && c.r.Buffered() > n {
-			b, _ = c.r.Peek(min(c.r.Buffered(), maxSniff)) // what has arrived, without waiting
-		}
-		if len(b) > 0 {
-			if k := sniff(b, tlsAllowed); k != sniffMore {
+	var buf [maxSniff]byte // sniff decides on maxSniff bytes at most
+	n := 0
+	defer func() { c.ahead = append(c.ahead, buf[:n]...) }()
+	for {
+		m, err := c.Conn.Read(buf[n:])
+		n += m
+		if n > 0 {
+			if k := sniff(buf[:n], tlsAllowed); k != sniffMore {
 				return k
 			}
 		}
 		if err != nil {
-			if len(b) > 0 && !isTimeout(err) {
+			if n > 0 && !isTimeout(err) {
 				// The client sent a few bytes and closed its side: serve
 				// them as lines (they are not HTTP).
 				return sniffLine
 			}
 			return sniffMore
 		}
-		n = len(b) + 1
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -48,8 +49,12 @@ func isWebSocketPath(p string) bool {
 	return p == "/mvstwebsock" || strings.HasPrefix(p, "/mvstwebsock/")
 }
 
-// ServeHTTP upgrades the request and serves the connection until the
-// client leaves, it idles out, a message is too large or Close is called.
+// ServeHTTP upgrades the request and serves the connection, on a
+// goroutine of its own, until the client leaves, it idles out, a message
+// is too large or Close is called. It returns once the connection is
+// upgraded: the HTTP server then drops what it kept for the request (its
+// header, its context, its goroutine's stack, grown while it served the
+// request), which an open WebSocket does not need.
 func (ws *WebSocket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ws.live.isClosed() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
@@ -62,7 +67,9 @@ func (ws *WebSocket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "ERROR: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	defer ws.limits.release(ip)
+	// A page's WebSocket, or one opened under a name a DNS rebinding page
+	// may use, never gets IP trust.
+	untrusted := FromBrowserPage(r) || !HostAllowsTrust(r.Host, ws.Engine.Config())
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsSubprotocol},
 		// Any Origin is accepted: the WebPhone runs on the operator's own
@@ -74,32 +81,33 @@ func (ws *WebSocket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
+		ws.limits.release(ip)
 		ws.logger().Debug("websocket handshake failed", "remote", r.RemoteAddr, "err", err)
 		return // Accept has answered the HTTP request
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stop := func() {
 		c.Close(websocket.StatusGoingAway, "server shutting down")
 		cancel()
 	}
 	if !ws.live.add(c, stop) {
 		stop()
+		ws.limits.release(ip)
 		return
 	}
-	defer ws.live.done(c)
-	ws.session(ctx, c, r)
+	go func() {
+		defer ws.limits.release(ip)
+		defer ws.live.done(c)
+		defer cancel()
+		ws.session(ctx, c, ip, untrusted)
+	}()
 }
 
 // session reads request messages and answers each in order.
-func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, r *http.Request) {
+func (ws *WebSocket) session(ctx context.Context, c *websocket.Conn, ip netip.Addr, untrusted bool) {
 	defer c.CloseNow()
 	cfg := ws.Engine.Config()
 	c.SetReadLimit(int64(max(cfg.Int("maxrequestbytes"), 1)))
-	ip := remoteIP(r.RemoteAddr)
-	// A page's WebSocket, or one opened under a name a DNS rebinding page
-	// may use, never gets IP trust.
-	untrusted := FromBrowserPage(r) || !HostAllowsTrust(r.Host, cfg)
 	for {
 		rctx, rcancel := context.WithTimeout(ctx, idleTimeout(ws.Engine.Config()))
 		_, data, err := c.Read(rctx)

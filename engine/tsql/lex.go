@@ -36,9 +36,21 @@ type token struct {
 // keyword is always one token and translation never splits or moves its
 // text.
 func lex(src string) ([]token, error) {
-	var toks []token
-	add := func(k tkind, i, j int) { toks = append(toks, token{kind: k, text: src[i:j], pos: i}) }
-	for i := 0; i < len(src); {
+	toks := make([]token, 0, len(src)/4+4)
+	err := scan(src, func(t token) bool { toks = append(toks, t); return true })
+	if err != nil {
+		return nil, err
+	}
+	return toks, nil
+}
+
+// scan cuts src into tokens as lex does, handing each to emit in order
+// without keeping them; it stops early, returning nil, when emit returns
+// false.
+func scan(src string, emit func(token) bool) error {
+	stop := false
+	add := func(k tkind, i, j int) { stop = !emit(token{kind: k, text: src[i:j], pos: i}) }
+	for i := 0; i < len(src) && !stop; {
 		ch := src[i]
 		switch {
 		case isSpace(ch):
@@ -60,27 +72,27 @@ func lex(src string) ([]token, error) {
 		case ch == '/' && at(src, i+1) == '*':
 			j := strings.Index(src[i+2:], "*/")
 			if j < 0 {
-				return nil, errAt(src, i, "/*", "unterminated block comment", "close it with */")
+				return errAt(src, i, "/*", "unterminated block comment", "close it with */")
 			}
 			add(tSpace, i, i+j+4)
 			i += j + 4
 		case ch == '\'':
 			j := literalEnd(src, i, false)
 			if j < 0 {
-				return nil, errAt(src, i, "'", "unterminated string literal", "close it with '")
+				return errAt(src, i, "'", "unterminated string literal", "close it with '")
 			}
 			add(tStr, i, j)
 			i = j
 		case ch == '"' || ch == '`':
 			j := quotedEnd(src, i, ch)
 			if j < 0 {
-				return nil, errAt(src, i, string(ch), "unterminated quoted identifier", "close it with "+string(ch))
+				return errAt(src, i, string(ch), "unterminated quoted identifier", "close it with "+string(ch))
 			}
 			add(tQIdent, i, j)
 			i = j
 		case ch == '[' || ch == '{':
 			if k, n, ok := sqltemplate.KeywordAt(src, i); ok {
-				toks = append(toks, token{kind: tKey, text: src[i : i+n], pos: i, key: k})
+				stop = !emit(token{kind: tKey, text: src[i : i+n], pos: i, key: k})
 				i += n
 				continue
 			}
@@ -91,7 +103,7 @@ func lex(src string) ([]token, error) {
 			}
 			j := quotedEnd(src, i, ']')
 			if j < 0 {
-				return nil, errAt(src, i, "[", "unterminated bracket identifier", "close it with ]")
+				return errAt(src, i, "[", "unterminated bracket identifier", "close it with ]")
 			}
 			add(tBracket, i, j)
 			i = j
@@ -104,7 +116,7 @@ func lex(src string) ([]token, error) {
 				tag := src[i : j+1]
 				end := strings.Index(src[j+1:], tag)
 				if end < 0 {
-					return nil, errAt(src, i, tag, "unterminated dollar-quoted string", "close it with "+tag)
+					return errAt(src, i, tag, "unterminated dollar-quoted string", "close it with "+tag)
 				}
 				add(tQIdent, i, j+1+end+len(tag))
 				i = j + 1 + end + len(tag)
@@ -134,7 +146,7 @@ func lex(src string) ([]token, error) {
 			if len(w) == 1 && at(src, j) == '\'' && (w == "N" || w == "n" || w == "E" || w == "e") {
 				end := literalEnd(src, j, w == "E" || w == "e")
 				if end < 0 {
-					return nil, errAt(src, i, w+"'", "unterminated string literal", "close it with '")
+					return errAt(src, i, w+"'", "unterminated string literal", "close it with '")
 				}
 				add(tStr, i, end)
 				i = end
@@ -143,7 +155,7 @@ func lex(src string) ([]token, error) {
 			if (w == "U" || w == "u") && strings.HasPrefix(src[j:], "&'") {
 				end := literalEnd(src, j+1, false)
 				if end < 0 {
-					return nil, errAt(src, i, "U&'", "unterminated string literal", "close it with '")
+					return errAt(src, i, "U&'", "unterminated string literal", "close it with '")
 				}
 				add(tStr, i, end)
 				i = end
@@ -175,7 +187,7 @@ func lex(src string) ([]token, error) {
 			i += n
 		}
 	}
-	return toks, nil
+	return nil
 }
 
 // literalEnd returns the index just past the closing quote of the literal

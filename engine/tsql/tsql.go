@@ -161,6 +161,15 @@ func Translate(sql string, target Target, mode Mode) (string, error) {
 	if target != SQLite && target != Postgres {
 		return "", fmt.Errorf("tsql: unknown target %d", target)
 	}
+	if unchanged(sql, target, mode) { // most rows: no T-SQL in them
+		return sql, nil
+	}
+	return translate(sql, target, mode)
+}
+
+// translate is the full translation of Translate, for a known target
+// and a mode that translates.
+func translate(sql string, target Target, mode Mode) (string, error) {
 	toks, err := lex(sql)
 	if err != nil {
 		return "", err
