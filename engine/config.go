@@ -46,6 +46,9 @@ type Option struct {
 	// tb_globalconfig, reload).
 	Range *IntRange
 	Ints  []int
+	// Check, when set, checks the value's syntax beyond its type (a
+	// list with a grammar of its own), with the same refusal.
+	Check func(string) error
 }
 
 // IntRange is the closed interval of an int option's values.
@@ -126,7 +129,7 @@ var ConfigOptions = []Option{
 	{Name: "ratelimituserburst", Type: TypeInt, Default: "40", Doc: "Burst of ratelimituser; 0 means twice the rate."},
 	{Name: "ratelimitglobal", Type: TypeFloat, Default: "0", Doc: "Requests per second of all limited clients together, per node; 0 (default) turns it off."},
 	{Name: "ratelimitglobalburst", Type: TypeInt, Default: "0", Doc: "Burst of ratelimitglobal; 0 means twice the rate."},
-	{Name: "ratelimitentries", Type: TypeString, Doc: "Limits per entry for all limited clients together, per node: comma separated entry=rate or entry=rate/burst, e.g. sendsms=1/5,rating=50. Empty: no entry limits."},
+	{Name: "ratelimitentries", Type: TypeString, Check: checkEntryRates, Doc: "Limits per entry for all limited clients together, per node: comma separated entry=rate or entry=rate/burst, e.g. sendsms=1/5,rating=50; a value that does not parse is refused at start and reload. Empty: no entry limits."},
 	{Name: "ratelimittrusted", Type: TypeBool, Default: "0", Doc: "1: the rate limits apply to loopback and trusted addresses too."},
 	// Admin API (issue #5).
 	{Name: "serverdir", Type: TypeString, Default: "files", Doc: "Server folder of putfile/getfile and of the ini files (getini, setini, savesettings, loadinifiles); relative to the working directory. No path can leave it."},
@@ -395,6 +398,11 @@ func checkType(o Option, v string) error {
 			}
 		}
 		return fmt.Errorf("want one of %s", strings.Join(o.Choices, ", "))
+	}
+	if o.Check != nil && v != "" {
+		if err := o.Check(v); err != nil {
+			return err
+		}
 	}
 	switch o.Type {
 	case TypeInt:

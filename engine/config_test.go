@@ -34,11 +34,12 @@ func TestConfigPrecedence(t *testing.T) {
 func TestConfigBadValuesNameTheOption(t *testing.T) {
 	db := mvtest.MustDB(t)
 	mvtest.MustExec(t, db, "INSERT INTO tb_globalconfig (name, value) VALUES ('httpstrictresponse', 'maybe')")
-	_, err := engine.LoadConfig(context.Background(), db, map[string]string{"trustediplist": "10.0.0.0/33"})
+	_, err := engine.LoadConfig(context.Background(), db, map[string]string{"trustediplist": "10.0.0.0/33", "ratelimitentries": "sendsms=1/5,rating:50"})
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{`httpstrictresponse="maybe" (from tb_globalconfig): want 0 or 1`, `trustediplist="10.0.0.0/33" (from --set): bad CIDR`} {
+	for _, want := range []string{`httpstrictresponse="maybe" (from tb_globalconfig): want 0 or 1`, `trustediplist="10.0.0.0/33" (from --set): bad CIDR`,
+		`ratelimitentries="sendsms=1/5,rating:50" (from --set): "rating:50": want entry=rate or entry=rate/burst`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v\n lacks %q", err, want)
 		}

@@ -51,7 +51,7 @@ func (l *rateLimited) options(cfg *Config) *limitOptions {
 		global: cfg.Float("ratelimitglobal"), globalBurst: cfg.Int("ratelimitglobalburst"),
 	}
 	if raw := cfg.Get("ratelimitentries"); strings.TrimSpace(raw) != "" {
-		o.entries, _ = parseEntryRates(raw) // a value that does not parse limits no entry
+		o.entries, _ = parseEntryRates(raw) // checked when the config was loaded (checkEntryRates)
 	}
 	l.opts.Store(o)
 	return o
@@ -153,6 +153,13 @@ func parseEntryRates(raw string) (map[string]entryRate, error) {
 		out[name] = r
 	}
 	return out, nil
+}
+
+// checkEntryRates refuses a ratelimitentries value that does not parse,
+// so that a typo is an error at start or reload instead of no limit.
+func checkEntryRates(raw string) error {
+	_, err := parseEntryRates(raw)
+	return err
 }
 
 // errRateLimited is the refusal of a request past a limit, retry after d.
