@@ -81,3 +81,29 @@ func TestPreauthFloodIsLimited(t *testing.T) {
 		}
 	}
 }
+
+// The per-address count preauth runs on every request reads the index of
+// migration 00017, not the whole of tb_nonces (SQLite's plan).
+func TestNonceCountUsesTheIPIndex(t *testing.T) {
+	f := newFixture(t)
+	rows, err := f.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM tb_nonces WHERE ip = ? AND expires > ?", "203.0.113.16", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "ix_tb_nonces_ip") {
+		t.Fatalf("the count scans tb_nonces: plan %q", got)
+	}
+}
