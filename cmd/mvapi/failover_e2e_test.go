@@ -143,7 +143,7 @@ func testFailover(t *testing.T, sync bool) {
 		mode = "sync"
 	}
 	// One line with every figure issue 17 asks for, to copy from go test -v.
-	t.Logf("FIGURES failover replication=%s requests=%d failed=%d outcome_unknown=%d error_window=%v lost_ok_transfers=%d of %d apireload_to_node2=%v",
+	figures(t, "failover replication=%s requests=%d failed=%d outcome_unknown=%d error_window=%v lost_ok_transfers=%d of %d apireload_to_node2=%v",
 		mode, rep.total, rep.failed, rep.unknown, rep.window.Round(time.Millisecond), lost, len(rep.okReqIDs), took.Round(time.Millisecond))
 	if took > time.Second {
 		t.Errorf("apireload took %v to reach node 2, want < 1 s", took)

@@ -102,7 +102,7 @@ func TestPatroniFailover(t *testing.T) {
 			lost++
 		}
 	}
-	t.Logf("FIGURES patroni ttl=%d synchronous_mode=on requests=%d failed=%d error_window=%v recovered_after_kill=%v new_primary_after_kill=%v longest_no_new_request=%v lost_ok_transfers=%d of %d",
+	figures(t, "patroni ttl=%d synchronous_mode=on requests=%d failed=%d error_window=%v recovered_after_kill=%v new_primary_after_kill=%v longest_no_new_request=%v lost_ok_transfers=%d of %d",
 		ttl, rep.total, rep.failed, rep.window.Round(time.Millisecond), recovered.Round(time.Millisecond),
 		promoted.Sub(killed).Round(time.Millisecond), gap.Round(time.Millisecond), lost, len(rep.okReqIDs))
 	if lost > 0 {

@@ -83,7 +83,7 @@ func TestPgbouncerTransactionMode(t *testing.T) {
 	})
 	reached := time.Since(sent)
 	t.Logf("apireload sent to node 2 reached node 1 (LISTEN on listendsn) after %v", reached.Round(time.Millisecond))
-	t.Logf("FIGURES pgbouncer pool_mode=transaction requests=%d failed=%d prepared_statement_errors=%d transfers_ok=%d apireload_to_node1=%v",
+	figures(t, "pgbouncer pool_mode=transaction requests=%d failed=%d prepared_statement_errors=%d transfers_ok=%d apireload_to_node1=%v",
 		rep.total, rep.failed, prepared, rep.transfersOK, reached.Round(time.Millisecond))
 }
 

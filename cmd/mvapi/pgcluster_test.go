@@ -24,6 +24,29 @@ import (
 // on free loopback ports, and stopped by t.Cleanup whatever the outcome.
 // In CI (CI=true) a missing binary fails the test instead of skipping it.
 
+// figures logs one "FIGURES ..." line of a replication test (the numbers
+// issue 17 asks for) and, when MVAPI_TEST_FIGURES names a file (.ci/run
+// sets it and prints the file after the suite), appends it there, so that
+// a run without -v still shows them.
+func figures(t *testing.T, format string, args ...any) {
+	t.Helper()
+	line := fmt.Sprintf("FIGURES "+format, args...)
+	t.Log(line)
+	path := os.Getenv("MVAPI_TEST_FIGURES")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Errorf("MVAPI_TEST_FIGURES: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "%s %s\n", t.Name(), line); err != nil {
+		t.Errorf("MVAPI_TEST_FIGURES: %v", err)
+	}
+}
+
 // needTool skips (or fails in CI) when a tool the test needs is missing.
 func needTool(t *testing.T, what, hint string) {
 	t.Helper()
