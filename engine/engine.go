@@ -232,6 +232,9 @@ func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	if snap := e.snap.Load(); snap != nil {
 		prev, cache = snap.Table, snap.Table.rows.Load()
 	}
+	if t, ok, err := e.compileIncremental(ctx, cfg, prev, cache); ok || err != nil {
+		return t, err
+	}
 	rows, cache, err := loadRowsCached(ctx, e.db, cache, reusable(prev, cfg))
 	if err != nil {
 		return nil, err
