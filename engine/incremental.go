@@ -153,8 +153,22 @@ func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, b
 
 // apply returns the cache with the changed rows (changedSince's, in id
 // order, with their markers; rows are what was fetched for them, index by
-// index) applied: the cache of an incremental table.
+// index) applied: the cache of an incremental table. When each changed
+// row is an update that kept its fname, the new cache shares c's rows
+// (10,000 rows are 400 KB to copy on every reload) and only its highest
+// marker moves: the markers of those rows then lag behind, which costs
+// nothing but a fetch of them again should a later reload read every
+// marker (a marker only grows, so a stale one never matches), and
+// changedSince asks above the highest.
 func (c *rowCache) apply(changed []cachedRow, rows []apiRow) *rowCache {
+	if sameRows(c, changed, rows) {
+		out := &rowCache{rows: c.rows, grows: c.grows, top: c.top}
+		for _, ch := range changed {
+			v, ok := parseMarker(ch.ver) // changedSince wrote it
+			out.top, out.grows = max(out.top, v), out.grows && ok
+		}
+		return out
+	}
 	out := &rowCache{rows: make([]cachedRow, 0, len(c.rows)+len(changed)), grows: c.grows, top: c.top}
 	j := 0
 	for i, ch := range changed {
@@ -173,6 +187,18 @@ func (c *rowCache) apply(changed []cachedRow, rows []apiRow) *rowCache {
 	}
 	out.rows = append(out.rows, c.rows[j:]...)
 	return out
+}
+
+// sameRows reports whether every changed row is in c under the same
+// fname (see rowCache.apply).
+func sameRows(c *rowCache, changed []cachedRow, rows []apiRow) bool {
+	for i, ch := range changed {
+		j, found := slices.BinarySearchFunc(c.rows, ch.id, func(r cachedRow, id int64) int { return cmp.Compare(r.id, id) })
+		if !found || c.rows[j].fname != rows[i].Fname {
+			return false
+		}
+	}
+	return true
 }
 
 // entryName is the name of the entry of a tb_api row called fname.
