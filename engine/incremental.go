@@ -34,7 +34,7 @@ func nextTableGen() uint64 { return tableGens.Add(1) }
 // would build, and the caller then goes the full way: no table in force or
 // no row cache, a table in force with bad rows (a server's first table),
 // another config, markers that do not grow, a deleted row, too many
-// changed rows, and any changed row that does not compile or whose name
+// changed rows, a row of id 0, and any changed row that does not compile or whose name
 // is empty or held by another row (the full way names every bad row the
 // way it always did). An error is one of the database: the load fails.
 func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Table, cache *rowCache) (t *Table, ok bool, err error) {
@@ -44,6 +44,11 @@ func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Tabl
 	changed, since, err := changedSince(ctx, e.db, cache, prev)
 	if err != nil || !since || len(changed) > maxIncremental {
 		return nil, false, err
+	}
+	// A row of id 0 has an entry that looks like a built-in's (RowID 0):
+	// leave such a table to the full way.
+	if _, zero := slices.BinarySearchFunc(cache.rows, int64(0), func(r cachedRow, id int64) int { return cmp.Compare(r.id, id) }); zero {
+		return nil, false, nil
 	}
 	var rows []apiRow
 	if len(changed) > 0 {
@@ -59,7 +64,7 @@ func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Tabl
 			return nil, false, nil
 		}
 		for i := range rows {
-			if rows[i].ID != changed[i].id {
+			if rows[i].ID != changed[i].id || rows[i].ID == 0 {
 				return nil, false, nil
 			}
 		}

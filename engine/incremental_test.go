@@ -94,6 +94,9 @@ func testReloadIncrementalMatchesFull(t *testing.T, db *schema.DB) {
 		{name: "no new entry", sql: []string{"INSERT INTO tb_api (fname) VALUES ('nothing')"}, err: true},
 		{name: "given a body", sql: []string{"UPDATE tb_api SET customsql = 'SELECT 10' WHERE fname = 'nothing'"}, incremental: true, wantDiff: "added: nothing"},
 		{name: "shadowing row deleted", sql: []string{"DELETE FROM tb_api WHERE fname = 'balance'"}, wantDiff: "changed: balance"},
+		{name: "row of id 0", sql: []string{"INSERT INTO tb_api (id, fname, customsql) VALUES (0, 'zero', 'SELECT 11')"}, wantDiff: "added: zero"},
+		{name: "duplicate of row 0", sql: []string{"INSERT INTO tb_api (fname, customsql) VALUES ('zero', 'SELECT 12')"}, err: true},
+		{name: "duplicate of row 0 renamed", sql: []string{"UPDATE tb_api SET fname = 'nonzero' WHERE fname = 'zero' AND id <> 0"}, wantDiff: "added: nonzero"},
 	}
 	for _, s := range steps {
 		for _, q := range s.sql {
