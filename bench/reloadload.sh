@@ -8,7 +8,9 @@
 #      reload window ends with the last apireload; req/s and p99 of both
 #      (best round of each), their ratios round by round and the median
 #      ratio (the machine's other load moves whole rounds), non-2xx answers
-#      and errors;
+#      and errors; and, after each reload window, a control window of
+#      the same shape and length without reloads (its ratio is not skewed
+#      by a reload window of a second or less);
 #   2. the wall time of apireload over HTTP (and the engine's own reload
 #      time from /metrics) with one row of 10,000 changed;
 #   3. a second node on the same database: how long its reload through
@@ -113,7 +115,7 @@ log "reloadload: warming up"
 BENCH_PATHS=$tmp/pwd.txt wrk "${wrk_args[@]}" -d2s "$url" >/dev/null 2>&1 || true
 "$tmp/reloadload" -url "$url" -dsn "$db" -password "$ADMINPW" -n 3 >/dev/null
 
-best_s=0 best_s99=0 best_r=0 best_r99=0 all_s='' all_r='' reload_line='' bad_total=0 ratios='' p99s=''
+best_s=0 best_s99=0 best_r=0 best_r99=0 all_s='' all_r='' reload_line='' bad_total=0 ratios='' p99s='' cratios='' cp99s=''
 for ((r = 1; r <= ROUNDS; r++)); do
 	BENCH_PATHS=$tmp/pwd.txt wrk "${wrk_args[@]}" -d"${SECS}s" "$url" >"$tmp/steady.out" 2>&1 || die "wrk failed: $(cat "$tmp/steady.out")"
 	parse_wrk "$tmp/steady.out"
@@ -130,6 +132,23 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	wait "$wpid" 2>/dev/null || true
 	parse_wrk "$tmp/reload.out"
 	bad_total=$((bad_total + BAD))
+	r_rps=$RPS r_p99=$P99
+	# The control: a window of the same shape and length without reloads
+	# (wrk started in the background, killed after as long), for a ratio
+	# that a short reload window does not skew.
+	BENCH_PATHS=$tmp/pwd.txt wrk "${wrk_args[@]}" -d600s "$url" >"$tmp/control.out" 2>&1 &
+	wpid=$!
+	pids+=("$wpid")
+	sleep 0.5
+	sleep "$took"
+	kill -INT "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	parse_wrk "$tmp/control.out"
+	bad_total=$((bad_total + BAD))
+	cratios+=$(awk -v r="$r_rps" -v s="$RPS" 'BEGIN { printf " %.2f", r / s }')
+	cp99s+=$(awk -v r="$r_p99" -v s="$P99" 'BEGIN { printf " %.2f", r / s }')
+	log "reloadload round $r: control window ${took}s $(printf %.0f "$RPS") req/s p99 ${P99} us"
+	RPS=$r_rps P99=$r_p99
 	all_s+=$(printf ' %.0f' "$s_rps") all_r+=$(printf ' %.0f' "$RPS")
 	log "reloadload round $r: steady $(printf %.0f "$s_rps") req/s p99 ${s_p99} us; $RELOADS reloads in ${took}s: $(printf %.0f "$RPS") req/s p99 ${P99} us; $line"
 	if awk -v a="$s_rps" -v b="$best_s" 'BEGIN { exit !(a > b) }'; then best_s=$s_rps best_s99=$s_p99; fi
@@ -151,12 +170,13 @@ printf '   steady                %8.0f req/s  p99 %6d us   (rounds:%s)\n' "$best
 awk -v r="$best_r" -v p="$best_r99" -v n="$RELOADS" -v t="$reload_took" -v all="$all_r" 'BEGIN {
 	printf "   %3d reloads (%5.1f s)  %8.0f req/s  p99 %6d us   (rounds:%s)\n", n, t, r, p, all }'
 echo "   under reloads / steady, round by round (each reload window right after its steady window): req/s$ratios, p99$p99s; median $(median "$ratios") x req/s, $(median "$p99s") x p99"
+echo "   under reloads / a window of the same length without reloads right after it, round by round: req/s$cratios, p99$cp99s; median $(median "$cratios") x req/s, $(median "$cp99s") x p99"
 echo "   failed requests (non-2xx, wrong answer, socket errors): $bad_total"
 echo "   apireload over HTTP, one row of $RULES changed (under load): p50 $(field wall_p50_ms "$reload_line") ms, p90 $(field wall_p90_ms "$reload_line") ms, max $(field wall_max_ms "$reload_line") ms; in the engine p50 $(field engine_p50_ms "$reload_line") ms, max $(field engine_max_ms "$reload_line") ms"
 echo "   other node, change watch (no load): reload p50 $(field watch_p50_ms "$watch_line") ms, max $(field watch_max_ms "$watch_line") ms; has the change p50 $(field seen_p50_ms "$watch_line") ms after the apireload was sent (changepoll 1 s)"
-awk -v r="$best_r" -v p="$best_r99" -v s="$best_s" -v sp="$best_s99" -v bad="$bad_total" -v mr="$(median "$ratios")" -v mp="$(median "$p99s")" \
+awk -v r="$best_r" -v p="$best_r99" -v s="$best_s" -v sp="$best_s99" -v bad="$bad_total" -v mr="$(median "$ratios")" -v mp="$(median "$p99s")" -v cr="$(median "$cratios")" -v cp="$(median "$cp99s")" \
 	-v w50="$(field wall_p50_ms "$reload_line")" -v wmax="$(field wall_max_ms "$reload_line")" \
 	-v x50="$(field watch_p50_ms "$watch_line")" -v xmax="$(field watch_max_ms "$watch_line")" 'BEGIN {
-	printf "RELOADLOAD steady_rps=%.0f reload_rps=%.0f ratio=%s steady_p99_us=%d reload_p99_us=%d p99_ratio=%s failed=%d http_p50_ms=%s http_max_ms=%s watch_p50_ms=%s watch_max_ms=%s\n",
-		s, r, mr, sp, p, mp, bad, w50, wmax, x50, xmax }'
+	printf "RELOADLOAD steady_rps=%.0f reload_rps=%.0f ratio=%s steady_p99_us=%d reload_p99_us=%d p99_ratio=%s control_ratio=%s control_p99_ratio=%s failed=%d http_p50_ms=%s http_max_ms=%s watch_p50_ms=%s watch_max_ms=%s\n",
+		s, r, mr, sp, p, mp, cr, cp, bad, w50, wmax, x50, xmax }'
 ((failed == 0 && bad_total == 0)) || die "some requests or apireloads failed"

@@ -226,11 +226,17 @@ func (e *Engine) Compile(ctx context.Context) (*Table, error) {
 // compile reads tb_api and compiles a table under cfg, each statement
 // checked against the database. On bad rows it returns the table a
 // server starts with (bad entries misconfigured) and a *CompileError.
+// A reload that changed few rows builds on the table in force
+// (compileIncremental); anything else, and whatever that path cannot
+// vouch for, goes the full way.
 func (e *Engine) compile(ctx context.Context, cfg *Config) (*Table, error) {
 	var prev *Table
 	var cache *rowCache
 	if snap := e.snap.Load(); snap != nil {
 		prev, cache = snap.Table, snap.Table.rows.Load()
+	}
+	if t, ok, err := e.compileIncremental(ctx, cfg, prev, cache); ok || err != nil {
+		return t, err
 	}
 	rows, cache, err := loadRowsCached(ctx, e.db, cache, reusable(prev, cfg))
 	if err != nil {

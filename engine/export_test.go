@@ -1,6 +1,10 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"reflect"
+)
 
 // CompileFull compiles tb_api from scratch, reusing nothing (for the
 // reload benchmarks).
@@ -53,4 +57,82 @@ func (e *Engine) CompileAtStart(ctx context.Context) (*Table, error) {
 		t.rows.Store(cache)
 	}
 	return t, err
+}
+
+// Incremental reports whether cur was built by the incremental reload
+// from old (compileIncremental).
+func Incremental(cur, old *Table) bool { return builtFrom(cur, old) }
+
+// DiffAll is the Diff of old and cur computed name by name, as for two
+// tables of full compiles.
+func DiffAll(old, cur *Table) Diff { return diffAll(old, cur) }
+
+// CompareTables describes the first difference between the entries of a
+// and b in what a compile decides (every field but the compiled values'
+// identity), "" when they agree; the row caches are compared too when
+// both have one (ids, names and the highest marker: the marker of a row
+// may lag behind in a's cache, see rowCache.apply, never run ahead).
+func CompareTables(a, b *Table) string {
+	if a.Len() != b.Len() {
+		return fmt.Sprintf("%d entries, want %d", a.Len(), b.Len())
+	}
+	for name, x := range a.entries {
+		y, ok := b.entries[name]
+		if !ok {
+			return fmt.Sprintf("entry %q: not in the other table", name)
+		}
+		if d := compareEntries(x, y); d != "" {
+			return fmt.Sprintf("entry %q: %s", name, d)
+		}
+	}
+	ca, cb := a.rows.Load(), b.rows.Load()
+	if ca != nil && cb != nil {
+		if len(ca.rows) != len(cb.rows) {
+			return fmt.Sprintf("row cache: %d rows, want %d", len(ca.rows), len(cb.rows))
+		}
+		for i := range ca.rows {
+			x, y := ca.rows[i], cb.rows[i]
+			xv, xok := parseMarker(x.ver)
+			yv, yok := parseMarker(y.ver)
+			if x.id != y.id || x.fname != y.fname || x.ver != y.ver && (!xok || !yok || xv > yv) {
+				return fmt.Sprintf("row cache row %d: %+v, want %+v", i, ca.rows[i], cb.rows[i])
+			}
+		}
+		if ca.top != cb.top || ca.grows != cb.grows {
+			return fmt.Sprintf("row cache top %d grows %v, want %d %v", ca.top, ca.grows, cb.top, cb.grows)
+		}
+	}
+	return ""
+}
+
+func compareEntries(x, y *Entry) string {
+	type view struct {
+		Name                         string
+		Access                       Access
+		Enabled                      bool
+		Params                       []string
+		NeedsUser, Builtin           bool
+		SQL                          string
+		Rule, OnSuccess, OnFailure   bool
+		RowID                        int64
+		Description                  string
+		ReadOnly, Misconfigured      bool
+		Fingerprint                  string
+		RestUser, Prepared, HasStmts bool
+	}
+	v := func(e *Entry) view {
+		w := view{Name: e.Name, Access: e.Access, Enabled: e.Enabled, Params: e.Params, NeedsUser: e.NeedsUser,
+			Builtin: e.Builtin, Rule: e.Rule != nil, OnSuccess: e.OnSuccess != nil, OnFailure: e.OnFailure != nil,
+			RowID: e.RowID, Description: e.Description, ReadOnly: e.ReadOnly, Misconfigured: e.Misconfigured,
+			Fingerprint: fmt.Sprintf("%x", e.fingerprint), RestUser: e.restUser, HasStmts: e.sqlStmt != nil}
+		if e.SQL != nil {
+			w.SQL = fmt.Sprintf("%s %+v %v %v %v %d", e.SQL.SQL(), e.SQL.Keys(), e.SQL.Sync(), e.SQL.ReturnsRows(), e.SQL.ReadOnly(), len(e.SQL.Statements()))
+		}
+		return w
+	}
+	a, b := v(x), v(y)
+	if !reflect.DeepEqual(a, b) {
+		return fmt.Sprintf("%+v, want %+v", a, b)
+	}
+	return ""
 }

@@ -349,23 +349,8 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 			return nil, nil, err
 		}
 	} else {
-		for rest := missing; len(rest) > 0; {
-			n := min(len(rest), fetchChunk)
-			args := make([]any, n)
-			marks := make([]string, n)
-			for i, id := range rest[:n] {
-				args[i], marks[i] = id, "?"
-			}
-			rest = rest[n:]
-			f, err := db.QueryContext(ctx, db.Dialect.Rebind(apiRowColumns(db.Dialect)+" WHERE id IN ("+strings.Join(marks, ", ")+")"), args...)
-			if err != nil {
-				return nil, nil, fmt.Errorf("load tb_api: %w", err)
-			}
-			fetched, err = scanRows(f, fetched)
-			f.Close()
-			if err != nil {
-				return nil, nil, err
-			}
+		if fetched, err = fetchRows(ctx, db, missing, nil); err != nil {
+			return nil, nil, err
 		}
 	}
 	// fetched is in id order (ORDER BY id, or ids of one IN list in any
@@ -399,6 +384,30 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 		rows, vers = out, outVers
 	}
 	return rows, newRowCache(rows, vers, db.Dialect.APIRowVersionGrows(), top), nil
+}
+
+// fetchRows appends to rows the tb_api rows of ids (fetchChunk ids a
+// query), in no particular order; an id without a row is left out.
+func fetchRows(ctx context.Context, db *schema.DB, ids []int64, rows []apiRow) ([]apiRow, error) {
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), fetchChunk)
+		args := make([]any, n)
+		marks := make([]string, n)
+		for i, id := range rest[:n] {
+			args[i], marks[i] = id, "?"
+		}
+		rest = rest[n:]
+		f, err := db.QueryContext(ctx, db.Dialect.Rebind(apiRowColumns(db.Dialect)+" WHERE id IN ("+strings.Join(marks, ", ")+")"), args...)
+		if err != nil {
+			return nil, fmt.Errorf("load tb_api: %w", err)
+		}
+		rows, err = scanRows(f, rows)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
 // changedSince asks, on a dialect whose markers grow, for the rows whose
@@ -507,18 +516,10 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 	if c.prev != nil {
 		defer releaseRows(rows)
 	}
-	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg}
+	t := &Table{entries: make(map[string]*Entry, len(c.reg.byName)+len(rows)), cfg: c.cfg, gen: nextTableGen()}
 	reuse := c.prev != nil && c.prev.cfg.sameValues(c.cfg)
 	for name, b := range c.reg.byName {
-		t.entries[name] = &Entry{
-			Name: name, Access: b.Access, Enabled: true, Params: b.Params,
-			Handler: b.Handler, NeedsUser: b.NeedsUser, Builtin: true, Description: b.Doc, fingerprint: "builtin",
-		}
-	}
-	for name := range c.reg.readsUser {
-		if e, ok := t.entries[name]; ok {
-			e.restUser = true
-		}
+		t.entries[name] = c.builtinEntry(name, b)
 	}
 	var bad []*RowError
 	// seen holds the names of the rows read from the database; a kept row
@@ -581,6 +582,16 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		return t, &CompileError{Rows: bad}
 	}
 	return t, nil
+}
+
+// builtinEntry is the entry of the built-in b called name that no
+// tb_api row shadows.
+func (c *compiler) builtinEntry(name string, b *Builtin) *Entry {
+	return &Entry{
+		Name: name, Access: b.Access, Enabled: true, Params: b.Params,
+		Handler: b.Handler, NeedsUser: b.NeedsUser, Builtin: true, Description: b.Doc, fingerprint: "builtin",
+		restUser: c.reg.readsUser[name],
+	}
 }
 
 // misconfigured is the entry of a tb_api row that does not compile, in

@@ -66,6 +66,14 @@ func closeReplaced(old, cur *Table) {
 	if old == nil {
 		return
 	}
+	if builtFrom(cur, old) { // only the names cur touched can differ
+		for _, name := range cur.touched {
+			if e := old.entries[name]; e != nil && e.sqlStmt != nil && cur.entries[name] != e {
+				e.sqlStmt.close()
+			}
+		}
+		return
+	}
 	for name, e := range old.entries {
 		if e.sqlStmt != nil && cur.entries[name] != e {
 			e.sqlStmt.close()

@@ -174,6 +174,12 @@ type Table struct {
 	// rows are the tb_api rows the table was compiled from, for the next
 	// reload (loadRowsCached); nil when the dialect has no row marker.
 	rows atomic.Pointer[rowCache]
+	// gen numbers the table (nextTableGen). base is the gen of the table
+	// an incremental reload built it from (compileIncremental), 0 for a
+	// full compile; touched then lists, sorted, the only names whose
+	// entries may differ from that table's (diffTables, closeReplaced).
+	gen, base uint64
+	touched   []string
 }
 
 // Bad lists the tb_api rows that did not compile into this table; their
@@ -224,7 +230,17 @@ func (d Diff) String() string {
 	return fmt.Sprintf("%d entries; %s", d.Total, strings.Join(parts, "; "))
 }
 
+// diffTables says what changed from old to cur: from the names cur
+// touched when it was built incrementally from old, else name by name.
 func diffTables(old, cur *Table) Diff {
+	if builtFrom(cur, old) {
+		return diffTouched(old, cur)
+	}
+	return diffAll(old, cur)
+}
+
+// diffAll is diffTables name by name.
+func diffAll(old, cur *Table) Diff {
 	d := Diff{Total: cur.Len()}
 	for name, e := range cur.entries {
 		if o, ok := old.entries[name]; !ok {
