@@ -3,6 +3,9 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"mvapi/schema"
 )
@@ -12,15 +15,18 @@ import (
 // schema.Dialect.PrepareStatements), else run as text on the pool, so that
 // no named statement of mvapi's own lives on a PostgreSQL session (a
 // transaction pooler such as pgbouncer would hand it to another client;
-// pgx caches the statement per connection itself).
+// pgx caches the statement per connection itself). Where the driver's
+// connections are pgx's (schema.Dialect.NativeRows), Scan runs the query
+// through pgx's native interface on a connection of the same pool.
 type lookupStmt struct {
-	st    *sql.Stmt
-	db    *sql.DB
-	query string
+	st     *sql.Stmt
+	db     *sql.DB
+	query  string
+	native bool
 }
 
 func prepareLookup(ctx context.Context, db *schema.DB, query string) (*lookupStmt, error) {
-	l := &lookupStmt{db: db.DB.DB, query: query}
+	l := &lookupStmt{db: db.DB.DB, query: query, native: db.Dialect.NativeRows()}
 	if !db.Dialect.PrepareStatements() {
 		return l, nil
 	}
@@ -38,6 +44,32 @@ func (l *lookupStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row 
 		return l.st.QueryRowContext(ctx, args...)
 	}
 	return l.db.QueryRowContext(ctx, l.query, args...)
+}
+
+// Scan runs the statement with one argument and scans its one row into
+// dest, as QueryRowContext(ctx, arg).Scan(dest...) does (sql.ErrNoRows
+// when there is none), through pgx's native interface where the dialect
+// has it.
+func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
+	if !l.native {
+		return l.QueryRowContext(ctx, arg).Scan(dest...)
+	}
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("native row scan: the driver connection is a %T, not pgx's", dc)
+		}
+		// pgx.ErrNoRows wraps sql.ErrNoRows.
+		return c.Conn().QueryRow(ctx, l.query, arg).Scan(dest...)
+	})
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Close closes the prepared statement, if any.
