@@ -2,8 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"mvapi/engine"
 	"mvapi/internal/mvtest"
@@ -112,4 +114,50 @@ func TestLeanLookupReadsExactValues(t *testing.T) {
 			t.Errorf("lean lookup on a cancelled context = %+v, want an error", u)
 		}
 	})
+}
+
+// On PostgreSQL a pooled connection whose server process is gone is
+// dropped: the lookup after the one that met it works.
+func TestLeanLookupAfterLostConnection(t *testing.T) {
+	if os.Getenv(mvtest.EnvPostgres) == "" {
+		t.Skip("needs " + mvtest.EnvPostgres)
+	}
+	dsn := mvtest.FreshDSN(t, "postgres")
+	db := mvtest.MustOpen(t, dsn)
+	admin := mvtest.MustOpen(t, dsn)
+	e := mvtest.MustEngine(t, db, nil)
+	mvtest.MustUser(t, db, engine.NewUser{Username: "ann", Password: "annpass1"})
+	db.DB.SetMaxOpenConns(1) // the lookups run on the connection killed below
+	ctx := context.Background()
+	var pid int
+	if err := db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	var killed bool
+	if err := admin.QueryRowContext(ctx, "SELECT pg_terminate_backend($1)", pid).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminate backend %d: %v, %v", pid, killed, err)
+	}
+	for i := 0; ; i++ {
+		var n int
+		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("backend %d still there after 10 s", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var u *engine.User
+	var err error
+	for range 2 { // the first may meet the dead connection
+		if u, err = e.LeanUser(ctx, "ann"); err == nil {
+			break
+		}
+	}
+	if err != nil || u == nil || u.Username != "ann" {
+		t.Fatalf("lookup after a lost connection = %+v, %v; want ann", u, err)
+	}
 }

@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"mvapi/schema"
@@ -54,6 +57,18 @@ func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
 	if !l.native {
 		return l.QueryRowContext(ctx, arg).Scan(dest...)
 	}
+	// A connection found closed is dropped and the query runs on another,
+	// as database/sql retries on driver.ErrBadConn.
+	var err error
+	for range 3 {
+		if err = l.scanNative(ctx, arg, dest); !errors.Is(err, driver.ErrBadConn) {
+			return err
+		}
+	}
+	return err
+}
+
+func (l *lookupStmt) scanNative(ctx context.Context, arg any, dest []any) error {
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -63,8 +78,15 @@ func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
 		if !ok {
 			return fmt.Errorf("native row scan: the driver connection is a %T, not pgx's", dc)
 		}
+		if c.Conn().IsClosed() {
+			return driver.ErrBadConn // conn.Close drops it from the pool
+		}
 		// pgx.ErrNoRows wraps sql.ErrNoRows.
-		return c.Conn().QueryRow(ctx, l.query, arg).Scan(dest...)
+		err := c.Conn().QueryRow(ctx, l.query, arg).Scan(dest...)
+		if err != nil && pgconn.SafeToRetry(err) {
+			return driver.ErrBadConn // nothing was sent: as pgx's stdlib says
+		}
+		return err
 	})
 	if cerr := conn.Close(); err == nil {
 		err = cerr
