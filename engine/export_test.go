@@ -43,6 +43,17 @@ func (e *Engine) LeanUser(ctx context.Context, name string) (*User, error) {
 	return e.users.ByUsername(ctx, name, nil)
 }
 
+// LeanUserBy is the lean user by "username", "id" (as text) or "pin".
+func (e *Engine) LeanUserBy(ctx context.Context, by, key string) (*User, error) {
+	switch by {
+	case "id":
+		return e.users.ByID(ctx, key, nil)
+	case "pin":
+		return e.users.ByPIN(ctx, key, nil)
+	}
+	return e.users.ByUsername(ctx, key, nil)
+}
+
 // CompileAtStart compiles tb_api as a server does at start (no table in
 // force: every row read and compiled, the row cache kept with the
 // table), without checking statements against the database.

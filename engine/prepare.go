@@ -3,6 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"mvapi/schema"
 )
@@ -12,15 +18,18 @@ import (
 // schema.Dialect.PrepareStatements), else run as text on the pool, so that
 // no named statement of mvapi's own lives on a PostgreSQL session (a
 // transaction pooler such as pgbouncer would hand it to another client;
-// pgx caches the statement per connection itself).
+// pgx caches the statement per connection itself). Where the driver's
+// connections are pgx's (schema.Dialect.NativeRows), Scan runs the query
+// through pgx's native interface on a connection of the same pool.
 type lookupStmt struct {
-	st    *sql.Stmt
-	db    *sql.DB
-	query string
+	st     *sql.Stmt
+	db     *sql.DB
+	query  string
+	native bool
 }
 
 func prepareLookup(ctx context.Context, db *schema.DB, query string) (*lookupStmt, error) {
-	l := &lookupStmt{db: db.DB.DB, query: query}
+	l := &lookupStmt{db: db.DB.DB, query: query, native: db.Dialect.NativeRows()}
 	if !db.Dialect.PrepareStatements() {
 		return l, nil
 	}
@@ -38,6 +47,51 @@ func (l *lookupStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row 
 		return l.st.QueryRowContext(ctx, args...)
 	}
 	return l.db.QueryRowContext(ctx, l.query, args...)
+}
+
+// Scan runs the statement with one argument and scans its one row into
+// dest, as QueryRowContext(ctx, arg).Scan(dest...) does (sql.ErrNoRows
+// when there is none), through pgx's native interface where the dialect
+// has it.
+func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
+	if !l.native {
+		return l.QueryRowContext(ctx, arg).Scan(dest...)
+	}
+	// A connection found closed is dropped and the query runs on another,
+	// as database/sql retries on driver.ErrBadConn.
+	var err error
+	for range 3 {
+		if err = l.scanNative(ctx, arg, dest); !errors.Is(err, driver.ErrBadConn) {
+			return err
+		}
+	}
+	return err
+}
+
+func (l *lookupStmt) scanNative(ctx context.Context, arg any, dest []any) error {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("native row scan: the driver connection is a %T, not pgx's", dc)
+		}
+		if c.Conn().IsClosed() {
+			return driver.ErrBadConn // conn.Close drops it from the pool
+		}
+		// pgx.ErrNoRows wraps sql.ErrNoRows.
+		err := c.Conn().QueryRow(ctx, l.query, arg).Scan(dest...)
+		if err != nil && pgconn.SafeToRetry(err) {
+			return driver.ErrBadConn // nothing was sent: as pgx's stdlib says
+		}
+		return err
+	})
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Close closes the prepared statement, if any.

@@ -137,6 +137,15 @@ const userColumns = `id, type, username, password, name, email, phone, currency,
 const leanColumns = `id AS a, type AS b, username AS c, password AS d, COALESCE(pin, '') AS e, enabled AS f,
  temporarydisabled AS g, credit AS h, postpaid AS i, currency AS j FROM tb_users`
 
+// leanColumnsNative are leanColumns for pgx's native rows
+// (schema.Dialect.NativeRows): the credit as the server's double, which
+// pgx reads as 8 bytes, where a NUMERIC is decoded through math/big. The
+// server rounds the decimal to the nearest double as strconv.ParseFloat
+// does with the NUMERIC's text (what database/sql reads), so the values are
+// the same (TestLeanLookupReadsExactValues).
+const leanColumnsNative = `id AS a, type AS b, username AS c, password AS d, COALESCE(pin, '') AS e, enabled AS f,
+ temporarydisabled AS g, CAST(credit AS DOUBLE PRECISION) AS h, postpaid AS i, currency AS j FROM tb_users`
+
 // restColumns are the fields of User that leanColumns leave out.
 const restColumns = `name, email, phone, country, address, status, statusdate, ip, parentid FROM tb_users WHERE id = ?`
 
@@ -151,8 +160,11 @@ func userQuery(d schema.Dialect, where string) string {
 // leanQuery selects a user's lean columns WHERE where (written with ?).
 func leanQuery(d schema.Dialect, where string) string {
 	cols := leanColumns
-	if d == schema.SQLite {
+	switch {
+	case d == schema.SQLite:
 		cols = leanPackedSQLite // two columns instead of ten (userpack.go)
+	case d.NativeRows():
+		cols = leanColumnsNative
 	}
 	return d.Rebind("SELECT " + cols + " WHERE " + where)
 }
@@ -174,8 +186,9 @@ func scanUser(row *sql.Row) (*User, error) {
 	return u, nil
 }
 
-// scanLean reads a lean user (leanQuery) into into (a new User when nil).
-func (s *userStore) scanLean(row *sql.Row, into *User) (*User, error) {
+// scanLean runs st, a leanQuery, with arg and reads the user into into (a
+// new User when nil).
+func (s *userStore) scanLean(ctx context.Context, st *lookupStmt, arg any, into *User) (*User, error) {
 	u := into
 	if u == nil {
 		u = new(User)
@@ -183,9 +196,9 @@ func (s *userStore) scanLean(row *sql.Row, into *User) (*User, error) {
 	u.partial = true
 	var err error
 	if s.packed {
-		err = scanPacked(row, u)
+		err = scanPacked(ctx, st, arg, u)
 	} else {
-		err = row.Scan(&u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
+		err = st.Scan(ctx, arg, &u.ID, &u.Type, &u.Username, &u.Password, &u.PIN, &u.Enabled, &u.TemporaryDisabled,
 			&u.Credit, &u.Postpaid, &u.Currency)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
@@ -261,7 +274,7 @@ func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*U
 	if err != nil {
 		return nil, err
 	}
-	return s.scanLean(s.byName.QueryRowContext(ctx, name), into)
+	return s.scanLean(ctx, s.byName, name, into)
 }
 
 // ByID returns the user with a numeric id given as text, or nil (into as
@@ -274,7 +287,7 @@ func (s *userStore) ByID(ctx context.Context, id string, into *User) (*User, err
 	if ctx, err = s.lookupCtx(ctx); err != nil {
 		return nil, err
 	}
-	return s.scanLean(s.byID.QueryRowContext(ctx, n), into)
+	return s.scanLean(ctx, s.byID, n, into)
 }
 
 // ByPIN returns the user whose PIN this is, or nil (into as for
@@ -287,7 +300,7 @@ func (s *userStore) ByPIN(ctx context.Context, pin string, into *User) (*User, e
 	if err != nil {
 		return nil, err
 	}
-	return s.scanLean(s.byPIN.QueryRowContext(ctx, pin), into)
+	return s.scanLean(ctx, s.byPIN, pin, into)
 }
 
 // complete reads the rest of a lean user (restColumns), once. A user who

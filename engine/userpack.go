@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"database/sql"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -28,10 +28,11 @@ const leanPackedSQLite = `id || ',' || type || ',' || enabled || ',' || temporar
  || ',' || octet_length(username) || ',' || octet_length(password) || ',' || octet_length(COALESCE(pin, '')) || ','
  || username || password || COALESCE(pin, '') || currency AS a, +credit AS b FROM tb_users`
 
-// scanPacked reads a user selected with leanPackedSQLite into u.
-func scanPacked(row *sql.Row, u *User) error {
+// scanPacked runs st, a query of leanPackedSQLite, with arg and reads the
+// user into u.
+func scanPacked(ctx context.Context, st *lookupStmt, arg any, u *User) error {
 	var packed string
-	if err := row.Scan(&packed, &u.Credit); err != nil {
+	if err := st.Scan(ctx, arg, &packed, &u.Credit); err != nil {
 		return err
 	}
 	return unpackLean(packed, u)

@@ -35,6 +35,7 @@ type Dialect struct {
 	onlineBackup      bool   // mvapi backs up and restores the database file itself
 	inProcess         bool   // the database engine runs inside this process
 	prepare           bool   // mvapi prepares its hot statements itself (see PrepareStatements)
+	nativeRows        bool   // the driver's connections are pgx's (see NativeRows)
 	backupTools       string // what to use for backups when not onlineBackup
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
@@ -66,7 +67,7 @@ var Postgres = Dialect{
 	Name: "postgres", DriverName: "pgx", id: 2, title: "PostgreSQL",
 	bind: sqlx.DOLLAR, concatOp: "||", placeholderPrefix: "$",
 	lengthFunc: "LENGTH", identOpen: `"`, identClose: `"`,
-	notify:      true,
+	notify: true, nativeRows: true,
 	backupTools: "use pg_dump and pg_restore (or your provider's snapshots)",
 	goose:       goose.DialectPostgres,
 	tablesSQL:   "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",

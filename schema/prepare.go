@@ -25,3 +25,12 @@ func (d Dialect) PrepareStatements() bool { return d.prepare }
 func (d Dialect) ReplicaPositionSQL() (primary, replica string) {
 	return d.walPositionSQL, d.replayPositionSQL
 }
+
+// NativeRows reports whether the driver's connections are pgx's
+// (github.com/jackc/pgx/v5/stdlib), so that a hot point read may run
+// through pgx's native interface on a connection of the pool
+// ((*sql.Conn).Raw): pgx decodes each column straight into the Go value
+// it is scanned into, without database/sql's row of driver.Values and its
+// conversions. The query runs in the exec mode the DSN says, as any other
+// (default_query_exec_mode; pgx's own statement cache, or none).
+func (d Dialect) NativeRows() bool { return d.nativeRows }
