@@ -19,7 +19,7 @@ import (
 	"modernc.org/sqlite"
 )
 
-// TestSlowCustomSQLIsolation: six concurrent customsql queries of 1.5 s
+// TestSlowCustomSQLIsolation: six concurrent customsql queries of 3 s
 // (pg_sleep on PostgreSQL, mvsleep, a test function that sleeps, on
 // SQLite) while 4 clients load balance and getdetails (getdetails reads the
 // database; balance answers from the user cache once authenticated). The
@@ -31,26 +31,29 @@ import (
 //
 // The issue's figure is a p99 under 50 ms. The test machine runs many tests
 // at once on 2 cores (load ~15), where even the baseline has tail
-// latencies of tens of milliseconds, so the test asserts p99 and max
-// < 500 ms with isolation and logs the figures. The stall without isolation
-// is asserted on the max latency: a blocked client sends nothing while it
-// waits, so the stall is only 4 samples among thousands and hides below
-// the p99 (coordinated omission); the max shows it (> 1 s).
+// latencies of tens of milliseconds and a single request may be held up
+// for most of a second (seen: 937 ms at load 13), so the test asserts,
+// with isolation, p99 < 500 ms and max < 1.5 s (half a slow query), and
+// logs the figures. The stall without isolation is asserted on the max
+// latency: a blocked client sends nothing while it waits, so the stall is
+// only 4 samples among thousands and hides below the p99 (coordinated
+// omission); the max shows it (> 2 s, a slow query less the 200 ms before
+// the load starts and the machine's delays).
 func TestSlowCustomSQLIsolation(t *testing.T) { mvtest.ForEachDB(t, testSlowCustomSQLIsolation) }
 
 func testSlowCustomSQLIsolation(t *testing.T, dsn string) {
 	if testing.Short() {
-		t.Skip("slow: runs 1.5 s queries")
+		t.Skip("slow: runs 3 s queries")
 	}
 	isoBase, isoSlow := runSlowCustomSQL(t, mvtest.FreshDSN(t, dbKind(dsn)), "-1")
 	shBase, shSlow := runSlowCustomSQL(t, dsn, "0")
 	t.Logf("own customsql pool: alone %v; beside 6 slow customsql %v", isoBase, isoSlow)
 	t.Logf("shared pool (customsqlconns=0): alone %v; beside 6 slow customsql %v", shBase, shSlow)
-	if isoSlow.p99 > 500*time.Millisecond || isoSlow.max > 500*time.Millisecond {
-		t.Errorf("own customsql pool: latency beside slow customsql %v, want p99 and max < 500 ms (issue: p99 50 ms on an idle machine)", isoSlow)
+	if isoSlow.p99 > 500*time.Millisecond || isoSlow.max > 1500*time.Millisecond {
+		t.Errorf("own customsql pool: latency beside slow customsql %v, want p99 < 500 ms and max < 1.5 s (issue: p99 50 ms on an idle machine)", isoSlow)
 	}
-	if shSlow.max < time.Second {
-		t.Errorf("shared pool: latency beside slow customsql %v, want a stall > 1 s: the test does not show the fault", shSlow)
+	if shSlow.max < 2*time.Second {
+		t.Errorf("shared pool: latency beside slow customsql %v, want a stall > 2 s: the test does not show the fault", shSlow)
 	}
 }
 
@@ -70,9 +73,9 @@ func runSlowCustomSQL(t *testing.T, dsn, conns string) (base, slow stats) {
 	s := startServer(t, dsn, sets)
 	s.user("dave", "secret11", engine.TypeEndUser, 4.5)
 	s.user("root", "adminpw1", engine.TypeAdmin, 0)
-	q := `SELECT 1 FROM pg_sleep(1.5)`
+	q := `SELECT 1 FROM pg_sleep(3)`
 	if s.m.DB.Dialect == schema.SQLite {
-		q = `SELECT mvsleep(1500)`
+		q = `SELECT mvsleep(3000)`
 	}
 	s.exec(`INSERT INTO tb_api (fname, req_key, req_user, customsql) VALUES ('slowreport', 1, 12, ?)`, q)
 	wantPrefix(t, s.apireload("root", "adminpw1"), "OK: apireload: ")
