@@ -99,20 +99,7 @@ func testFailover(t *testing.T, sync bool) {
 	if after != before {
 		t.Errorf("credit total %v after the failover, %v before", after, before)
 	}
-	var logged []string
-	if err := db.Select(&logged, "SELECT DISTINCT reqid FROM tb_creditlog WHERE kind = 'transfer' AND reqid <> ''"); err != nil {
-		t.Fatal(err)
-	}
-	inLog := map[string]bool{}
-	for _, id := range logged {
-		inLog[id] = true
-	}
-	lost := 0
-	for _, id := range rep.okReqIDs {
-		if !inLog[id] {
-			lost++
-		}
-	}
+	lost := lostTransfers(t, db, rep.okReqIDs)
 	t.Logf("sync=%v: %d of %d transfers answered OK are not in the promoted node's credit log", sync, lost, len(rep.okReqIDs))
 	if sync && lost > 0 {
 		t.Errorf("synchronous replication lost %d transfers answered OK", lost)

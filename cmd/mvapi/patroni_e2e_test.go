@@ -88,20 +88,7 @@ func TestPatroniFailover(t *testing.T) {
 	if after != before {
 		t.Errorf("credit total %v after the failover, %v before", after, before)
 	}
-	var logged []string
-	if err := db.Select(&logged, "SELECT DISTINCT reqid FROM tb_creditlog WHERE kind = 'transfer' AND reqid <> ''"); err != nil {
-		t.Fatal(err)
-	}
-	inLog := map[string]bool{}
-	for _, id := range logged {
-		inLog[id] = true
-	}
-	lost := 0
-	for _, id := range rep.okReqIDs {
-		if !inLog[id] {
-			lost++
-		}
-	}
+	lost := lostTransfers(t, db, rep.okReqIDs)
 	figures(t, "patroni ttl=%d synchronous_mode=on requests=%d failed=%d error_window=%v recovered_after_kill=%v new_primary_after_kill=%v longest_no_new_request=%v lost_ok_transfers=%d of %d",
 		ttl, rep.total, rep.failed, rep.window.Round(time.Millisecond), recovered.Round(time.Millisecond),
 		promoted.Sub(killed).Round(time.Millisecond), gap.Round(time.Millisecond), lost, len(rep.okReqIDs))

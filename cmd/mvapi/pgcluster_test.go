@@ -47,6 +47,27 @@ func figures(t *testing.T, format string, args ...any) {
 	}
 }
 
+// lostTransfers counts the transfers answered OK (their request ids) that
+// the credit log of db does not hold.
+func lostTransfers(t *testing.T, db *sqlx.DB, okReqIDs []string) int {
+	t.Helper()
+	var logged []string
+	if err := db.Select(&logged, "SELECT DISTINCT reqid FROM tb_creditlog WHERE kind = 'transfer' AND reqid <> ''"); err != nil {
+		t.Fatal(err)
+	}
+	inLog := make(map[string]bool, len(logged))
+	for _, id := range logged {
+		inLog[id] = true
+	}
+	lost := 0
+	for _, id := range okReqIDs {
+		if !inLog[id] {
+			lost++
+		}
+	}
+	return lost
+}
+
 // needTool skips (or fails in CI) when a tool the test needs is missing.
 func needTool(t *testing.T, what, hint string) {
 	t.Helper()
