@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +19,7 @@ import (
 // request fails and would log one ERROR; the log collapses them to a first
 // line and one summary per 10 s, well under 100 lines per minute.
 func TestDatabaseOutageLogsFewLines(t *testing.T) {
-	if os.Getenv(mvtest.EnvPostgres) == "" {
-		t.Skip("needs MVAPI_TEST_POSTGRES (.ci/run sets it)")
-	}
+	mvtest.NeedPostgres(t)
 	bin := buildBinary(t)
 	dsn := mvtest.FreshDSN(t, "postgres")
 	u, err := url.Parse(dsn)

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -70,10 +69,7 @@ func waitFor(t *testing.T, limit time.Duration, ok func() bool) {
 // and PostgreSQL and cuts it: requests answer ERROR within requesttimeout,
 // and once the proxy is back they answer OK without restarting mvapi.
 func TestDatabaseOutageAnswersErrorThenRecovers(t *testing.T) {
-	base := os.Getenv(mvtest.EnvPostgres)
-	if base == "" {
-		t.Skip("needs MVAPI_TEST_POSTGRES (.ci/run sets it)")
-	}
+	mvtest.NeedPostgres(t)
 	dsn := mvtest.FreshDSN(t, "postgres")
 	u, err := url.Parse(dsn)
 	if err != nil {

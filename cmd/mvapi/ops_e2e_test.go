@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,9 +270,7 @@ func TestReadyWhenSQLiteCannotBeWritten(t *testing.T) {
 // TestReadyWhenPostgresIsCut: /ready answers 503 while PostgreSQL is cut
 // through a TCP proxy (refused and black-holed), 200 once it is back.
 func TestReadyWhenPostgresIsCut(t *testing.T) {
-	if os.Getenv(mvtest.EnvPostgres) == "" {
-		t.Skip("needs MVAPI_TEST_POSTGRES (.ci/run sets it)")
-	}
+	mvtest.NeedPostgres(t)
 	u, err := url.Parse(mvtest.FreshDSN(t, "postgres"))
 	if err != nil {
 		t.Fatal(err)

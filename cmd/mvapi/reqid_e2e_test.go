@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -57,9 +56,7 @@ func testIdempotencyKeyHeader(t *testing.T, dsn string) {
 // "outcome unknown, retry with the same reqid" (not a generic error), and
 // the retry answers the committed transfer without moving money again.
 func TestLostCommitAnswersOutcomeUnknown(t *testing.T) {
-	if os.Getenv(mvtest.EnvPostgres) == "" {
-		t.Skip("needs MVAPI_TEST_POSTGRES (.ci/run sets it)")
-	}
+	mvtest.NeedPostgres(t)
 	dsn := mvtest.FreshDSN(t, "postgres")
 	u, err := url.Parse(dsn)
 	if err != nil {

@@ -1,8 +1,6 @@
 package tsql
 
 import (
-	"os"
-	"strings"
 	"testing"
 )
 
@@ -98,14 +96,7 @@ func FuzzUnchanged(f *testing.F) {
 	} {
 		f.Add(s, uint8(0))
 	}
-	if data, err := os.ReadFile("testdata/corpus.sql"); err == nil {
-		for _, block := range strings.Split(string(data), "\n\n") {
-			if block = strings.TrimSpace(block); block != "" {
-				f.Add(block, uint8(0))
-				f.Add(block, uint8(1))
-			}
-		}
-	}
+	addCorpus(f)
 	f.Fuzz(func(t *testing.T, src string, m uint8) {
 		mode := Mode(m % 2) // Auto or TSQL (Native never translates)
 		for _, tg := range []Target{SQLite, Postgres} {

@@ -169,6 +169,21 @@ func keySet(keys []sqltemplate.Key) string {
 	return strings.Join(out, ",")
 }
 
+// addCorpus seeds a fuzzer of (statement, mode) with the statements of
+// testdata/corpus.sql, in modes 0 and 1.
+func addCorpus(f *testing.F) {
+	data, err := os.ReadFile("testdata/corpus.sql")
+	if err != nil {
+		return
+	}
+	for _, block := range strings.Split(string(data), "\n\n") {
+		if block = strings.TrimSpace(block); block != "" {
+			f.Add(block, uint8(0))
+			f.Add(block, uint8(1))
+		}
+	}
+}
+
 func FuzzTranslate(f *testing.F) {
 	for _, s := range []string{
 		"select top 1 callednumber from tb_cdrs with(nolock) where callerid = [USERID]",
@@ -182,15 +197,7 @@ func FuzzTranslate(f *testing.F) {
 	} {
 		f.Add(s, uint8(0))
 	}
-	// The corpus statements seed the fuzzer too.
-	if data, err := os.ReadFile("testdata/corpus.sql"); err == nil {
-		for _, block := range strings.Split(string(data), "\n\n") {
-			if block = strings.TrimSpace(block); block != "" {
-				f.Add(block, uint8(0))
-				f.Add(block, uint8(1))
-			}
-		}
-	}
+	addCorpus(f) // the corpus statements seed the fuzzer too
 	f.Fuzz(func(t *testing.T, src string, m uint8) {
 		mode := Mode(m % 3)
 		for _, tg := range []Target{SQLite, Postgres} {

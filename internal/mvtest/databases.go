@@ -119,3 +119,18 @@ func freshPostgresSchema(tb testing.TB, base string) string {
 	})
 	return withQuery(tb, base, "search_path", schema)
 }
+
+// NeedPostgres returns the PostgreSQL DSN of EnvPostgres for a test that
+// runs only there: without one it skips, or fails under CI=true (where
+// .ci/run sets it, so a missing DSN is a broken run, not an option).
+func NeedPostgres(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(EnvPostgres)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("needs " + EnvPostgres + " (CI=true: .ci/run must set it)")
+		}
+		tb.Skip("needs " + EnvPostgres + " (.ci/run sets it)")
+	}
+	return dsn
+}
