@@ -147,3 +147,13 @@ func compareEntries(x, y *Entry) string {
 	}
 	return ""
 }
+
+// NameHint is the id ByUsername would read name's row by (userhint.go),
+// and whether it has one; never one where the dialect keeps no hints.
+func (e *Engine) NameHint(name string) (int64, bool) {
+	if e.users.hints == nil {
+		return 0, false
+	}
+	h, ok := e.users.hints.get(name)
+	return h.id, ok
+}

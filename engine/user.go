@@ -220,6 +220,8 @@ type userStore struct {
 	inProcess bool
 	// packed: the lean queries read leanPackedSQLite (SQLite).
 	packed bool
+	// hints, on SQLite, let ByUsername read by id (userhint.go).
+	hints *nameHints
 }
 
 // lookupCtx is the context of a user lookup. On an in-process database
@@ -241,6 +243,9 @@ func (s *userStore) lookupCtx(ctx context.Context) (context.Context, error) {
 func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 	d := e.db.Dialect
 	s := &userStore{inProcess: d.InProcess(), packed: d == schema.SQLite}
+	if s.packed {
+		s.hints = new(nameHints)
+	}
 	for _, q := range []struct {
 		dst   **lookupStmt
 		query string
@@ -274,7 +279,27 @@ func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*U
 	if err != nil {
 		return nil, err
 	}
-	return s.scanLean(ctx, s.byName, name, into)
+	if s.hints == nil {
+		return s.scanLean(ctx, s.byName, name, into)
+	}
+	if h, ok := s.hints.get(name); ok {
+		u, err := s.scanLean(ctx, s.byID, h.id, into)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil && u.Username == h.username {
+			return u, nil
+		}
+		s.hints.drop(name) // renamed or deleted: ask by name
+		if u != nil {
+			*u = User{}
+		}
+	}
+	u, err := s.scanLean(ctx, s.byName, name, into)
+	if u != nil {
+		s.hints.put(name, u.ID, u.Username)
+	}
+	return u, err
 }
 
 // ByID returns the user with a numeric id given as text, or nil (into as
