@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"testing"
 )
 
 // CompileFull compiles tb_api from scratch, reusing nothing (for the
@@ -156,4 +157,28 @@ func (e *Engine) NameHint(name string) (int64, bool) {
 	}
 	h, ok := e.users.hints.get(name)
 	return h.id, ok
+}
+
+// SetParallelRows sets how many rows to compile make compile use every
+// processor (compileRows), until the test ends.
+func SetParallelRows(t testing.TB, n int) {
+	old := parallelRows
+	parallelRows = n
+	t.Cleanup(func() { parallelRows = old })
+}
+
+// Describe is what t compiled, by entry name: each entry's row, access,
+// statement, parameters and whether it is misconfigured, as text to
+// compare two tables by.
+func Describe(t *Table) map[string]string {
+	out := make(map[string]string, len(t.entries))
+	for name, e := range t.entries {
+		sql := ""
+		if e.SQL != nil {
+			sql = e.SQL.SQL()
+		}
+		out[name] = fmt.Sprintf("row=%d enabled=%v misconfigured=%v builtin=%v access=%+v params=%v rule=%v prepared=%v sql=%q",
+			e.RowID, e.Enabled, e.Misconfigured, e.Builtin, e.Access, e.Params, e.Rule != nil, e.sqlStmt != nil, sql)
+	}
+	return out
 }

@@ -72,8 +72,8 @@ func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Tabl
 	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
 		check: e.checkSQL, ctx: ctx}
 	t, ok = c.apply(prev, cache, rows)
-	if c.fatal != nil {
-		return nil, false, c.fatal
+	if c.fatalErr() != nil {
+		return nil, false, c.fatalErr()
 	}
 	if !ok {
 		return nil, false, nil
@@ -146,7 +146,7 @@ func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, b
 			base = c.builtinEntry(name, b)
 		}
 		e, errs := c.compileRow(r, name, base)
-		if len(errs) > 0 || c.fatal != nil {
+		if len(errs) > 0 || c.fatalErr() != nil {
 			return nil, false
 		}
 		entries[name] = e

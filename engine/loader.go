@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -173,19 +174,32 @@ type compiler struct {
 	// database itself (not of a row), which fails the whole load.
 	check func(context.Context, *sqltemplate.Template) (rowErr, fatal error)
 	ctx   context.Context
-	fatal error
+
+	fatalMu sync.Mutex // rows may compile in parallel (compileRows)
+	fatal   error
+}
+
+// fatalErr is the first error of the database itself met while compiling.
+func (c *compiler) fatalErr() error {
+	c.fatalMu.Lock()
+	defer c.fatalMu.Unlock()
+	return c.fatal
 }
 
 // checkStatement checks t against the database when the compiler has a
 // check; a refusal is the row's error, trouble with the database is kept
 // in c.fatal.
 func (c *compiler) checkStatement(t *sqltemplate.Template) error {
-	if c.check == nil || c.fatal != nil {
+	if c.check == nil || c.fatalErr() != nil {
 		return nil
 	}
 	rowErr, fatal := c.check(c.ctx, t)
 	if fatal != nil {
-		c.fatal = fatal
+		c.fatalMu.Lock()
+		if c.fatal == nil {
+			c.fatal = fatal
+		}
+		c.fatalMu.Unlock()
 	}
 	return rowErr
 }
@@ -521,19 +535,19 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 	for name, b := range c.reg.byName {
 		t.entries[name] = c.builtinEntry(name, b)
 	}
-	var bad []*RowError
+	// bad are the rows that failed, in row order: each with its index in
+	// rows until the end.
+	var bad []indexedRowError
 	// seen holds the names of the rows read from the database; a kept row
 	// owned its name in c.prev, so no two kept rows share one, and its
 	// entry in t.entries (RowID set: built-ins have none) says it holds it.
 	seen := map[string]int64{}
+	var todo []rowJob
 	for i := range rows {
-		if i%yieldEvery == yieldEvery-1 {
-			runtime.Gosched() // see yieldEvery
-		}
 		r := &rows[i]
 		name := strings.ToLower(strings.TrimSpace(r.Fname))
 		fail := func(field string, err error) {
-			bad = append(bad, &RowError{ID: r.ID, Fname: r.Fname, Field: field, Err: err})
+			bad = append(bad, indexedRowError{i, &RowError{ID: r.ID, Fname: r.Fname, Field: field, Err: err}})
 		}
 		if name == "" {
 			fail("fname", errors.New("empty: set the entry name"))
@@ -564,24 +578,89 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 				continue
 			}
 		}
-		e, errs := c.compileRow(r, name, t.entries[name])
-		for _, re := range errs {
-			fail(re.Field, re.Err)
+		// The base is the built-in of that name, if any: a row before
+		// this one holding the name made this one a duplicate.
+		todo = append(todo, rowJob{index: i, row: r, name: name, base: t.entries[name]})
+	}
+	c.compileRows(todo)
+	for _, j := range todo {
+		for _, re := range j.errs {
+			bad = append(bad, indexedRowError{j.index, &RowError{ID: j.row.ID, Fname: j.row.Fname, Field: re.Field, Err: re.Err}})
 		}
-		if len(errs) == 0 {
-			t.entries[name] = e
+		if len(j.errs) == 0 {
+			t.entries[j.name] = j.entry
 		} else {
-			t.entries[name] = misconfigured(name, r)
+			t.entries[j.name] = misconfigured(j.name, j.row)
 		}
 	}
-	if c.fatal != nil {
-		return nil, c.fatal
+	if err := c.fatalErr(); err != nil {
+		return nil, err
 	}
 	if len(bad) > 0 {
-		t.bad = bad
-		return t, &CompileError{Rows: bad}
+		slices.SortStableFunc(bad, func(a, b indexedRowError) int { return cmp.Compare(a.index, b.index) })
+		t.bad = make([]*RowError, len(bad))
+		for i, b := range bad {
+			t.bad[i] = b.err
+		}
+		return t, &CompileError{Rows: t.bad}
 	}
 	return t, nil
+}
+
+type indexedRowError struct {
+	index int
+	err   *RowError
+}
+
+// rowJob is a row compile has to compile (compileRows): its entry and
+// errors once done.
+type rowJob struct {
+	index int
+	row   *apiRow
+	name  string
+	base  *Entry
+	entry *Entry
+	errs  []*RowError
+}
+
+// parallelRows is how many rows to compile make it worth compiling them
+// on every processor: a full reload of a large tb_api, not the few rows
+// of an incremental one.
+var parallelRows = 512 // a variable for the tests
+
+// compileRows compiles the rows of jobs, on every processor when there are
+// many. Rows compile independently of each other (compileRow reads only
+// the row, its base and the compiler's fixed fields; a database error is
+// kept under fatalMu).
+func (c *compiler) compileRows(jobs []rowJob) {
+	run := func(j *rowJob) { j.entry, j.errs = c.compileRow(j.row, j.name, j.base) }
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if len(jobs) < parallelRows || workers < 2 {
+		for i := range jobs {
+			if i%yieldEvery == yieldEvery-1 {
+				runtime.Gosched() // see yieldEvery
+			}
+			run(&jobs[i])
+		}
+		return
+	}
+	var next atomic.Int64 // the next chunk of yieldEvery jobs to take
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(1)-1) * yieldEvery
+				if from >= len(jobs) {
+					return
+				}
+				for i := from; i < min(from+yieldEvery, len(jobs)); i++ {
+					run(&jobs[i])
+				}
+				runtime.Gosched() // see yieldEvery
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // builtinEntry is the entry of the built-in b called name that no
