@@ -292,8 +292,14 @@ func charindexFn(tr *translator, t token, g *node) (elem, error) {
 		find, in = a[0].text, a[1].text
 		pos = func(h, n string) string { return "instr(" + h + ", " + n + ")" }
 	}
+	// T-SQL finds no empty string (0) where instr and strpos find it at
+	// 1; NULL in either gives NULL.
 	if len(a) == 2 {
-		return elem{text: pos(in, find), typ: vNum, simple: true}, nil
+		empty := "(" + find + " = '')" // 1 or 0 on SQLite
+		if tr.target == Postgres {
+			empty = "CAST(" + find + " = '' AS integer)"
+		}
+		return elem{text: "(" + pos(in, find) + " - " + empty + ")", typ: vNum, simple: true}, nil
 	}
 	st := "max(" + a[2].text + ", 1)"
 	if tr.target == Postgres {
@@ -301,7 +307,8 @@ func charindexFn(tr *translator, t token, g *node) (elem, error) {
 	}
 	sub := "substr(" + in + ", " + st + ")"
 	hit := pos(sub, find)
-	return elem{text: "(CASE WHEN " + hit + " > 0 THEN " + hit + " + " + st + " - 1 ELSE 0 END)", typ: vNum, simple: true}, nil
+	return elem{text: "(CASE WHEN " + hit + " > 0 AND " + find + " <> '' THEN " + hit + " + " + st + " - 1 WHEN " + hit + " >= 0 THEN 0 END)",
+		typ: vNum, simple: true}, nil
 }
 
 func strFn(name string, minN, maxN int) fnc {

@@ -41,7 +41,7 @@ func TestTranslate(t *testing.T) {
 		{in: "select len(a)", sqlite: "select length(rtrim(a, ' '))", pg: "select length(rtrim(CAST(a AS text), ' '))"},
 		{in: "select left(a, 2), right(a, 2)", sqlite: "select substr(a, 1, 2), substr(a, -2, 2)", pg: "select left(CAST(a AS text), 2), right(CAST(a AS text), 2)"},
 		{in: "select substring(a, 2, 3)", sqlite: "select substr(a, 2, 3)", pg: "select substring(CAST(a AS text), 2, 3)"},
-		{in: "select charindex('@', a)", sqlite: "select instr(a, '@')", pg: "select strpos(CAST(a AS text), '@')"},
+		{in: "select charindex('@', a)", sqlite: "select (instr(a, '@') - ('@' = ''))", pg: "select (strpos(CAST(a AS text), '@') - CAST('@' = '' AS integer))"},
 		{in: "select replace(upper(a), 'X', lower(b)), ltrim(rtrim(c))", sqlite: "select replace(upper(a), 'X', lower(b)), ltrim(rtrim(c))", pg: "select replace(upper(a), 'X', lower(b)), ltrim(rtrim(c))"},
 		{in: "select convert(varchar(10), d, 23)", sqlite: "select strftime('%Y-%m-%d', d)", pg: "select to_char(CAST(d AS timestamp), 'YYYY-MM-DD')"},
 		{in: "select convert(varchar(5), d, 120)", sqlite: "select substr(strftime('%Y-%m-%d %H:%M:%S', d), 1, 5)", pg: "select CAST(to_char(CAST(d AS timestamp), 'YYYY-MM-DD HH24:MI:SS') AS varchar(5))"},

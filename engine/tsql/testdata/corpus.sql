@@ -529,6 +529,33 @@ select charindex('b', 'abcabc', 3)
 -- expect: mvapi
 select left(email, charindex('@', email) - 1) from tb_users where charindex('@', email) > 0 order by id
 
+-- expect: mvapi
+-- note: T-SQL finds no empty string; instr and strpos answer 1
+-- want: 0
+select charindex('', 'abcdef')
+
+-- expect: mvapi
+-- want: 0
+select charindex('', 'abcdef', 3)
+
+-- expect: mvapi
+-- note: a space is a character to find (only = and LEN ignore trailing spaces)
+-- want: 2
+select charindex(' ', 'a b')
+
+-- expect: mvapi
+-- want: 0
+select charindex('b', 'abc', 9)
+
+-- expect: mvapi
+-- note: NULL in, NULL out (it answered 0 with a start)
+-- want: -1|-1
+select coalesce(charindex('b', NULL, 2), -1), coalesce(charindex(NULL, 'abc'), -1)
+
+-- expect: mvapi
+-- want: 1
+select count(*) from tb_users where charindex([SPARAM1], username) = 1 and username = 'alice'
+
 select replace('a-b-c', '-', '+')
 
 select replace(phone, '+', '00') from tb_users order by id
