@@ -437,8 +437,11 @@ func changedSince(ctx context.Context, db *schema.DB, prev *rowCache, table *Tab
 	}
 	ver := db.Dialect.APIRowVersion()
 	// One statement, so one snapshot: the count and the rows agree. The
-	// row of k = 0 is the count, in whatever place it comes.
-	q, err := db.QueryContext(ctx, db.Dialect.Rebind("SELECT 0 AS k, COUNT(*) AS id, 0 AS ver FROM tb_api UNION ALL SELECT 1, id, "+
+	// row of k = 0 is the count, in whatever place it comes. As a scalar
+	// subquery SQLite counts the rowver index's pages (OP_Count); as an
+	// arm of the UNION it would step through its 10,000 entries (7 times
+	// slower).
+	q, err := db.QueryContext(ctx, db.Dialect.Rebind("SELECT 0 AS k, (SELECT COUNT(*) FROM tb_api) AS id, 0 AS ver UNION ALL SELECT 1, id, "+
 		ver+" FROM tb_api WHERE "+ver+" > ?"), prev.top)
 	if err != nil {
 		return nil, false, fmt.Errorf("load tb_api: %w", err)
