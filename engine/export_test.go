@@ -21,15 +21,15 @@ func (e *Engine) CompileFull(ctx context.Context) (*Table, error) {
 // Reused reports whether the entry called name is the same compiled value
 // in both tables.
 func Reused(a, b *Table, name string) bool {
-	x, ok1 := a.entries[name]
-	y, ok2 := b.entries[name]
+	x, ok1 := a.Lookup(name)
+	y, ok2 := b.Lookup(name)
 	return ok1 && ok2 && x == y
 }
 
 // StmtState tells whether the entry's customsql is prepared and whether
 // its statement was closed.
 func StmtState(t *Table, name string) (prepared, closed bool) {
-	e, ok := t.entries[name]
+	e, ok := t.Lookup(name)
 	if !ok || e.sqlStmt == nil {
 		return false, false
 	}
@@ -88,8 +88,8 @@ func CompareTables(a, b *Table) string {
 	if a.Len() != b.Len() {
 		return fmt.Sprintf("%d entries, want %d", a.Len(), b.Len())
 	}
-	for name, x := range a.entries {
-		y, ok := b.entries[name]
+	for name, x := range a.all {
+		y, ok := b.Lookup(name)
 		if !ok {
 			return fmt.Sprintf("entry %q: not in the other table", name)
 		}
@@ -171,8 +171,8 @@ func SetParallelRows(t testing.TB, n int) {
 // statement, parameters and whether it is misconfigured, as text to
 // compare two tables by.
 func Describe(t *Table) map[string]string {
-	out := make(map[string]string, len(t.entries))
-	for name, e := range t.entries {
+	out := make(map[string]string, t.Len())
+	for name, e := range t.all {
 		sql := ""
 		if e.SQL != nil {
 			sql = e.SQL.SQL()
@@ -182,3 +182,15 @@ func Describe(t *Table) map[string]string {
 	}
 	return out
 }
+
+// SetMaxOverlay sets how many changed names an incremental table holds on
+// top of shared entries before it merges them (overlay.build), until the
+// test ends.
+func SetMaxOverlay(t testing.TB, n int) {
+	old := maxOverlay
+	maxOverlay = n
+	t.Cleanup(func() { maxOverlay = old })
+}
+
+// Overlaid is how many names t holds on top of the entries it shares.
+func Overlaid(t *Table) int { return len(t.over) }

@@ -92,7 +92,8 @@ func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Tabl
 func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, bool) {
 	t := &Table{cfg: c.cfg, gen: nextTableGen(), base: prev.gen}
 	if len(rows) == 0 {
-		t.entries = prev.entries // nothing changed; a table is never written to once built
+		// nothing changed; a table is never written to once built
+		t.entries, t.over, t.n = prev.entries, prev.over, prev.n
 		return t, true
 	}
 	changedIDs := make(map[int64]bool, len(rows))
@@ -109,12 +110,12 @@ func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, b
 		if name == "" || owners[name] {
 			return nil, false
 		}
-		if cur := prev.entries[name]; cur != nil && cur.RowID != 0 && !changedIDs[cur.RowID] {
+		if cur, _ := prev.Lookup(name); cur != nil && cur.RowID != 0 && !changedIDs[cur.RowID] {
 			return nil, false
 		}
 		owners[name], names[i] = true, name
 	}
-	entries := maps.Clone(prev.entries)
+	entries := newOverlay(prev)
 	touched := make([]string, 0, 2*len(rows))
 	// Free the names the updated rows held: a built-in a row shadowed is
 	// itself again unless a row takes the name back below.
@@ -124,21 +125,21 @@ func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, b
 			continue // a new row
 		}
 		old := entryName(cache.rows[j].fname)
-		if e := prev.entries[old]; e == nil || e.RowID != rows[i].ID {
+		if e, _ := prev.Lookup(old); e == nil || e.RowID != rows[i].ID {
 			return nil, false // the cache does not match the table: go the full way
 		}
-		delete(entries, old)
+		entries.remove(old)
 		if b, ok := c.reg.byName[old]; ok {
-			entries[old] = c.builtinEntry(old, b)
+			entries.set(old, c.builtinEntry(old, b))
 		}
 		touched = append(touched, old)
 	}
 	for i := range rows {
 		r, name := &rows[i], names[i]
 		touched = append(touched, name)
-		if old, ok := prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == r.fingerprint() &&
+		if old, ok := prev.Lookup(name); ok && old.RowID == r.ID && old.fingerprint == r.fingerprint() &&
 			old.Description == r.Description.String {
-			entries[name] = old // unchanged row (a marker moved by an UPDATE to the same values)
+			entries.set(name, old) // unchanged row (a marker moved by an UPDATE to the same values)
 			continue
 		}
 		var base *Entry
@@ -149,11 +150,78 @@ func (c *compiler) apply(prev *Table, cache *rowCache, rows []apiRow) (*Table, b
 		if len(errs) > 0 || c.fatalErr() != nil {
 			return nil, false
 		}
-		entries[name] = e
+		entries.set(name, e)
 	}
 	slices.Sort(touched)
-	t.entries, t.touched = entries, slices.Compact(touched)
+	entries.build(t)
+	t.touched = slices.Compact(touched)
 	return t, true
+}
+
+// maxOverlay is how many names an incremental table holds on top of the
+// entries it shares (Table.over) before it merges them into a map of its
+// own: a reload of a few rows copies only the names changed since the
+// last merge, and a lookup looks in a small map first.
+var maxOverlay = 256 // a variable for the tests
+
+// overlay builds the entries of a table from those of prev: the names
+// changed since prev's shared entries, in a map of their own.
+type overlay struct {
+	prev *Table
+	over map[string]*Entry // nil: the name is gone
+	n    int
+}
+
+func newOverlay(prev *Table) *overlay {
+	o := &overlay{prev: prev, over: make(map[string]*Entry, len(prev.over)+4), n: prev.Len()}
+	maps.Copy(o.over, prev.over)
+	return o
+}
+
+func (o *overlay) lookup(name string) bool {
+	if e, ok := o.over[name]; ok {
+		return e != nil
+	}
+	_, ok := o.prev.entries[name]
+	return ok
+}
+
+func (o *overlay) set(name string, e *Entry) {
+	if !o.lookup(name) {
+		o.n++
+	}
+	o.over[name] = e
+}
+
+func (o *overlay) remove(name string) {
+	if !o.lookup(name) {
+		return
+	}
+	o.n--
+	if _, shared := o.prev.entries[name]; shared {
+		o.over[name] = nil
+	} else {
+		delete(o.over, name)
+	}
+}
+
+// build sets t's entries: prev's shared ones with the overlay on top, or
+// past maxOverlay names one map of them all.
+func (o *overlay) build(t *Table) {
+	if len(o.over) <= maxOverlay {
+		t.entries, t.over, t.n = o.prev.entries, o.over, o.n
+		return
+	}
+	merged := make(map[string]*Entry, o.n)
+	maps.Copy(merged, o.prev.entries)
+	for name, e := range o.over {
+		if e == nil {
+			delete(merged, name)
+		} else {
+			merged[name] = e
+		}
+	}
+	t.entries = merged
 }
 
 // apply returns the cache with the changed rows (changedSince's, in id
@@ -214,8 +282,8 @@ func entryName(fname string) string { return strings.ToLower(strings.TrimSpace(f
 func diffTouched(old, cur *Table) Diff {
 	d := Diff{Total: cur.Len()}
 	for _, name := range cur.touched { // sorted
-		o, inOld := old.entries[name]
-		e, inCur := cur.entries[name]
+		o, inOld := old.Lookup(name)
+		e, inCur := cur.Lookup(name)
 		switch {
 		case inCur && !inOld:
 			d.Added = append(d.Added, name)

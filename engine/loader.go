@@ -271,7 +271,7 @@ func loadRowsCached(ctx context.Context, db *schema.DB, prev *rowCache, table *T
 	if verExpr == "" {
 		hint := 0
 		if table != nil {
-			hint = len(table.entries)
+			hint = table.Len()
 		}
 		rows, err := loadRows(ctx, db, hint)
 		return rows, nil, err
@@ -487,7 +487,7 @@ func keptRow(c *cachedRow, table *Table) (apiRow, bool) {
 	if table == nil {
 		return apiRow{}, false
 	}
-	e, ok := table.entries[strings.ToLower(strings.TrimSpace(c.fname))]
+	e, ok := table.Lookup(strings.ToLower(strings.TrimSpace(c.fname)))
 	if !ok || e.RowID != c.id || c.id == 0 || e.Misconfigured { // id 0 would pass for a built-in in compile
 		return apiRow{}, false
 	}
@@ -575,7 +575,7 @@ func (c *compiler) compile(rows []apiRow) (*Table, error) {
 		}
 		seen[name] = r.ID
 		if reuse {
-			if old, ok := c.prev.entries[name]; ok && old.RowID == r.ID && old.fingerprint == r.fingerprint() &&
+			if old, ok := c.prev.Lookup(name); ok && old.RowID == r.ID && old.fingerprint == r.fingerprint() &&
 				old.Description == r.Description.String {
 				t.entries[name] = old // unchanged row, same config: compiled the same
 				continue

@@ -68,14 +68,14 @@ func closeReplaced(old, cur *Table) {
 	}
 	if builtFrom(cur, old) { // only the names cur touched can differ
 		for _, name := range cur.touched {
-			if e := old.entries[name]; e != nil && e.sqlStmt != nil && cur.entries[name] != e {
+			if e, _ := old.Lookup(name); e != nil && e.sqlStmt != nil && !cur.holds(name, e) {
 				e.sqlStmt.close()
 			}
 		}
 		return
 	}
-	for name, e := range old.entries {
-		if e.sqlStmt != nil && cur.entries[name] != e {
+	for name, e := range old.all {
+		if e.sqlStmt != nil && !cur.holds(name, e) {
 			e.sqlStmt.close()
 		}
 	}
