@@ -125,15 +125,23 @@ func processCPU(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func BenchmarkBalanceCeiling(b *testing.B) {
-	db := benchDB(b)
-	seedUsers(b, db)
+// ceilingServer is the ceiling's handler on db, its statement prepared.
+func ceilingServer(b *testing.B, db *schema.DB) *server {
 	st, err := db.Prepare(db.Dialect.Rebind(userQuery))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	runHandler(b, &server{byName: st}, requests(""))
+	b.Cleanup(func() { st.Close() })
+	return &server{byName: st}
+}
+
+// mycreditRow is make bench's customsql entry, as bench/seed adds it.
+const mycreditRow = "INSERT INTO tb_api (fname, customsql) VALUES ('mycredit', 'SELECT credit, currency FROM tb_users WHERE id = [USERID]')"
+
+func BenchmarkBalanceCeiling(b *testing.B) {
+	db := benchDB(b)
+	seedUsers(b, db)
+	runHandler(b, ceilingServer(b, db), requests(""))
 }
 
 func BenchmarkBalanceMvapi(b *testing.B) {
@@ -148,7 +156,7 @@ func BenchmarkBalanceMvapi(b *testing.B) {
 func BenchmarkCustomSQLMvapi(b *testing.B) {
 	db := benchDB(b)
 	seedUsers(b, db)
-	mvtest.MustExec(b, db, "INSERT INTO tb_api (fname, customsql) VALUES ('mycredit', 'SELECT credit, currency FROM tb_users WHERE id = [USERID]')")
+	mvtest.MustExec(b, db, mycreditRow)
 	e := mvtest.MustEngine(b, db, map[string]string{"allowtrustedip": "0"})
 	runHandlerWant(b, &transport.HTTP{Engine: e}, entryRequests("mycredit", e.Config().APIKey), "OK: 1 rows")
 }
@@ -164,12 +172,7 @@ func BenchmarkCustomSQLMvapi(b *testing.B) {
 func BenchmarkInterleaved(b *testing.B) {
 	db := benchDB(b)
 	seedUsers(b, db)
-	st, err := db.Prepare(db.Dialect.Rebind(userQuery))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	mvtest.MustExec(b, db, "INSERT INTO tb_api (fname, customsql) VALUES ('mycredit', 'SELECT credit, currency FROM tb_users WHERE id = [USERID]')")
+	mvtest.MustExec(b, db, mycreditRow)
 	e := mvtest.MustEngine(b, db, map[string]string{"allowtrustedip": "0"})
 	mv := &transport.HTTP{Engine: e}
 	type target struct {
@@ -179,7 +182,7 @@ func BenchmarkInterleaved(b *testing.B) {
 		want string
 		took time.Duration
 	}
-	ceiling := &target{name: "ceiling", h: &server{byName: st}, reqs: requests(""), want: "Your credit"}
+	ceiling := &target{name: "ceiling", h: ceilingServer(b, db), reqs: requests(""), want: "Your credit"}
 	balance := &target{name: "balance", h: mv, reqs: requests(e.Config().APIKey), want: "Your credit"}
 	custom := &target{name: "mycredit", h: mv, reqs: entryRequests("mycredit", e.Config().APIKey), want: "OK: 1 rows"}
 	order := []*target{ceiling, balance, custom}
