@@ -197,7 +197,7 @@ func TestSQLServerStatements(t *testing.T) {
 			`SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION`},
 		{"lockWaits", d.LockWaitsSQL(),
 			`SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
- CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`},
+ CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT' AND resource_database_id = DB_ID()`},
 		{"getField", getFieldSQL(d, "tb_users", "email", "username", false, true),
 			`SELECT TOP 1 [email] FROM [tb_users] WHERE [username] = @p1 ORDER BY [id]`},
 		{"addServer", addServerSQL(d, []string{"type", "username", "password", "domain", "port", "proxy", "transport", "needauth", "routing", "routingpriority"}),

@@ -40,7 +40,7 @@ type Dialect struct {
 	goose             goose.Dialect
 	tablesSQL         string // lists the base tables of the current schema
 	columnsSQL        string // lists the columns (name, type) of table ?
-	lockWaitsSQL      string // lists ungranted lock requests; "" when there is no such view
+	lockWaitsSQL      string // lists ungranted lock requests in the current database; "" when there is no such view
 	describeSQL       string // checks a statement without running it; "" means prepare it
 	paramType         string // declared type of a placeholder in describeSQL
 	walPositionSQL    string // the primary's WAL position in bytes; "" when mvapi cannot watch replicas (see ReplicaPositionSQL)
@@ -74,7 +74,7 @@ var Postgres = Dialect{
 	columnsSQL:  "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
 	lockWaitsSQL: `SELECT CAST(l.pid AS TEXT), l.locktype, l.mode,
  COALESCE(CAST(l.relation::regclass AS TEXT), '') || ' ' || COALESCE(LEFT(a.query, 120), '')
- FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted ORDER BY l.pid`,
+ FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database() ORDER BY l.pid`,
 	walPositionSQL: `SELECT CAST(pg_current_wal_lsn() - '0/0'::pg_lsn AS BIGINT)`,
 	// a standby's replayed position; a server that is no standby (a
 	// promoted one) has everything it wrote
@@ -98,7 +98,7 @@ var SQLServer = Dialect{
 	tablesSQL:   "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA = SCHEMA_NAME()",
 	columnsSQL:  "SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = @p1 ORDER BY ORDINAL_POSITION",
 	lockWaitsSQL: `SELECT CAST(request_session_id AS NVARCHAR(20)), resource_type, request_mode,
- CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT'`,
+ CAST(resource_description AS NVARCHAR(200)) FROM sys.dm_tran_locks WHERE request_status = 'WAIT' AND resource_database_id = DB_ID()`,
 	// go-mssqldb prepares lazily (no round trip): the server compiles the
 	// batch and describes its first result set without running it.
 	describeSQL: "EXEC sp_describe_first_result_set @tsql = @p1, @params = @p2",
