@@ -12,6 +12,9 @@
 #      ratios;
 #   2. apireload of 10,000 rows (Go benchmark BenchmarkReload: one row
 #      changed, nothing changed, full compile);
+#   1b. the same ratios in process, without sockets (BenchmarkInterleaved
+#      of bench/ceiling: one request of each in turn, in one goroutine,
+#      steadier than wrk's rounds on a busy machine);
 #   2b. 100 apireloads back to back under a balance load, with the
 #      wall time of apireload over HTTP and of another node's reload
 #      through the change watch (bench/reloadload.sh);
@@ -163,6 +166,17 @@ log "apireload: go test -bench Reload ./engine"
 reload=$("$GO" test -run '^$' -bench 'Reload' -benchtime 10x -count 1 ./engine 2>&1) || die "reload benchmark failed: $reload"
 ms() { awk -v n="$1" '$1 ~ n { for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") printf "%.1f", $i / 1e6 }' <<<"$reload"; }
 
+log "in process, interleaved: go test -bench Interleaved ./bench/ceiling"
+# metric NAME LINE: the value before the unit NAME in a benchmark's line
+metric() { awk -v n="$1" '{ for (i = 2; i <= NF; i++) if ($i == n) printf "%.2f", $(i-1) }' <<<"$2"; }
+inproc=()
+for k in "${kinds[@]}"; do
+	line=$(BENCH_DB=$k MVAPI_TEST_POSTGRES=$(sed -E "s#/[^/?]*(\?|$)#/$pgdb\1#" <<<"$PG") \
+		"$GO" test ./bench/ceiling -run '^$' -bench Interleaved -benchtime 10000x -count 1 2>&1 | grep '^BenchmarkInterleaved') ||
+		die "BenchmarkInterleaved failed on $k"
+	inproc+=("$k balance $(metric balance/ceiling "$line") x ceiling, mycredit $(metric mycredit/balance "$line") x balance")
+done
+
 log "apireload under load: bench/reloadload.sh"
 reloadload=$(BENCH_SECONDS=$SECS bash bench/reloadload.sh 2>"$tmp/reloadload.log") || { tail -20 "$tmp/reloadload.log" >&2; failed=1; }
 reloadload=$(grep '^RELOADLOAD ' <<<"$reloadload" || true)
@@ -204,6 +218,7 @@ for k in "${kinds[@]}"; do
 		printf "   %-8s customsql        %8.0f req/s  p99 %6d us   %.2f x balance (authpwd)   (rounds:%s)\n", k, r, p, r / b, all }'
 done
 if [[ $ONLY != http ]]; then
+echo "   in process, one request of each in turn (BenchmarkInterleaved, no sockets): $(IFS=';'; echo "${inproc[*]}" | sed 's/;/; /g')"
 echo "   apireload of 10,000 rows (SQLite): one row changed $(ms one-changed) ms, unchanged $(ms unchanged) ms, full compile $(ms full) ms"
 [[ -n $reloadload ]] && echo "   100 apireloads under balance load (SQLite, 10,000 rules, bench/reloadload.sh): $(rl ratio) x steady req/s, p99 $(rl p99_ratio) x (median of rounds), $(rl failed) failed; apireload over HTTP p50 $(rl http_p50_ms) ms, other node's watch reload p50 $(rl watch_p50_ms) ms"
 echo "   RSS with 10,000 rules: $rss_idle MiB idle, $rss_conns MiB with 1,000 connections (500 keep-alive + 500 WebSocket)"
