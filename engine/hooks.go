@@ -93,8 +93,8 @@ func (e *Engine) prepareHooks(ctx context.Context, cfg *Config) ([]func(), error
 func (e *Engine) CompileAction(ctx context.Context, cfg *Config, code int, body string) (Action, error) {
 	c := &compiler{actions: e.actions, dialect: e.db.Dialect, cfg: cfg, check: e.checkSQL, ctx: ctx}
 	act, err := c.compileAction(code, body)
-	if c.fatalErr() != nil {
-		return nil, c.fatalErr()
+	if err := c.fatalErr(); err != nil {
+		return nil, err
 	}
 	return act, err
 }

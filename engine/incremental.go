@@ -72,8 +72,8 @@ func (e *Engine) compileIncremental(ctx context.Context, cfg *Config, prev *Tabl
 	c := &compiler{reg: e.reg, actions: e.actions, dialect: e.db.Dialect, cfg: cfg, runSQL: e.sqlHandler, prev: prev,
 		check: e.checkSQL, ctx: ctx}
 	t, ok = c.apply(prev, cache, rows)
-	if c.fatalErr() != nil {
-		return nil, false, c.fatalErr()
+	if err := c.fatalErr(); err != nil {
+		return nil, false, err
 	}
 	if !ok {
 		return nil, false, nil

@@ -170,7 +170,7 @@ type Table struct {
 	// and holds what changed in over (a nil entry: the name is gone), so
 	// that a reload of one row of 10,000 copies no map of 10,000; past
 	// maxOverlay names the two are merged into one map again
-	// (overlay.table). Neither map is written to once the table is built.
+	// (overlay.build). Neither map is written to once the table is built.
 	entries map[string]*Entry
 	over    map[string]*Entry
 	n       int // the number of entries (with over; else len(entries))
