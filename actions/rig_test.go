@@ -131,7 +131,24 @@ func (r *rig) outbox() []outboxRow {
 	return rows
 }
 
-// waitStatus waits until every outbox row has left 'pending' and returns them.
+// waitRow waits until outbox row i (in id order) satisfies done and
+// returns the rows.
+func (r *rig) waitRow(i int, done func(outboxRow) bool) []outboxRow {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows := r.outbox()
+		if len(rows) > i && done(rows[i]) {
+			return rows
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("outbox row %d not as awaited: %+v", i, rows)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitSettled waits until every outbox row has left 'pending' and returns them.
 func (r *rig) waitSettled(n int) []outboxRow {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
