@@ -90,9 +90,12 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 // statement had more.
 //
 // The statement runs prepared (entryStmt); sqltimeout adds a deadline only
-// when it ends before the request's own (requesttimeout).
+// when it ends before the request's own (requesttimeout), and none to a
+// point read on SQLite, which runs without one (entryStmt.pointRead).
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
+	if c.Entry.sqlStmt.pointRead() {
+		// no deadline to add
+	} else if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()

@@ -38,6 +38,16 @@ func StmtState(t *Table, name string) (prepared, closed bool) {
 	return e.sqlStmt.stmt != nil, e.sqlStmt.closed
 }
 
+// StmtPointRead tells whether the entry's customsql runs as a point read
+// (entryStmt.pointRead).
+func StmtPointRead(t *Table, name string) bool {
+	e, ok := t.Lookup(name)
+	return ok && e.sqlStmt.pointRead()
+}
+
+// IsPointRead is isPointRead, for its table of plans.
+var IsPointRead = isPointRead
+
 // LeanUser is the user authentication reads for authid name (the lean
 // columns, by username), for tests that compare it with UserByID.
 func (e *Engine) LeanUser(ctx context.Context, name string) (*User, error) {

@@ -776,7 +776,7 @@ func (c *compiler) compileRow(r *apiRow, name string, base *Entry) (*Entry, []*R
 	e.restUser = e.SQL == nil && base != nil && base.restUser || e.SQL != nil && templateReadsUser(e.SQL) ||
 		e.Rule != nil || r.CustomAction.Int64 != 0 && strings.Contains(r.CustomActionBody.String, "{")
 	if e.SQL != nil && e.SQL.ReturnsRows() && c.dialect.PrepareStatements() { // else run unprepared (schema.Dialect.PrepareStatements)
-		e.sqlStmt = &entryStmt{}
+		e.sqlStmt = &entryStmt{inProcess: c.dialect.InProcess()}
 	}
 	return e, errs
 }
