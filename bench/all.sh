@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/all.sh: what `make bench` prints, in one run (about 4 minutes):
+# bench/all.sh: what `make bench` prints, in one run (about 5 minutes):
 #
 #   1. balance over HTTP against the bare ceiling (bench/ceiling: net/http
 #      + `select credit from tb_users where username = ?`, authenticating
@@ -9,7 +9,8 @@
 #      [USERID]). wrk -t2 -c32, a random user of 10,000, rounds interleaved
 #      (ceiling, pwd, md5, customsql, ceiling, ...) so that the machine's
 #      other load hits all alike; best req/s of the rounds, its p99, and the
-#      ratios;
+#      ratios, and the paired ratios: within each round (3 by default), and
+#      their median, which a round slowed by the machine moves less;
 #   2. apireload of 10,000 rows (Go benchmark BenchmarkReload: one row
 #      changed, nothing changed, full compile);
 #   1b. the same ratios in process, without sockets (BenchmarkInterleaved
@@ -23,7 +24,7 @@
 #   4. the load average before and after.
 #
 #   bash bench/all.sh
-#   BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_PG=postgres://... bash bench/all.sh
+#   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_PG=postgres://... bash bench/all.sh
 #   BENCH_ONLY=http bash bench/all.sh     # part 1 only (about 2 minutes)
 #
 # PostgreSQL: a database mvapi_bench_PID is created on BENCH_PG's server
@@ -36,7 +37,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-5}
 ONLY=${BENCH_ONLY:-}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 USERS=10000
 GO=${GO:-go}
@@ -140,11 +141,12 @@ bench_db() {
 	local -A want=([ceiling]="Your credit" [pwd]="Your credit" [md5]="Your credit" [customsql]="OK: 1 rows")
 	log "$kind: warming up"
 	for t in ceiling pwd md5 customsql; do run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" 2; done
-	for t in ceiling pwd md5 customsql; do RES[$kind,$t]=0; RES[$kind,$t,p99]=0; RES[$kind,$t,all]=''; done
+	for t in ceiling pwd md5 customsql; do RES[$kind,$t]=0; RES[$kind,$t,p99]=0; RES[$kind,$t,all]=''; RES[$kind,$t,p99all]=''; done
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for t in ceiling pwd md5 customsql; do
 			run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" "$SECS"
 			RES[$kind,$t,all]+=$(printf ' %.0f' "$RPS")
+			RES[$kind,$t,p99all]+=" $P99"
 			if awk -v a="$RPS" -v b="${RES[$kind,$t]}" 'BEGIN { exit !(a > b) }'; then
 				RES[$kind,$t]=$RPS RES[$kind,$t,p99]=$P99
 			fi
@@ -213,6 +215,16 @@ echo "== mvapi bench ($(nproc) CPUs; load average before: $load_before, after: $
 echo "   ceiling: net/http + prepared \`select credit from tb_users where username = ?\` (1 column); authenticates nothing"
 echo "   mvapi:   balance with api key, user lookup, password (authpwd) or ck5Gp authmd5 check, rule table, text answer"
 echo "   wrk -t2 -c32 -d${SECS}s x $ROUNDS interleaved rounds, random user of $USERS; best req/s (all rounds) and its p99"
+echo "   paired: the ratio within each round (its targets run one after the other), and the median of the rounds"
+# paired NUMS DENS: the ratios NUMS[i]/DENS[i] of the rounds and their median
+paired() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) { r[i] = x[i] / y[i]; out = out sprintf(" %.2f", r[i]) }
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j-1] > r[j]; j--) { t = r[j]; r[j] = r[j-1]; r[j-1] = t }
+		m = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+		printf "%s, median %.2f", out, m }'
+}
 for k in "${kinds[@]}"; do
 	c=${RES[$k,ceiling]} cp=${RES[$k,ceiling,p99]}
 	printf '   %-8s ceiling          %8.0f req/s  p99 %6d us   (rounds:%s)\n' "$k" "$c" "$cp" "${RES[$k,ceiling,all]}"
@@ -222,6 +234,11 @@ for k in "${kinds[@]}"; do
 	done
 	awk -v k="$k" -v r="${RES[$k,customsql]}" -v p="${RES[$k,customsql,p99]}" -v b="${RES[$k,pwd]}" -v all="${RES[$k,customsql,all]}" 'BEGIN {
 		printf "   %-8s customsql        %8.0f req/s  p99 %6d us   %.2f x balance (authpwd)   (rounds:%s)\n", k, r, p, r / b, all }'
+	for t in pwd md5; do
+		printf '   %-8s paired  %-8s req/s x ceiling:%s; p99 x ceiling:%s\n' "$k" "$t" \
+			"$(paired "${RES[$k,$t,all]}" "${RES[$k,ceiling,all]}")" "$(paired "${RES[$k,$t,p99all]}" "${RES[$k,ceiling,p99all]}")"
+	done
+	printf '   %-8s paired  customsql req/s x balance (authpwd):%s\n' "$k" "$(paired "${RES[$k,customsql,all]}" "${RES[$k,pwd,all]}")"
 done
 if [[ $ONLY != http ]]; then
 echo "   in process, one request of each in turn (BenchmarkInterleaved, no sockets): $(IFS=';'; echo "${inproc[*]}" | sed 's/;/; /g')"
