@@ -7,7 +7,9 @@
 #      with authmd5 (the ck5Gp formula, 50,000 lines of fresh authsalts), and
 #      a customsql entry (mycredit: select credit, currency ... where id =
 #      [USERID]). wrk -t2 -c32, a random user of 10,000, rounds interleaved
-#      (ceiling, pwd, md5, customsql, ceiling, ...) so that the machine's
+#      (ceiling, pwd, ceiling sent the md5 requests, md5, customsql,
+#      ceiling, ...: each balance is compared with the ceiling answering
+#      the same request bytes, which it parses too) so that the machine's
 #      other load hits all alike; best req/s of the rounds, its p99, and the
 #      ratios, and the paired ratios: within each round (3 by default), and
 #      their median, which a round slowed by the machine moves less;
@@ -126,6 +128,9 @@ run_wrk() {
 }
 
 declare -A RES=()
+targets=(ceiling pwd ceilmd5 md5 customsql) # the order of a round
+# each balance is compared with the ceiling sent the same requests
+declare -A ceiling_of=([pwd]=ceiling [md5]=ceilmd5)
 # bench_db KIND DSN
 bench_db() {
 	local kind=$1 dsn=$2 key cport cpid mport mpid r t
@@ -136,14 +141,16 @@ bench_db() {
 	cport=$PORT cpid=$PID
 	start "mvapi-$kind" "/mvapireq/?apientry=apitest1" "$tmp/mvapi" serve --db "$dsn" --listen "127.0.0.1:{PORT}" --set allowtrustedip=0
 	mport=$PORT mpid=$PID
-	local -A port=([ceiling]=$cport [pwd]=$mport [md5]=$mport [customsql]=$mport)
-	local -A file=([ceiling]=$tmp/pwd.txt [pwd]=$tmp/pwd.txt [md5]=$tmp/md5.txt [customsql]=$tmp/sql.txt)
-	local -A want=([ceiling]="Your credit" [pwd]="Your credit" [md5]="Your credit" [customsql]="OK: 1 rows")
+	# ceilmd5: the ceiling sent the authmd5 requests, the bytes md5 is sent
+	# (longer than authpwd's: the ceiling parses them too)
+	local -A port=([ceiling]=$cport [pwd]=$mport [ceilmd5]=$cport [md5]=$mport [customsql]=$mport)
+	local -A file=([ceiling]=$tmp/pwd.txt [pwd]=$tmp/pwd.txt [ceilmd5]=$tmp/md5.txt [md5]=$tmp/md5.txt [customsql]=$tmp/sql.txt)
+	local -A want=([ceiling]="Your credit" [pwd]="Your credit" [ceilmd5]="Your credit" [md5]="Your credit" [customsql]="OK: 1 rows")
 	log "$kind: warming up"
-	for t in ceiling pwd md5 customsql; do run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" 2; done
-	for t in ceiling pwd md5 customsql; do RES[$kind,$t]=0; RES[$kind,$t,p99]=0; RES[$kind,$t,all]=''; RES[$kind,$t,p99all]=''; done
+	for t in "${targets[@]}"; do run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" 2; done
+	for t in "${targets[@]}"; do RES[$kind,$t]=0; RES[$kind,$t,p99]=0; RES[$kind,$t,all]=''; RES[$kind,$t,p99all]=''; done
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for t in ceiling pwd md5 customsql; do
+		for t in "${targets[@]}"; do
 			run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" "$SECS"
 			RES[$kind,$t,all]+=$(printf ' %.0f' "$RPS")
 			RES[$kind,$t,p99all]+=" $P99"
@@ -151,7 +158,7 @@ bench_db() {
 				RES[$kind,$t]=$RPS RES[$kind,$t,p99]=$P99
 			fi
 		done
-		log "$kind round $r:${RES[$kind,ceiling,all]##* } ceiling,${RES[$kind,pwd,all]##* } pwd,${RES[$kind,md5,all]##* } md5,${RES[$kind,customsql,all]##* } customsql"
+		log "$kind round $r:${RES[$kind,ceiling,all]##* } ceiling,${RES[$kind,pwd,all]##* } pwd,${RES[$kind,ceilmd5,all]##* } ceiling (md5 requests),${RES[$kind,md5,all]##* } md5,${RES[$kind,customsql,all]##* } customsql"
 	done
 	stop "$mpid"
 	stop "$cpid"
@@ -226,19 +233,25 @@ paired() {
 		printf "%s, median %.2f", out, m }'
 }
 for k in "${kinds[@]}"; do
-	c=${RES[$k,ceiling]} cp=${RES[$k,ceiling,p99]}
-	printf '   %-8s ceiling          %8.0f req/s  p99 %6d us   (rounds:%s)\n' "$k" "$c" "$cp" "${RES[$k,ceiling,all]}"
+	for t in ceiling ceilmd5; do
+		printf '   %-8s %-24s %8.0f req/s  p99 %6d us   (rounds:%s)\n' "$k" "$(sed 's/^ceilmd5$/ceiling, md5 requests/' <<<"$t")" \
+			"${RES[$k,$t]}" "${RES[$k,$t,p99]}" "${RES[$k,$t,all]}"
+	done
 	for t in pwd md5; do
-		awk -v k="$k" -v t="$t" -v r="${RES[$k,$t]}" -v p="${RES[$k,$t,p99]}" -v c="$c" -v cp="$cp" -v all="${RES[$k,$t,all]}" 'BEGIN {
-			printf "   %-8s balance %-8s %8.0f req/s  p99 %6d us   %.2f x ceiling, p99 %.2f x   (rounds:%s)\n", k, t, r, p, r / c, p / cp, all }'
+		c=${ceiling_of[$t]}
+		awk -v k="$k" -v t="$t" -v r="${RES[$k,$t]}" -v p="${RES[$k,$t,p99]}" -v c="${RES[$k,$c]}" -v cp="${RES[$k,$c,p99]}" -v all="${RES[$k,$t,all]}" 'BEGIN {
+			printf "   %-8s balance %-16s %8.0f req/s  p99 %6d us   %.2f x ceiling, p99 %.2f x   (rounds:%s)\n", k, t, r, p, r / c, p / cp, all }'
 	done
 	awk -v k="$k" -v r="${RES[$k,customsql]}" -v p="${RES[$k,customsql,p99]}" -v b="${RES[$k,pwd]}" -v all="${RES[$k,customsql,all]}" 'BEGIN {
-		printf "   %-8s customsql        %8.0f req/s  p99 %6d us   %.2f x balance (authpwd)   (rounds:%s)\n", k, r, p, r / b, all }'
+		printf "   %-8s customsql                %8.0f req/s  p99 %6d us   %.2f x balance (authpwd)   (rounds:%s)\n", k, r, p, r / b, all }'
 	for t in pwd md5; do
+		c=${ceiling_of[$t]}
 		printf '   %-8s paired  %-8s req/s x ceiling:%s; p99 x ceiling:%s\n' "$k" "$t" \
-			"$(paired "${RES[$k,$t,all]}" "${RES[$k,ceiling,all]}")" "$(paired "${RES[$k,$t,p99all]}" "${RES[$k,ceiling,p99all]}")"
+			"$(paired "${RES[$k,$t,all]}" "${RES[$k,$c,all]}")" "$(paired "${RES[$k,$t,p99all]}" "${RES[$k,$c,p99all]}")"
 	done
 	printf '   %-8s paired  customsql req/s x balance (authpwd):%s\n' "$k" "$(paired "${RES[$k,customsql,all]}" "${RES[$k,pwd,all]}")"
+	printf '   %-8s md5 against the ceiling sent authpwd requests: best %s x, paired%s\n' "$k" \
+		"$(awk -v a="${RES[$k,md5]}" -v b="${RES[$k,ceiling]}" 'BEGIN { printf "%.2f", a / b }')" "$(paired "${RES[$k,md5,all]}" "${RES[$k,ceiling,all]}")"
 done
 if [[ $ONLY != http ]]; then
 echo "   in process, one request of each in turn (BenchmarkInterleaved, no sockets): $(IFS=';'; echo "${inproc[*]}" | sed 's/;/; /g')"
