@@ -86,13 +86,14 @@ var (
 
 // isPointRead reports whether SQLite's plan for query reads each table
 // by its rowid or by equality on every column of a unique index, so that
-// it reads at most one row of each: no scan, sort, subquery or compound
-// (EXPLAIN QUERY PLAN names those on lines of their own, which fail the
-// check), and at least one table (a SELECT of expressions alone may call
-// a slow function). The plan is read once, when the statement is prepared; an index
-// dropped later counts until apireload prepares it again. Any error, or a
-// plan line it does not know, answers false: the statement keeps its
-// watcher.
+// it reads at most one row of each per value the statement names (an IN
+// list of literals shows as one equality): no scan, sort, subquery or
+// compound (EXPLAIN QUERY PLAN names those on lines of their own, which
+// fail the check), and at least one table (a SELECT of expressions alone
+// may call a slow function). The plan is read once, when the statement is
+// prepared; an index dropped later counts until apireload prepares it
+// again. Any error, or a plan line it does not know, answers false: the
+// statement keeps its watcher.
 func isPointRead(ctx context.Context, db *sql.DB, query string, nargs int) bool {
 	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, make([]any, nargs)...)
 	if err != nil {
