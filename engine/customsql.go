@@ -93,9 +93,7 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 // when it ends before the request's own (requesttimeout), and none to a
 // point read on SQLite, which runs without one (entryStmt.pointRead).
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
-	if c.Entry.sqlStmt.pointRead() {
-		// no deadline to add
-	} else if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
+	if dl, ok := ctx.Deadline(); !c.Entry.sqlStmt.pointRead() && (!ok || time.Until(dl) > timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
