@@ -165,8 +165,7 @@ func (e *Engine) NameHint(name string) (int64, bool) {
 	if e.users.hints == nil {
 		return 0, false
 	}
-	h, ok := e.users.hints.get(name)
-	return h.id, ok
+	return e.users.hints.get(name)
 }
 
 // SetParallelRows sets how many rows to compile make compile use every

@@ -244,7 +244,7 @@ func newUserStore(ctx context.Context, e *Engine) (*userStore, error) {
 	d := e.db.Dialect
 	s := &userStore{inProcess: d.InProcess(), packed: d == schema.SQLite}
 	if s.packed {
-		s.hints = new(nameHints)
+		s.hints = newNameHints()
 	}
 	for _, q := range []struct {
 		dst   **lookupStmt
@@ -282,12 +282,12 @@ func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*U
 	if s.hints == nil {
 		return s.scanLean(ctx, s.byName, name, into)
 	}
-	if h, ok := s.hints.get(name); ok {
-		u, err := s.scanLean(ctx, s.byID, h.id, into)
+	if id, ok := s.hints.get(name); ok {
+		u, err := s.scanLean(ctx, s.byID, id, into)
 		if err != nil {
 			return nil, err
 		}
-		if u != nil && u.Username == h.username {
+		if u != nil && u.Username == name {
 			return u, nil
 		}
 		s.hints.drop(name) // renamed or deleted: ask by name
@@ -296,8 +296,8 @@ func (s *userStore) ByUsername(ctx context.Context, name string, into *User) (*U
 		}
 	}
 	u, err := s.scanLean(ctx, s.byName, name, into)
-	if u != nil {
-		s.hints.put(name, u.ID, u.Username)
+	if u != nil && u.Username == name { // not a match under another collation: its hint would never hold
+		s.hints.put(name, u.ID)
 	}
 	return u, err
 }
