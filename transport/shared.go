@@ -154,6 +154,7 @@ func (s *Shared) isClosed() bool {
 // HTTP server (which then owns it).
 func (s *Shared) ServeConn(conn net.Conn) {
 	s.init()
+	conn = newDeadlineConn(conn) // net/http moves deadlines on every request
 	handedOff := false
 	defer func() {
 		if !handedOff {
