@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/all.sh: what `make bench` prints, in one run (about 5 minutes):
+# bench/all.sh: what `make bench` prints, in one run (about 8 minutes):
 #
 #   1. balance over HTTP against the bare ceiling (bench/ceiling: net/http
 #      + `select credit from tb_users where username = ?`, authenticating
@@ -11,7 +11,7 @@
 #      ceiling, ...: each balance is compared with the ceiling answering
 #      the same request bytes, which it parses too) so that the machine's
 #      other load hits all alike; best req/s of the rounds, its p99, and the
-#      ratios, and the paired ratios: within each round (3 by default), and
+#      ratios, and the paired ratios: within each round (5 by default), and
 #      their median, which a round slowed by the machine moves less;
 #   2. apireload of 10,000 rows (Go benchmark BenchmarkReload: one row
 #      changed, nothing changed, full compile);
@@ -39,7 +39,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-5}
 ONLY=${BENCH_ONLY:-}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 USERS=10000
 GO=${GO:-go}
@@ -193,7 +193,7 @@ for k in "${kinds[@]}"; do
 done
 
 log "apireload under load: bench/reloadload.sh"
-reloadload=$(BENCH_SECONDS=$SECS bash bench/reloadload.sh 2>"$tmp/reloadload.log") || { tail -20 "$tmp/reloadload.log" >&2; failed=1; }
+reloadload=$(BENCH_SECONDS=$SECS BENCH_ROUNDS=$ROUNDS bash bench/reloadload.sh 2>"$tmp/reloadload.log") || { tail -20 "$tmp/reloadload.log" >&2; failed=1; }
 reloadload=$(grep '^RELOADLOAD ' <<<"$reloadload" || true)
 rl() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$reloadload"; }
 
@@ -256,7 +256,7 @@ done
 if [[ $ONLY != http ]]; then
 echo "   in process, one request of each in turn (BenchmarkInterleaved, no sockets): $(IFS=';'; echo "${inproc[*]}" | sed 's/;/; /g')"
 echo "   apireload of 10,000 rows (SQLite): one row changed $(ms one-changed) ms, unchanged $(ms unchanged) ms, full compile $(ms full) ms"
-[[ -n $reloadload ]] && echo "   100 apireloads under balance load (SQLite, 10,000 rules, bench/reloadload.sh): $(rl ratio) x steady req/s, p99 $(rl p99_ratio) x (median of rounds), $(rl failed) failed; apireload over HTTP p50 $(rl http_p50_ms) ms, other node's watch reload p50 $(rl watch_p50_ms) ms"
+[[ -n $reloadload ]] && echo "   100 apireloads under balance load (SQLite, 10,000 rules, bench/reloadload.sh): $(rl ratio) x the steady window before, p99 $(rl p99_ratio) x; $(rl control_ratio) x a window as long without reloads right after, p99 $(rl control_p99_ratio) x (medians of the rounds); $(rl failed) failed; apireload over HTTP p50 $(rl http_p50_ms) ms, other node's watch reload p50 $(rl watch_p50_ms) ms"
 echo "   RSS with 10,000 rules: $rss_idle MiB idle, $rss_conns MiB with 1,000 connections (500 keep-alive + 500 WebSocket)"
 echo "   other nodes reload only when the change stamp moved (engine/changes.go Watch)"
 fi
