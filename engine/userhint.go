@@ -40,8 +40,8 @@ func newNameHints() *nameHints { return &nameHints{seed: maphash.MakeSeed()} }
 
 // slot returns the name's hash and the two slots it may be kept in.
 func (h *nameHints) slot(name string) (uint64, *nameSlot, *nameSlot) {
-	sum := maphash.String(h.seed, name) | 1
-	i := sum & (maxNameHints - 1)
+	sum := maphash.String(h.seed, name) | 1 // the low bit is always 1: the slot comes from the bits above
+	i := (sum >> 1) & (maxNameHints - 1)
 	return sum, &h.slots[i], &h.slots[i^1]
 }
 

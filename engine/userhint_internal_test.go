@@ -15,7 +15,7 @@ func TestNameHintsCollide(t *testing.T) {
 	for i := 0; names == nil; i++ {
 		name := fmt.Sprintf("user%d", i)
 		sum, _, _ := h.slot(name)
-		pair := (sum & (maxNameHints - 1)) >> 1
+		pair := ((sum >> 1) & (maxNameHints - 1)) >> 1
 		byPair[pair] = append(byPair[pair], name)
 		if len(byPair[pair]) == 3 {
 			names = byPair[pair]
