@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -91,7 +93,10 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 //
 // The statement runs prepared (entryStmt); sqltimeout adds a deadline only
 // when it ends before the request's own (requesttimeout), and none to a
-// point read on SQLite, which runs without one (entryStmt.pointRead).
+// point read on SQLite, which runs without one (entryStmt.pointRead). On
+// pgx (schema.Dialect.NativeRows) it runs on the driver's own rows
+// (queryDriverRows), except a readonly row's, which may go to the read
+// replica.
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
 	if dl, ok := ctx.Deadline(); !c.Entry.sqlStmt.pointRead() && (!ok || time.Until(dl) > timeout) {
 		var cancel context.CancelFunc
@@ -100,6 +105,13 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	q := e.queries.start(c.Entry.Name, query)
 	defer e.queries.stop(q)
+	if db := c.CustomDB(); db.Dialect.NativeRows() && !c.Entry.ReadOnly {
+		res, err := queryDriverRows(ctx, db.DB.DB, query, args)
+		if err != nil {
+			return e.sqlError(ctx, c, err)
+		}
+		return res, nil
+	}
 	rows, err := c.queryEntry(ctx, query, args) // CustomDB, or the replica for a readonly row
 	if err != nil {
 		return e.sqlError(ctx, c, err)
@@ -120,13 +132,13 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 	if err != nil {
 		return format.Result{}, err
 	}
-	var table [][]string
+	a := rowsAnswer{cols: cols}
 	cells := make([]textCell, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range cells {
 		ptrs[i] = &cells[i]
 	}
-	for len(table) < MaxRows && rows.Next() {
+	for !a.full() && rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return format.Result{}, err
 		}
@@ -134,25 +146,124 @@ func answerRows(rows *sql.Rows) (format.Result, error) {
 		for i := range cells {
 			row[i] = cells[i].text
 		}
-		table = append(table, row)
+		a.table = append(a.table, row)
 	}
-	more := len(table) == MaxRows && rows.Next()
+	a.more = a.full() && rows.Next()
 	if err := rows.Err(); err != nil {
 		return format.Result{}, err
 	}
-	if len(cols) == 1 && len(table) == 1 {
-		return OK(table[0][0]), nil
+	return a.result(), nil
+}
+
+// rowsAnswer is the answer of a customsql SELECT as its rows are read.
+type rowsAnswer struct {
+	cols  []string
+	table [][]string
+	more  bool // there were rows after MaxRows
+}
+
+func (a *rowsAnswer) full() bool { return len(a.table) == MaxRows }
+
+func (a *rowsAnswer) result() format.Result {
+	if len(a.cols) == 1 && len(a.table) == 1 {
+		return OK(a.table[0][0])
 	}
-	res := OK(strconv.Itoa(len(table)) + " rows")
-	if more {
-		res = OK(strconv.Itoa(len(table)) + " rows (more not shown)")
+	res := OK(strconv.Itoa(len(a.table)) + " rows")
+	if a.more {
+		res = OK(strconv.Itoa(len(a.table)) + " rows (more not shown)")
 		res.Truncated = true
 	}
-	res.Columns, res.Rows = cols, table
+	res.Columns, res.Rows = a.cols, a.table
 	if res.Rows == nil {
 		res.Rows = [][]string{}
 	}
-	return res, nil
+	return res
+}
+
+// queryDriverRows runs query on a connection of db's pool through the
+// driver's own query and rows ((*sql.Conn).Raw), and answers as
+// answerRows: the driver converts each column to the same driver.Value
+// database/sql would be handed (pgx's stdlib does it in Rows.Next either
+// way), and SQLText renders it. database/sql's rows are left out: their
+// goroutine watching the request's context (pgx watches it itself and
+// cancels the query on the server), their locks and their Scan. A
+// connection found closed is dropped and the query runs on another, as
+// database/sql retries on driver.ErrBadConn.
+func queryDriverRows(ctx context.Context, db *sql.DB, query string, args []any) (format.Result, error) {
+	named := make([]driver.NamedValue, len(args))
+	for i, v := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	var res format.Result
+	var err error
+	for range 3 {
+		if res, err = queryDriverRowsOnce(ctx, db, query, named); !errors.Is(err, driver.ErrBadConn) {
+			break
+		}
+	}
+	return res, err
+}
+
+func queryDriverRowsOnce(ctx context.Context, db *sql.DB, query string, args []driver.NamedValue) (format.Result, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return format.Result{}, err
+	}
+	var res format.Result
+	err = conn.Raw(func(dc any) error {
+		q, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("customsql: the driver connection %T cannot run a query itself", dc)
+		}
+		rows, err := q.QueryContext(ctx, query, args)
+		if err != nil {
+			return err // driver.ErrBadConn when nothing was sent: conn.Close drops the connection
+		}
+		res, err = answerDriverRows(rows)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return res, err
+}
+
+// answerDriverRows is answerRows on a driver's rows.
+func answerDriverRows(rows driver.Rows) (format.Result, error) {
+	a := rowsAnswer{cols: rows.Columns()}
+	dest := make([]driver.Value, len(a.cols))
+	next := func() (bool, error) {
+		switch err := rows.Next(dest); {
+		case errors.Is(err, io.EOF):
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+		return true, nil
+	}
+	for !a.full() {
+		ok, err := next()
+		if err != nil {
+			return format.Result{}, err
+		}
+		if !ok {
+			return a.result(), nil
+		}
+		row := make([]string, len(dest))
+		for i, v := range dest {
+			row[i] = SQLText(v)
+		}
+		a.table = append(a.table, row)
+	}
+	more, err := next()
+	if err != nil {
+		return format.Result{}, err
+	}
+	a.more = more
+	return a.result(), nil
 }
 
 // textCell scans one column of a customsql row straight into its text

@@ -203,3 +203,10 @@ func SetMaxOverlay(t testing.TB, n int) {
 
 // Overlaid is how many names t holds on top of the entries it shares.
 func Overlaid(t *Table) int { return len(t.over) }
+
+// AnswerRows and QueryDriverRows are customsql's two ways to read a
+// SELECT's rows (through database/sql, and on the driver's own rows).
+var (
+	AnswerRows      = answerRows
+	QueryDriverRows = queryDriverRows
+)
