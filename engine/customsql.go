@@ -181,43 +181,26 @@ func (a *rowsAnswer) result() format.Result {
 }
 
 // queryDriverRows runs query on a connection of db's pool through the
-// driver's own query and rows ((*sql.Conn).Raw), and answers as
-// answerRows: the driver converts each column to the same driver.Value
-// database/sql would be handed (pgx's stdlib does it in Rows.Next either
-// way), and SQLText renders it. database/sql's rows are left out: their
-// goroutine watching the request's context (pgx watches it itself and
-// cancels the query on the server), their locks and their Scan. A
-// connection found closed is dropped and the query runs on another, as
-// database/sql retries on driver.ErrBadConn.
+// driver's own query and rows (onDriverConn), and answers as answerRows:
+// the driver converts each column to the same driver.Value database/sql
+// would be handed (pgx's stdlib does it in Rows.Next either way), and
+// SQLText renders it. database/sql's rows are left out: their goroutine
+// watching the request's context (pgx watches it itself and cancels the
+// query on the server), their locks and their Scan.
 func queryDriverRows(ctx context.Context, db *sql.DB, query string, args []any) (format.Result, error) {
 	named := make([]driver.NamedValue, len(args))
 	for i, v := range args {
 		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 	}
 	var res format.Result
-	var err error
-	for range 3 {
-		if res, err = queryDriverRowsOnce(ctx, db, query, named); !errors.Is(err, driver.ErrBadConn) {
-			break
-		}
-	}
-	return res, err
-}
-
-func queryDriverRowsOnce(ctx context.Context, db *sql.DB, query string, args []driver.NamedValue) (format.Result, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return format.Result{}, err
-	}
-	var res format.Result
-	err = conn.Raw(func(dc any) error {
+	err := onDriverConn(ctx, db, func(dc any) error {
 		q, ok := dc.(driver.QueryerContext)
 		if !ok {
 			return fmt.Errorf("customsql: the driver connection %T cannot run a query itself", dc)
 		}
-		rows, err := q.QueryContext(ctx, query, args)
+		rows, err := q.QueryContext(ctx, query, named) // driver.ErrBadConn when nothing was sent
 		if err != nil {
-			return err // driver.ErrBadConn when nothing was sent: conn.Close drops the connection
+			return err
 		}
 		res, err = answerDriverRows(rows)
 		if cerr := rows.Close(); err == nil {
@@ -225,9 +208,6 @@ func queryDriverRowsOnce(ctx context.Context, db *sql.DB, query string, args []d
 		}
 		return err
 	})
-	if cerr := conn.Close(); err == nil {
-		err = cerr
-	}
 	return res, err
 }
 

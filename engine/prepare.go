@@ -57,29 +57,13 @@ func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
 	if !l.native {
 		return l.QueryRowContext(ctx, arg).Scan(dest...)
 	}
-	// A connection found closed is dropped and the query runs on another,
-	// as database/sql retries on driver.ErrBadConn.
-	var err error
-	for range 3 {
-		if err = l.scanNative(ctx, arg, dest); !errors.Is(err, driver.ErrBadConn) {
-			return err
-		}
-	}
-	return err
-}
-
-func (l *lookupStmt) scanNative(ctx context.Context, arg any, dest []any) error {
-	conn, err := l.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	err = conn.Raw(func(dc any) error {
+	return onDriverConn(ctx, l.db, func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("native row scan: the driver connection is a %T, not pgx's", dc)
 		}
 		if c.Conn().IsClosed() {
-			return driver.ErrBadConn // conn.Close drops it from the pool
+			return driver.ErrBadConn
 		}
 		// pgx.ErrNoRows wraps sql.ErrNoRows.
 		err := c.Conn().QueryRow(ctx, l.query, arg).Scan(dest...)
@@ -88,6 +72,28 @@ func (l *lookupStmt) scanNative(ctx context.Context, arg any, dest []any) error 
 		}
 		return err
 	})
+}
+
+// onDriverConn runs f on a driver connection of db's pool
+// ((*sql.Conn).Raw). When f answers driver.ErrBadConn (the connection
+// was found closed, or nothing was sent) the connection is dropped and f
+// runs again on another, three times in all, as database/sql retries.
+func onDriverConn(ctx context.Context, db *sql.DB, f func(dc any) error) error {
+	var err error
+	for range 3 {
+		if err = onDriverConnOnce(ctx, db, f); !errors.Is(err, driver.ErrBadConn) {
+			return err
+		}
+	}
+	return err
+}
+
+func onDriverConnOnce(ctx context.Context, db *sql.DB, f func(dc any) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(f) // ErrBadConn: conn.Close drops the connection from the pool
 	if cerr := conn.Close(); err == nil {
 		err = cerr
 	}
