@@ -38,7 +38,7 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: one run (about 8 minutes): balance vs the bare ceiling on SQLite and PostgreSQL (authpwd, authmd5), customsql/balance, apireload timings, RSS at 10k rules + 1,000 connections, load average (needs wrk: apt-get install wrk; the script installs it when it can)
+## bench: one run (about 10 minutes): balance vs the bare ceiling on SQLite and PostgreSQL (authpwd, authmd5), customsql/balance, apireload timings, RSS at 10k rules + 1,000 connections, load average (needs wrk: apt-get install wrk; the script installs it when it can)
 bench:
 	bash bench/all.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/all.sh: what `make bench` prints, in one run (about 8 minutes):
+# bench/all.sh: what `make bench` prints, in one run (about 10 minutes):
 #
 #   1. balance over HTTP against the bare ceiling (bench/ceiling: net/http
 #      + `select credit from tb_users where username = ?`, authenticating
@@ -10,7 +10,8 @@
 #      (ceiling, pwd, ceiling sent the md5 requests, md5, customsql,
 #      ceiling, ...: each balance is compared with the ceiling answering
 #      the same request bytes, which it parses too) so that the machine's
-#      other load hits all alike; best req/s of the rounds, its p99, and the
+#      other load hits all alike, each measured after BENCH_SETTLE (2) s of
+#      the same load unmeasured; best req/s of the rounds, its p99, and the
 #      ratios, and the paired ratios: within each round (5 by default), and
 #      their median, which a round slowed by the machine moves less;
 #   2. apireload of 10,000 rows (Go benchmark BenchmarkReload: one row
@@ -38,6 +39,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECONDS:-5}
+SETTLE=${BENCH_SETTLE:-2} # seconds of unmeasured load before each measured one
 ONLY=${BENCH_ONLY:-}
 ROUNDS=${BENCH_ROUNDS:-5}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -151,6 +153,15 @@ bench_db() {
 	for t in "${targets[@]}"; do RES[$kind,$t]=0; RES[$kind,$t,p99]=0; RES[$kind,$t,all]=''; RES[$kind,$t,p99all]=''; done
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for t in "${targets[@]}"; do
+			# settle: the same load unmeasured first. Measured right
+			# after the target before it, a target read slower or
+			# faster by what that one was: in four make bench runs of
+			# 2026-12-01 the ceiling sent authpwd requests (after
+			# customsql) read a median 4-8 % below the same ceiling sent
+			# authmd5 requests (after pwd), which read the same when the
+			# two alternated alone; with 2 s of its own load first, the
+			# order made no difference.
+			run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" "$SETTLE"
 			run_wrk "${port[$t]}" "${file[$t]}" "${want[$t]}" "$SECS"
 			RES[$kind,$t,all]+=$(printf ' %.0f' "$RPS")
 			RES[$kind,$t,p99all]+=" $P99"
@@ -221,7 +232,7 @@ echo
 echo "== mvapi bench ($(nproc) CPUs; load average before: $load_before, after: $load_after)"
 echo "   ceiling: net/http + prepared \`select credit from tb_users where username = ?\` (1 column); authenticates nothing"
 echo "   mvapi:   balance with api key, user lookup, password (authpwd) or ck5Gp authmd5 check, rule table, text answer"
-echo "   wrk -t2 -c32 -d${SECS}s x $ROUNDS interleaved rounds, random user of $USERS; best req/s (all rounds) and its p99"
+echo "   wrk -t2 -c32 -d${SECS}s (after ${SETTLE}s unmeasured) x $ROUNDS interleaved rounds, random user of $USERS; best req/s (all rounds) and its p99"
 echo "   paired: the ratio within each round (its targets run one after the other), and the median of the rounds"
 # paired NUMS DENS: the ratios NUMS[i]/DENS[i] of the rounds and their median
 paired() {
