@@ -215,21 +215,15 @@ func queryDriverRows(ctx context.Context, db *sql.DB, query string, args []any) 
 func answerDriverRows(rows driver.Rows) (format.Result, error) {
 	a := rowsAnswer{cols: rows.Columns()}
 	dest := make([]driver.Value, len(a.cols))
-	next := func() (bool, error) {
-		switch err := rows.Next(dest); {
+	for {
+		err := rows.Next(dest)
+		switch {
 		case errors.Is(err, io.EOF):
-			return false, nil
+			return a.result(), nil
 		case err != nil:
-			return false, err
-		}
-		return true, nil
-	}
-	for !a.full() {
-		ok, err := next()
-		if err != nil {
 			return format.Result{}, err
-		}
-		if !ok {
+		case a.full():
+			a.more = true
 			return a.result(), nil
 		}
 		row := make([]string, len(dest))
@@ -238,12 +232,6 @@ func answerDriverRows(rows driver.Rows) (format.Result, error) {
 		}
 		a.table = append(a.table, row)
 	}
-	more, err := next()
-	if err != nil {
-		return format.Result{}, err
-	}
-	a.more = more
-	return a.result(), nil
 }
 
 // textCell scans one column of a customsql row straight into its text
