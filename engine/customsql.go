@@ -12,6 +12,7 @@ import (
 
 	"mvapi/engine/format"
 	"mvapi/engine/sqltemplate"
+	"mvapi/schema"
 )
 
 // MaxRows is the most rows a customsql SELECT answers.
@@ -98,6 +99,11 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 // (queryDriverRows), except a readonly row's, which may go to the read
 // replica.
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
+	db := c.CustomDB()
+	sqlite := db.Dialect == schema.SQLite && !c.Entry.ReadOnly
+	if sqlite {
+		c.Entry.sqlStmt.checkPlan(ctx, db.DB.DB, query, len(args))
+	}
 	if dl, ok := ctx.Deadline(); !c.Entry.sqlStmt.pointRead() && (!ok || time.Until(dl) > timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -105,8 +111,14 @@ func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []an
 	}
 	q := e.queries.start(c.Entry.Name, query)
 	defer e.queries.stop(q)
-	if db := c.CustomDB(); db.Dialect.NativeRows() && !c.Entry.ReadOnly {
-		res, err := queryDriverRows(ctx, db.DB.DB, query, args)
+	if sqlite || db.Dialect.NativeRows() && !c.Entry.ReadOnly {
+		var res format.Result
+		var err error
+		if sqlite {
+			res, err = querySQLiteRows(ctx, db.DB.DB, query, args, c.Entry.sqlStmt.pointRead())
+		} else {
+			res, err = queryDriverRows(ctx, db.DB.DB, query, args)
+		}
 		if err != nil {
 			return e.sqlError(ctx, c, err)
 		}
@@ -199,6 +211,31 @@ func queryDriverRows(ctx context.Context, db *sql.DB, query string, args []any) 
 			return fmt.Errorf("customsql: the driver connection %T cannot run a query itself", dc)
 		}
 		rows, err := q.QueryContext(ctx, query, named) // driver.ErrBadConn when nothing was sent
+		if err != nil {
+			return err
+		}
+		res, err = answerDriverRows(rows)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return res, err
+}
+
+// querySQLiteRows is queryDriverRows on SQLite, through the statement
+// prepared on the connection (querySQLite). A point read runs without the
+// request's context (see entryStmt.pointRead), once it is checked.
+func querySQLiteRows(ctx context.Context, db *sql.DB, query string, args []any, point bool) (format.Result, error) {
+	if point {
+		if err := ctx.Err(); err != nil {
+			return format.Result{}, err
+		}
+		ctx = context.Background()
+	}
+	var res format.Result
+	err := onDriverConn(ctx, db, func(dc any) error {
+		rows, err := querySQLite(ctx, dc, query, args)
 		if err != nil {
 			return err
 		}

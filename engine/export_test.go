@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"mvapi/schema"
 )
 
 // CompileFull compiles tb_api from scratch, reusing nothing (for the
@@ -209,4 +211,16 @@ func Overlaid(t *Table) int { return len(t.over) }
 var (
 	AnswerRows      = answerRows
 	QueryDriverRows = queryDriverRows
+	QuerySQLiteRows = querySQLiteRows
 )
+
+// LookupScan prepares query (one ? argument) as the user store does and
+// scans its row into dest with lookupStmt.Scan.
+func LookupScan(ctx context.Context, db *schema.DB, query string, arg any, dest ...any) error {
+	l, err := prepareLookup(ctx, db, query)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return l.Scan(ctx, arg, dest...)
+}

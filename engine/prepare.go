@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -21,15 +22,20 @@ import (
 // pgx caches the statement per connection itself). Where the driver's
 // connections are pgx's (schema.Dialect.NativeRows), Scan runs the query
 // through pgx's native interface on a connection of the same pool.
+//
+// On SQLite, Scan runs the statement prepared on the driver's connection
+// itself (schema.SQLiteConn.Prepared), leaving out database/sql's Stmt and
+// Rows.
 type lookupStmt struct {
 	st     *sql.Stmt
 	db     *sql.DB
 	query  string
 	native bool
+	sqlite bool
 }
 
 func prepareLookup(ctx context.Context, db *schema.DB, query string) (*lookupStmt, error) {
-	l := &lookupStmt{db: db.DB.DB, query: query, native: db.Dialect.NativeRows()}
+	l := &lookupStmt{db: db.DB.DB, query: query, native: db.Dialect.NativeRows(), sqlite: db.Dialect == schema.SQLite}
 	if !db.Dialect.PrepareStatements() {
 		return l, nil
 	}
@@ -54,6 +60,9 @@ func (l *lookupStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row 
 // when there is none), through pgx's native interface where the dialect
 // has it.
 func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
+	if l.sqlite {
+		return l.scanSQLite(ctx, arg, dest)
+	}
 	if !l.native {
 		return l.QueryRowContext(ctx, arg).Scan(dest...)
 	}
@@ -73,6 +82,145 @@ func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
 		return err
 	})
 }
+
+// scanSQLite is Scan on a SQLite connection's own prepared statement.
+func (l *lookupStmt) scanSQLite(ctx context.Context, arg any, dest []any) error {
+	return onDriverConn(ctx, l.db, func(dc any) error {
+		var one [1]any
+		one[0] = arg
+		rows, err := querySQLite(ctx, dc, l.query, one[:])
+		if err != nil {
+			return err
+		}
+		return scanDriverRow(rows, dest)
+	})
+}
+
+// querySQLite runs query with args on dc, a connection of a SQLite pool
+// (schema.SQLiteConn), through the statement prepared on it. The
+// arguments are converted as database/sql converts them for this driver
+// (driver.DefaultParameterConverter: a driver.Valuer's value, an int as
+// int64, ...).
+func querySQLite(ctx context.Context, dc any, query string, args []any) (driver.Rows, error) {
+	c, ok := dc.(*schema.SQLiteConn)
+	if !ok {
+		return nil, fmt.Errorf("sqlite query: the driver connection is a %T, not schema.SQLiteConn", dc)
+	}
+	st, err := c.Prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := st.(driver.StmtQueryContext)
+	if !ok {
+		return nil, fmt.Errorf("sqlite query: the driver statement is a %T, without QueryContext", st)
+	}
+	var small [4]driver.NamedValue
+	named := small[:0]
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite query: argument %d: %w", i+1, err)
+		}
+		named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
+	}
+	return q.QueryContext(ctx, named)
+}
+
+// scanDriverRow reads the first row of rows into dest, as
+// (*sql.Row).Scan does (sql.ErrNoRows when there is none), and closes
+// rows.
+func scanDriverRow(rows driver.Rows, dest []any) (err error) {
+	defer func() {
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if n := len(rows.Columns()); n != len(dest) {
+		return fmt.Errorf("sql: expected %d destination arguments in Scan, not %d", n, len(dest))
+	}
+	var small [12]driver.Value
+	vals := small[:len(dest)]
+	if len(dest) > len(small) {
+		vals = make([]driver.Value, len(dest))
+	}
+	switch err := rows.Next(vals); {
+	case errors.Is(err, io.EOF):
+		return sql.ErrNoRows
+	case err != nil:
+		return err
+	}
+	for i, v := range vals {
+		if err := assignValue(dest[i], v); err != nil {
+			return fmt.Errorf("sql: Scan error on column index %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// assignValue stores a driver's value into dest (*string, *float64,
+// *int64 or *int) with database/sql's conversions: the types a driver
+// returns as they are, others through sql.Null*'s Scan, and NULL as an
+// error.
+func assignValue(dest any, v driver.Value) error {
+	switch d := dest.(type) {
+	case *string:
+		if s, ok := v.(string); ok {
+			*d = s
+			return nil
+		}
+		var n sql.NullString
+		if err := n.Scan(v); err != nil {
+			return err
+		}
+		if !n.Valid {
+			return errScanNull("string")
+		}
+		*d = n.String
+	case *float64:
+		if f, ok := v.(float64); ok {
+			*d = f
+			return nil
+		}
+		var n sql.NullFloat64
+		if err := n.Scan(v); err != nil {
+			return err
+		}
+		if !n.Valid {
+			return errScanNull("float64")
+		}
+		*d = n.Float64
+	case *int64:
+		if i, ok := v.(int64); ok {
+			*d = i
+			return nil
+		}
+		var n sql.NullInt64
+		if err := n.Scan(v); err != nil {
+			return err
+		}
+		if !n.Valid {
+			return errScanNull("int64")
+		}
+		*d = n.Int64
+	case *int:
+		var n sql.NullInt64
+		if err := n.Scan(v); err != nil {
+			return err
+		}
+		if !n.Valid {
+			return errScanNull("int")
+		}
+		if int64(int(n.Int64)) != n.Int64 {
+			return fmt.Errorf("converting %d to int: out of range", n.Int64)
+		}
+		*d = int(n.Int64)
+	default:
+		return fmt.Errorf("scan into %T is not supported here (use *string, *float64, *int64 or *int)", dest)
+	}
+	return nil
+}
+
+func errScanNull(to string) error { return fmt.Errorf("converting NULL to %s is unsupported", to) }
 
 // onDriverConn runs f on a driver connection of db's pool
 // ((*sql.Conn).Raw). When f answers driver.ErrBadConn (the connection

@@ -30,12 +30,29 @@ type entryStmt struct {
 	stmt   *sql.Stmt
 	failed bool // the database would not prepare it: run unprepared
 	closed bool
+	// planned: point holds the plan's answer (checkPlan).
+	planned atomic.Bool
 }
 
 // pointRead reports whether the statement runs without a watcher on the
 // request's context (and so without sqltimeout's deadline): a point read
 // finishes in microseconds.
 func (s *entryStmt) pointRead() bool { return s != nil && s.point.Load() }
+
+// checkPlan reads, once, whether the statement is a point read, for a
+// statement run on SQLite's own prepared statements (querySQLiteRows)
+// rather than by query.
+func (s *entryStmt) checkPlan(ctx context.Context, db *sql.DB, query string, nargs int) {
+	if s == nil || !s.inProcess || s.planned.Load() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.planned.Load() && ctx.Err() == nil {
+		s.point.Store(isPointRead(ctx, db, query, nargs))
+		s.planned.Store(true)
+	}
+}
 
 // query runs the statement prepared (preparing it the first time), or
 // unprepared when it cannot be prepared or was closed.

@@ -10,12 +10,16 @@ import (
 	"mvapi/internal/mvtest"
 )
 
-// A customsql SELECT is prepared on first use, kept while its row is
-// unchanged, and closed when apireload swaps in a table without it; a
-// request still holding the old table runs it unprepared.
+// A customsql SELECT run through database/sql (SQL Server; a readonly
+// row, which may go to the read replica) is prepared on first use, kept
+// while its row is unchanged, and closed when apireload swaps in a table
+// without it; a request still holding the old table runs it unprepared.
+// (The other rows run on SQLite on the statements prepared on each
+// connection, see TestSQLiteRowsAnswerAsDatabaseSQL, and on pgx as text
+// that pgx prepares and caches per connection.)
 func TestCustomSQLPreparedLifecycle(t *testing.T) {
 	db := mvtest.MustDB(t)
-	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql, req_key, req_user) VALUES ('q1', 'SELECT 40 + 2', 0, 14), ('q2', 'SELECT 7', 0, 14)")
+	mvtest.MustExec(t, db, "INSERT INTO tb_api (fname, customsql, req_key, req_user, readonly) VALUES ('q1', 'SELECT 40 + 2', 0, 14, 1), ('q2', 'SELECT 7', 0, 14, 1)")
 	e := mvtest.MustEngine(t, db, nil)
 	ctx := context.Background()
 	ask := func(entry string) string {

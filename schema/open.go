@@ -4,6 +4,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -134,10 +135,11 @@ func openSQLite(ctx context.Context, path string, o OpenOptions) (*DB, error) {
 		q.Set("_txlock", "immediate")
 	}
 	q.Set("_time_format", "sqlite")
-	db, err := sqlx.Open(SQLite.DriverName, "file:"+path+"?"+q.Encode())
+	connector, err := newSQLiteConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(connector), SQLite.DriverName)
 	n := 2 * runtime.GOMAXPROCS(0)
 	if n < 4 {
 		n = 4
