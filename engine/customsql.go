@@ -204,13 +204,21 @@ func queryDriverRows(ctx context.Context, db *sql.DB, query string, args []any) 
 	for i, v := range args {
 		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 	}
-	var res format.Result
-	err := onDriverConn(ctx, db, func(dc any) error {
+	return answerOnDriverConn(ctx, db, func(dc any) (driver.Rows, error) {
 		q, ok := dc.(driver.QueryerContext)
 		if !ok {
-			return fmt.Errorf("customsql: the driver connection %T cannot run a query itself", dc)
+			return nil, fmt.Errorf("customsql: the driver connection %T cannot run a query itself", dc)
 		}
-		rows, err := q.QueryContext(ctx, query, named) // driver.ErrBadConn when nothing was sent
+		return q.QueryContext(ctx, query, named) // driver.ErrBadConn when nothing was sent
+	})
+}
+
+// answerOnDriverConn runs query on a driver connection of db's pool
+// (onDriverConn) and answers its rows (answerDriverRows).
+func answerOnDriverConn(ctx context.Context, db *sql.DB, query func(dc any) (driver.Rows, error)) (format.Result, error) {
+	var res format.Result
+	err := onDriverConn(ctx, db, func(dc any) error {
+		rows, err := query(dc)
 		if err != nil {
 			return err
 		}
@@ -233,19 +241,9 @@ func querySQLiteRows(ctx context.Context, db *sql.DB, query string, args []any, 
 		}
 		ctx = context.Background()
 	}
-	var res format.Result
-	err := onDriverConn(ctx, db, func(dc any) error {
-		rows, err := querySQLite(ctx, dc, query, args)
-		if err != nil {
-			return err
-		}
-		res, err = answerDriverRows(rows)
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-		return err
+	return answerOnDriverConn(ctx, db, func(dc any) (driver.Rows, error) {
+		return querySQLite(ctx, dc, query, args)
 	})
-	return res, err
 }
 
 // answerDriverRows is answerRows on a driver's rows.

@@ -86,9 +86,7 @@ func (l *lookupStmt) Scan(ctx context.Context, arg any, dest ...any) error {
 // scanSQLite is Scan on a SQLite connection's own prepared statement.
 func (l *lookupStmt) scanSQLite(ctx context.Context, arg any, dest []any) error {
 	return onDriverConn(ctx, l.db, func(dc any) error {
-		var one [1]any
-		one[0] = arg
-		rows, err := querySQLite(ctx, dc, l.query, one[:])
+		rows, err := querySQLite(ctx, dc, l.query, []any{arg})
 		if err != nil {
 			return err
 		}
@@ -158,69 +156,37 @@ func scanDriverRow(rows driver.Rows, dest []any) (err error) {
 }
 
 // assignValue stores a driver's value into dest (*string, *float64,
-// *int64 or *int) with database/sql's conversions: the types a driver
-// returns as they are, others through sql.Null*'s Scan, and NULL as an
-// error.
+// *int64 or *int) with database/sql's conversions: a value of dest's type
+// as it is, others through sql.Null's Scan, and NULL as an error.
 func assignValue(dest any, v driver.Value) error {
 	switch d := dest.(type) {
 	case *string:
-		if s, ok := v.(string); ok {
-			*d = s
-			return nil
-		}
-		var n sql.NullString
-		if err := n.Scan(v); err != nil {
-			return err
-		}
-		if !n.Valid {
-			return errScanNull("string")
-		}
-		*d = n.String
+		return assignAs(d, v)
 	case *float64:
-		if f, ok := v.(float64); ok {
-			*d = f
-			return nil
-		}
-		var n sql.NullFloat64
-		if err := n.Scan(v); err != nil {
-			return err
-		}
-		if !n.Valid {
-			return errScanNull("float64")
-		}
-		*d = n.Float64
+		return assignAs(d, v)
 	case *int64:
-		if i, ok := v.(int64); ok {
-			*d = i
-			return nil
-		}
-		var n sql.NullInt64
-		if err := n.Scan(v); err != nil {
-			return err
-		}
-		if !n.Valid {
-			return errScanNull("int64")
-		}
-		*d = n.Int64
+		return assignAs(d, v)
 	case *int:
-		var n sql.NullInt64
-		if err := n.Scan(v); err != nil {
-			return err
-		}
-		if !n.Valid {
-			return errScanNull("int")
-		}
-		if int64(int(n.Int64)) != n.Int64 {
-			return fmt.Errorf("converting %d to int: out of range", n.Int64)
-		}
-		*d = int(n.Int64)
-	default:
-		return fmt.Errorf("scan into %T is not supported here (use *string, *float64, *int64 or *int)", dest)
+		return assignAs(d, v)
 	}
-	return nil
+	return fmt.Errorf("scan into %T is not supported here (use *string, *float64, *int64 or *int)", dest)
 }
 
-func errScanNull(to string) error { return fmt.Errorf("converting NULL to %s is unsupported", to) }
+func assignAs[T any](d *T, v driver.Value) error {
+	if x, ok := v.(T); ok {
+		*d = x
+		return nil
+	}
+	var n sql.Null[T]
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	if !n.Valid {
+		return fmt.Errorf("converting NULL to %T is unsupported", *d)
+	}
+	*d = n.V
+	return nil
+}
 
 // onDriverConn runs f on a driver connection of db's pool
 // ((*sql.Conn).Raw). When f answers driver.ErrBadConn (the connection
