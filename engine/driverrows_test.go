@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"mvapi/engine"
+	"mvapi/engine/format"
 	"mvapi/internal/mvtest"
+	"mvapi/schema"
 )
 
 // On pgx, customsql reads a SELECT on the driver's own rows
@@ -39,15 +41,7 @@ func TestDriverRowsAnswerAsDatabaseSQL(t *testing.T) {
 			{"bound arguments", `SELECT $1::text, $2::int8, $3::text IS NULL, $4::timestamptz`, []any{"a'; --", int64(5), nil, "2026-12-01 10:00:00Z"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				rows, err := db.QueryContext(ctx, tc.query, tc.args...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := engine.AnswerRows(rows)
-				rows.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
+				want := sqlAnswer(t, db, tc.query, tc.args)
 				got, err := engine.QueryDriverRows(ctx, db.DB.DB, tc.query, tc.args)
 				if err != nil {
 					t.Fatal(err)
@@ -84,4 +78,20 @@ func TestDriverRowsAnswerAsDatabaseSQL(t *testing.T) {
 			t.Error("a cancelled request's SELECT answered")
 		}
 	})
+}
+
+// sqlAnswer is customsql's answer to query read through database/sql
+// (answerRows), which the driver-row paths must match.
+func sqlAnswer(t *testing.T, db *schema.DB, query string, args []any) format.Result {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want, err := engine.AnswerRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
 }

@@ -79,15 +79,7 @@ func TestSQLiteRowsAnswerAsDatabaseSQL(t *testing.T) {
 		{"a table", `SELECT id, username, credit FROM tb_users ORDER BY id`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, err := db.QueryContext(ctx, tc.query, tc.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := engine.AnswerRows(rows)
-			rows.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := sqlAnswer(t, db, tc.query, tc.args)
 			for _, point := range []bool{false, true} {
 				got, err := engine.QuerySQLiteRows(ctx, db.DB.DB, tc.query, tc.args, point)
 				if err != nil {
