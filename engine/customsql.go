@@ -92,12 +92,13 @@ func (e *Engine) sqlHandler(t *sqltemplate.Template) Handler {
 // the table, "OK: 100 rows (more not shown)" and Truncated when the
 // statement had more.
 //
-// The statement runs prepared (entryStmt); sqltimeout adds a deadline only
-// when it ends before the request's own (requesttimeout), and none to a
-// point read on SQLite, which runs without one (entryStmt.pointRead). On
-// pgx (schema.Dialect.NativeRows) it runs on the driver's own rows
-// (queryDriverRows), except a readonly row's, which may go to the read
-// replica.
+// sqltimeout adds a deadline only when it ends before the request's own
+// (requesttimeout), and none to a point read on SQLite, which runs without
+// one (entryStmt.pointRead). On SQLite the statement runs prepared on the
+// pool's connection (querySQLiteRows), on pgx (schema.Dialect.NativeRows)
+// on the driver's own rows (queryDriverRows), and elsewhere, or for a
+// readonly row, which may go to the read replica, prepared per entry
+// through database/sql (entryStmt).
 func (e *Engine) queryRows(ctx context.Context, c *Call, query string, args []any, timeout time.Duration) (format.Result, error) {
 	db := c.CustomDB()
 	sqlite := db.Dialect == schema.SQLite && !c.Entry.ReadOnly
