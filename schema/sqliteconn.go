@@ -45,7 +45,8 @@ const MaxPreparedPerConn = 256
 // Prepared is query prepared on this connection, prepared on first use.
 // The statement belongs to the connection: do not close it, and use it
 // only while holding the connection ((*sql.Conn).Raw) and before the next
-// call of Prepared (which may finalize it to keep the bound).
+// call of Prepared (which may finalize it, or another one chosen at
+// random, to keep the bound).
 func (c *SQLiteConn) Prepared(ctx context.Context, query string) (driver.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
@@ -55,7 +56,11 @@ func (c *SQLiteConn) Prepared(ctx context.Context, query string) (driver.Stmt, e
 		return nil, err
 	}
 	if len(c.stmts) >= MaxPreparedPerConn {
-		c.closeStmts() // rare (more hot statements than the bound): start again
+		for q, old := range c.stmts { // one at random: more hot statements than the bound is rare
+			old.Close()
+			delete(c.stmts, q)
+			break
+		}
 	}
 	if c.stmts == nil {
 		c.stmts = make(map[string]driver.Stmt)

@@ -72,6 +72,9 @@ func TestSQLiteConnPrepared(t *testing.T) {
 				t.Fatalf("%d statements kept, bound %d", n, MaxPreparedPerConn)
 			}
 		}
+		if n := len(c.stmts); n != MaxPreparedPerConn {
+			t.Errorf("%d statements kept after %d prepared, want the bound, %d", n, MaxPreparedPerConn+11, MaxPreparedPerConn)
+		}
 	})
 	// Closing the pool closes the connection, its statements first.
 	onConn(t, db, func(c *SQLiteConn) {
