@@ -71,15 +71,11 @@ func (c *SQLiteConn) Prepared(ctx context.Context, query string) (driver.Stmt, e
 
 // Close finalizes the prepared statements, then closes the connection.
 func (c *SQLiteConn) Close() error {
-	c.closeStmts()
-	return c.sqliteDriverConn.Close()
-}
-
-func (c *SQLiteConn) closeStmts() {
-	for q, st := range c.stmts {
+	for _, st := range c.stmts {
 		st.Close()
-		delete(c.stmts, q)
 	}
+	c.stmts = nil
+	return c.sqliteDriverConn.Close()
 }
 
 // Unwrap is the driver's own connection (sqlite.Limit looks through a
